@@ -1,0 +1,45 @@
+"""The HomeSmartlink integration: electric heaters of the HomeSmartlink partner cloud."""
+
+from __future__ import annotations
+
+from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET, Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.device_registry import DeviceEntry
+
+from .api import HomeSmartlinkClient
+from .const import CONF_BASE_URL, DOMAIN
+from .coordinator import HomeSmartlinkConfigEntry, HomeSmartlinkCoordinator, HomeSmartlinkData
+
+PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.CLIMATE, Platform.SENSOR]
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: HomeSmartlinkConfigEntry) -> bool:
+    """Connect to the cloud, fetch the home once, then set up the platforms."""
+    client = HomeSmartlinkClient(
+        async_get_clientsession(hass),
+        entry.data[CONF_BASE_URL],
+        entry.data[CONF_CLIENT_ID],
+        entry.data[CONF_CLIENT_SECRET],
+    )
+    coordinator = HomeSmartlinkCoordinator(hass, entry, client)
+    await coordinator.async_config_entry_first_refresh()
+    entry.runtime_data = HomeSmartlinkData(client=client, coordinator=coordinator)
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    return True
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: HomeSmartlinkConfigEntry) -> bool:
+    """Unload the platforms."""
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_config_entry_device(
+    hass: HomeAssistant, entry: HomeSmartlinkConfigEntry, device_entry: DeviceEntry
+) -> bool:
+    """Allow removing a device only once the home no longer lists it."""
+    coordinator = entry.runtime_data.coordinator
+    listed = {device.id for device in coordinator.data.devices} | {coordinator.home_id}
+    return not any(
+        domain == DOMAIN and identifier in listed for domain, identifier in device_entry.identifiers
+    )

@@ -1,0 +1,196 @@
+"""Climate entities: one per heater, reading the home snapshot.
+
+The cloud cannot set a mode or a setpoint directly (its only write is a derogation, see the
+derogation issue): until that path exists, both raise a translated error instead of pretending.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from homeassistant.components.climate import ClimateEntity
+from homeassistant.components.climate.const import ClimateEntityFeature, HVACMode
+from homeassistant.const import PRECISION_TENTHS, PRECISION_WHOLE, UnitOfTemperature
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers.entity_platform import AddEntitiesCallback
+from homeassistant.helpers.event import async_track_point_in_time
+from homeassistant.util import dt as dt_util
+
+from .api import Device, DeviceMode, WeekSchedule
+from .const import DOMAIN
+from .coordinator import HomeSmartlinkConfigEntry, HomeSmartlinkCoordinator
+from .entity import HomeSmartlinkOnlineDeviceEntity, async_add_device_entities
+
+PARALLEL_UPDATES = 1
+
+PRESET_ANTIFREEZE = "antifreeze"
+PRESET_MANUAL = "manual"
+PRESET_SCHEDULE = "schedule"
+
+# The README documents this mapping.
+MODE_TO_HVAC: dict[DeviceMode, HVACMode] = {
+    DeviceMode.STOP: HVACMode.OFF,
+    DeviceMode.ANTIFREEZE: HVACMode.HEAT,
+    DeviceMode.MANUAL: HVACMode.HEAT,
+    DeviceMode.PROG: HVACMode.AUTO,
+}
+MODE_TO_PRESET: dict[DeviceMode, str] = {
+    DeviceMode.ANTIFREEZE: PRESET_ANTIFREEZE,
+    DeviceMode.MANUAL: PRESET_MANUAL,
+    DeviceMode.PROG: PRESET_SCHEDULE,
+}
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: HomeSmartlinkConfigEntry,
+    async_add_entities: AddEntitiesCallback,
+) -> None:
+    """Add a climate entity for every heater, now and as new ones appear."""
+    coordinator = entry.runtime_data.coordinator
+    async_add_device_entities(
+        entry,
+        async_add_entities,
+        lambda device: device.category.is_heater,
+        lambda device: [HomeSmartlinkClimate(coordinator, device.id)],
+    )
+
+
+def _clock(minutes: int) -> str:
+    """Minutes since midnight as HH:MM (1440 is 24:00)."""
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def schedule_attributes(schedule: WeekSchedule, now: datetime) -> dict[str, Any]:
+    """Today's comfort ranges and the next change, as state attributes."""
+    change = schedule.next_change(now)
+    return {
+        "comfort_ranges_today": [
+            {"start": _clock(r.start), "end": _clock(r.end)}
+            for r in schedule.ranges_on(now.weekday())
+        ],
+        "next_change": change.isoformat() if change else None,
+        "next_change_to": (
+            None if change is None else ("comfort" if schedule.in_comfort(change) else "eco")
+        ),
+    }
+
+
+class HomeSmartlinkClimate(HomeSmartlinkOnlineDeviceEntity, ClimateEntity):
+    """A heater: its reading, setpoint, mode and week schedule."""
+
+    _attr_name = None
+    _attr_translation_key = "heater"
+    _attr_temperature_unit = UnitOfTemperature.CELSIUS
+    _attr_precision = PRECISION_TENTHS
+    _attr_target_temperature_step = PRECISION_WHOLE
+    _attr_hvac_modes = [HVACMode.OFF, HVACMode.HEAT, HVACMode.AUTO]
+    _attr_preset_modes = [PRESET_ANTIFREEZE, PRESET_MANUAL, PRESET_SCHEDULE]
+    _attr_supported_features = (
+        ClimateEntityFeature.TARGET_TEMPERATURE | ClimateEntityFeature.PRESET_MODE
+    )
+    _enable_turn_on_off_backwards_compatibility = False
+
+    def __init__(self, coordinator: HomeSmartlinkCoordinator, device_id: str) -> None:
+        """Bind the entity to one heater."""
+        super().__init__(coordinator, device_id, "climate")
+        self._unsub_boundary: CALLBACK_TYPE | None = None
+
+    @property
+    def _online_device(self) -> Device | None:
+        device = self.device
+        return device if device is not None and device.online else None
+
+    @property
+    def current_temperature(self) -> float | None:
+        """The heater's last local reading (`pv`)."""
+        device = self._online_device
+        return device.current_temperature if device else None
+
+    @property
+    def target_temperature(self) -> float | None:
+        """The setpoint the heater follows now (`sp`)."""
+        device = self._online_device
+        return device.setpoint if device else None
+
+    @property
+    def hvac_mode(self) -> HVACMode | None:
+        """The heater's mode, mapped (README: mode mapping); None when unknown."""
+        device = self._online_device
+        if device is None or device.mode is None:
+            return None
+        return MODE_TO_HVAC.get(device.mode)
+
+    @property
+    def preset_mode(self) -> str | None:
+        """Antifreeze, manual or schedule; None when stopped or unknown."""
+        device = self._online_device
+        if device is None or device.mode is None:
+            return None
+        return MODE_TO_PRESET.get(device.mode)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Today's comfort ranges and the next change, while the heater follows its schedule."""
+        device = self._online_device
+        if device is None or device.mode is not DeviceMode.PROG or device.week_schedule is None:
+            return None
+        return schedule_attributes(device.week_schedule, dt_util.now())
+
+    async def async_set_temperature(self, **kwargs: Any) -> None:
+        """Not possible yet: the only write the cloud offers is a derogation."""
+        raise HomeAssistantError(
+            translation_domain=DOMAIN, translation_key="set_temperature_not_supported"
+        )
+
+    async def async_set_hvac_mode(self, hvac_mode: HVACMode) -> None:
+        """The cloud cannot change a heater's mode."""
+        raise HomeAssistantError(
+            translation_domain=DOMAIN, translation_key="set_mode_not_supported"
+        )
+
+    async def async_set_preset_mode(self, preset_mode: str) -> None:
+        """The cloud cannot change a heater's mode."""
+        raise HomeAssistantError(
+            translation_domain=DOMAIN, translation_key="set_mode_not_supported"
+        )
+
+    # The schedule attributes move with the clock, not with the data: refresh them at the next
+    # schedule change or local midnight, whichever comes first.
+
+    async def async_added_to_hass(self) -> None:
+        """Start following the schedule's boundaries."""
+        await super().async_added_to_hass()
+        self._schedule_boundary_refresh()
+        self.async_on_remove(self._cancel_boundary_refresh)
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        self._schedule_boundary_refresh()
+        super()._handle_coordinator_update()
+
+    @callback
+    def _cancel_boundary_refresh(self) -> None:
+        if self._unsub_boundary is not None:
+            self._unsub_boundary()
+            self._unsub_boundary = None
+
+    @callback
+    def _schedule_boundary_refresh(self) -> None:
+        self._cancel_boundary_refresh()
+        device = self._online_device
+        if device is None or device.week_schedule is None or device.mode is not DeviceMode.PROG:
+            return
+        now = dt_util.now()
+        midnight = dt_util.start_of_local_day(now + timedelta(days=1))
+        change = device.week_schedule.next_change(now)
+        when = min(change, midnight) if change else midnight
+        self._unsub_boundary = async_track_point_in_time(self.hass, self._boundary_reached, when)
+
+    @callback
+    def _boundary_reached(self, _now: datetime) -> None:
+        self._unsub_boundary = None
+        self._schedule_boundary_refresh()
+        self.async_write_ha_state()

@@ -1,0 +1,24 @@
+"""Constants of the HomeSmartlink integration."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+import logging
+from typing import Final
+
+DOMAIN: Final = "homesmartlink"
+LOGGER = logging.getLogger(__package__)
+
+CONF_BASE_URL: Final = "base_url"
+CONF_HOME_ID: Final = "home_id"
+CONF_OVERRIDE_DURATION: Final = "override_duration"
+
+# Minutes a temperature change made from Home Assistant lasts, unless the options say otherwise.
+DEFAULT_OVERRIDE_DURATION: Final = 120
+MIN_OVERRIDE_DURATION: Final = 5
+MAX_OVERRIDE_DURATION: Final = 24 * 60
+
+# One config call per home per minute: the cloud refreshes heaters about that often.
+SCAN_INTERVAL: Final = timedelta(seconds=60)
+
+MANUFACTURER: Final = "HomeSmartlink"

@@ -1,0 +1,43 @@
+"""Diagnostics of an entry: settings and home snapshot, secrets and personal data redacted."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET
+from homeassistant.core import HomeAssistant
+
+from .const import CONF_BASE_URL
+from .coordinator import HomeSmartlinkConfigEntry
+
+TO_REDACT = {
+    CONF_BASE_URL,
+    CONF_CLIENT_ID,
+    CONF_CLIENT_SECRET,
+    "token",
+    "room_name",
+    "email",
+    "first_name",
+    "last_name",
+    "address",
+    "zip_code",
+    "city",
+    "prm_id",
+}
+
+
+async def async_get_config_entry_diagnostics(
+    hass: HomeAssistant, entry: HomeSmartlinkConfigEntry
+) -> dict[str, Any]:
+    """The entry's settings and what the last poll returned."""
+    coordinator = entry.runtime_data.coordinator
+    return {
+        "entry": {
+            "data": async_redact_data(dict(entry.data), TO_REDACT),
+            "options": dict(entry.options),
+        },
+        "last_update_success": coordinator.last_update_success,
+        "home": async_redact_data(asdict(coordinator.data), TO_REDACT),
+    }

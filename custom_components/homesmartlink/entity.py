@@ -1,0 +1,147 @@
+"""The entity bases: device info, availability and unique ids, shared by every platform."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from homeassistant.core import callback
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.entity import Entity
+from homeassistant.helpers.entity_platform import AddEntitiesCallback
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
+
+from .api import Device, DeviceCategory, Gateway, HomeConfig
+from .const import DOMAIN, MANUFACTURER
+from .coordinator import HomeSmartlinkConfigEntry, HomeSmartlinkCoordinator
+
+# Device name translation keys per category (`device` in strings.json).
+_DEVICE_KIND = {
+    DeviceCategory.HEATER: "heater",
+    DeviceCategory.TOWEL_DRYER: "towel_dryer",
+    DeviceCategory.FIREPLACE: "fireplace",
+    DeviceCategory.FURNACE: "furnace",
+    DeviceCategory.MODULE: "module",
+}
+
+
+def device_kind(device: Device) -> str:
+    """The translation key of the device's kind."""
+    return _DEVICE_KIND.get(device.category, "device")
+
+
+def has_own_device(device: Device) -> bool:
+    """Whether a listed device gets a device of its own (the gateway is the home's hub)."""
+    return device.category is not DeviceCategory.GATEWAY
+
+
+def device_info(home: HomeConfig, device: Device, home_id: str) -> DeviceInfo:
+    """Registry info of a heater or module, linked to the home's gateway."""
+    kind = device_kind(device)
+    room = device.room_name or (str(device.room_id) if device.room_id is not None else "?")
+    # Number devices of the same kind in the same room so that their names stay apart.
+    siblings = sorted(
+        other.id
+        for other in home.devices
+        if other.room_id == device.room_id and device_kind(other) == kind and has_own_device(other)
+    )
+    placeholders = {"room": room}
+    translation_key = kind
+    if len(siblings) > 1:
+        translation_key = f"{kind}_numbered"
+        placeholders["number"] = str(siblings.index(device.id) + 1)
+    return DeviceInfo(
+        identifiers={(DOMAIN, device.id)},
+        translation_key=translation_key,
+        translation_placeholders=placeholders,
+        manufacturer=MANUFACTURER,
+        model=device.category.value,
+        sw_version=str(device.software_version) if device.software_version is not None else None,
+        via_device=(DOMAIN, home_id),
+    )
+
+
+def gateway_info(gateway: Gateway | None, home_id: str) -> DeviceInfo:
+    """Registry info of the home's gateway, the hub every heater hangs from."""
+    return DeviceInfo(
+        identifiers={(DOMAIN, home_id)},
+        translation_key="gateway",
+        translation_placeholders={"home": home_id},
+        manufacturer=MANUFACTURER,
+        model="Gateway",
+        sw_version=gateway.version if gateway else None,
+    )
+
+
+class HomeSmartlinkEntity(CoordinatorEntity[HomeSmartlinkCoordinator]):
+    """Base of every HomeSmartlink entity."""
+
+    _attr_has_entity_name = True
+
+
+class HomeSmartlinkDeviceEntity(HomeSmartlinkEntity):
+    """An entity of one listed device (heater or module)."""
+
+    def __init__(self, coordinator: HomeSmartlinkCoordinator, device_id: str, key: str) -> None:
+        """Bind the entity to a device of the coordinator's home."""
+        super().__init__(coordinator)
+        self.device_id = device_id
+        self._attr_unique_id = f"{device_id}_{key}"
+        # Entities are built from devices of the current snapshot, so the device is there.
+        device = coordinator.data.device(device_id)
+        if device is not None:
+            self._attr_device_info = device_info(coordinator.data, device, coordinator.home_id)
+
+    @property
+    def device(self) -> Device | None:
+        """The device in the latest snapshot; None once it left the home."""
+        return self.coordinator.data.device(self.device_id)
+
+    @property
+    def available(self) -> bool:
+        """Available while the cloud answers and the home still lists the device."""
+        return super().available and self.device is not None
+
+
+class HomeSmartlinkOnlineDeviceEntity(HomeSmartlinkDeviceEntity):
+    """An entity that reads values a device reports only while online."""
+
+    @property
+    def available(self) -> bool:
+        """Unavailable while the device is offline: the cloud then sends no readings."""
+        device = self.device
+        return super().available and device is not None and device.online
+
+
+class HomeSmartlinkGatewayEntity(HomeSmartlinkEntity):
+    """An entity of the home's gateway."""
+
+    def __init__(self, coordinator: HomeSmartlinkCoordinator, key: str) -> None:
+        """Bind the entity to the home's gateway device."""
+        super().__init__(coordinator)
+        self._attr_unique_id = f"{coordinator.home_id}_{key}"
+        self._attr_device_info = gateway_info(coordinator.data.gateway, coordinator.home_id)
+
+
+def async_add_device_entities(
+    entry: HomeSmartlinkConfigEntry,
+    async_add_entities: AddEntitiesCallback,
+    wanted: Callable[[Device], bool],
+    build: Callable[[Device], Iterable[Entity]],
+) -> None:
+    """Add entities for the wanted devices now, and for new ones as polls find them."""
+    coordinator = entry.runtime_data.coordinator
+    known: set[str] = set()
+
+    @callback
+    def add_new_devices() -> None:
+        current = {device.id: device for device in coordinator.data.devices if wanted(device)}
+        # Forget devices that left, so that they come back with entities if they return.
+        known.intersection_update(current)
+        new = [device for device_id, device in current.items() if device_id not in known]
+        if not new:
+            return
+        known.update(device.id for device in new)
+        async_add_entities(entity for device in new for entity in build(device))
+
+    add_new_devices()
+    entry.async_on_unload(coordinator.async_add_listener(add_new_devices))

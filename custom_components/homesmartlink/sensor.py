@@ -1,0 +1,138 @@
+"""Sensors: each heater's temperature (with long-term statistics) and the gateway's diagnostics."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.const import EntityCategory, UnitOfTemperature
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddEntitiesCallback
+
+from .api import Device, Gateway
+from .coordinator import HomeSmartlinkConfigEntry, HomeSmartlinkCoordinator
+from .entity import (
+    HomeSmartlinkGatewayEntity,
+    HomeSmartlinkOnlineDeviceEntity,
+    async_add_device_entities,
+)
+
+PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class HeaterSensorDescription(SensorEntityDescription):
+    """A sensor read from one heater."""
+
+    value_fn: Callable[[Device], float | datetime | None]
+
+
+@dataclass(frozen=True, kw_only=True)
+class GatewaySensorDescription(SensorEntityDescription):
+    """A sensor read from the home's gateway."""
+
+    value_fn: Callable[[Gateway], str | datetime | None]
+
+
+HEATER_SENSORS: tuple[HeaterSensorDescription, ...] = (
+    HeaterSensorDescription(
+        key="temperature",
+        device_class=SensorDeviceClass.TEMPERATURE,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfTemperature.CELSIUS,
+        suggested_display_precision=1,
+        value_fn=lambda device: device.current_temperature,
+    ),
+    HeaterSensorDescription(
+        key="last_update",
+        translation_key="last_update",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda device: device.last_update,
+    ),
+)
+
+GATEWAY_SENSORS: tuple[GatewaySensorDescription, ...] = (
+    GatewaySensorDescription(
+        key="last_ping",
+        translation_key="last_ping",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda gateway: gateway.last_ping,
+    ),
+    GatewaySensorDescription(
+        key="gateway_version",
+        translation_key="gateway_version",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda gateway: gateway.version,
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: HomeSmartlinkConfigEntry,
+    async_add_entities: AddEntitiesCallback,
+) -> None:
+    """Add the gateway's sensors, and every heater's as heaters appear."""
+    coordinator = entry.runtime_data.coordinator
+    async_add_entities(
+        HomeSmartlinkGatewaySensor(coordinator, description) for description in GATEWAY_SENSORS
+    )
+    async_add_device_entities(
+        entry,
+        async_add_entities,
+        lambda device: device.category.is_heater,
+        lambda device: [
+            HomeSmartlinkHeaterSensor(coordinator, device.id, description)
+            for description in HEATER_SENSORS
+        ],
+    )
+
+
+class HomeSmartlinkHeaterSensor(HomeSmartlinkOnlineDeviceEntity, SensorEntity):
+    """A value one heater reports while online."""
+
+    entity_description: HeaterSensorDescription
+
+    def __init__(
+        self,
+        coordinator: HomeSmartlinkCoordinator,
+        device_id: str,
+        description: HeaterSensorDescription,
+    ) -> None:
+        """Bind the description to one heater."""
+        super().__init__(coordinator, device_id, description.key)
+        self.entity_description = description
+
+    @property
+    def native_value(self) -> float | datetime | None:
+        """The value from the latest snapshot."""
+        device = self.device
+        return self.entity_description.value_fn(device) if device else None
+
+
+class HomeSmartlinkGatewaySensor(HomeSmartlinkGatewayEntity, SensorEntity):
+    """A diagnostic value of the gateway."""
+
+    entity_description: GatewaySensorDescription
+
+    def __init__(
+        self, coordinator: HomeSmartlinkCoordinator, description: GatewaySensorDescription
+    ) -> None:
+        """Bind the description to the home's gateway."""
+        super().__init__(coordinator, description.key)
+        self.entity_description = description
+
+    @property
+    def native_value(self) -> str | datetime | None:
+        """The value from the latest snapshot; unknown when the cloud sends no gateway."""
+        gateway = self.coordinator.data.gateway
+        return self.entity_description.value_fn(gateway) if gateway else None
