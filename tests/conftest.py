@@ -1,0 +1,89 @@
+"""Shared fixtures: the simulated cloud on loopback, a config entry, a loaded integration."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+import copy
+import json
+from typing import Any
+
+from aiohttp.test_utils import TestServer
+from freezegun.api import FrozenDateTimeFactory
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.homesmartlink.const import (
+    CONF_BASE_URL,
+    CONF_HOME_ID,
+    CONF_OVERRIDE_DURATION,
+    DOMAIN,
+)
+from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET
+from homeassistant.core import HomeAssistant
+
+from .simulator import SAMPLE_HOME, Simulator
+
+HOME_ID = "home-demo-1"
+CLIENT_ID = "demo-partner"
+CLIENT_SECRET = "demo-secret"
+TIME_ZONE = "Europe/Paris"
+# A Monday, 10:00 in Paris: the living room (Salon) is in eco (comfort 06:00-08:30, 17:00-23:00).
+MONDAY_MORNING = "2026-11-23T10:00:00+01:00"
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
+    """Let Home Assistant load custom_components/homesmartlink."""
+
+
+@pytest.fixture
+def seed() -> dict[str, Any]:
+    """The sample home the simulator serves (a fresh copy per test)."""
+    return copy.deepcopy(json.loads(SAMPLE_HOME.read_text(encoding="utf-8")))
+
+
+@pytest.fixture
+async def hass_tz(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> HomeAssistant:
+    """Home Assistant in the homes' time zone, at a known moment."""
+    await hass.config.async_set_time_zone(TIME_ZONE)
+    freezer.move_to(MONDAY_MORNING)
+    return hass
+
+
+@pytest.fixture
+async def simulator(seed: dict[str, Any], socket_enabled: None) -> AsyncGenerator[Simulator]:
+    """The simulated cloud, served on loopback; `simulator.base_url` is its address."""
+    sim = Simulator(seed, timezone=TIME_ZONE)
+    server = TestServer(sim.make_app(), host="127.0.0.1")
+    await server.start_server()
+    sim.base_url = str(server.make_url("")).rstrip("/")  # type: ignore[attr-defined]
+    yield sim
+    await server.close()
+
+
+@pytest.fixture
+def mock_config_entry(simulator: Simulator) -> MockConfigEntry:
+    """A config entry for the sample home."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title=HOME_ID,
+        unique_id=HOME_ID,
+        data={
+            CONF_BASE_URL: simulator.base_url,  # type: ignore[attr-defined]
+            CONF_CLIENT_ID: CLIENT_ID,
+            CONF_CLIENT_SECRET: CLIENT_SECRET,
+            CONF_HOME_ID: HOME_ID,
+        },
+        options={CONF_OVERRIDE_DURATION: 120},
+    )
+
+
+@pytest.fixture
+async def init_integration(
+    hass_tz: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> MockConfigEntry:
+    """The integration loaded for the sample home."""
+    mock_config_entry.add_to_hass(hass_tz)
+    assert await hass_tz.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass_tz.async_block_till_done()
+    return mock_config_entry
