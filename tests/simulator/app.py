@@ -266,10 +266,10 @@ class Simulator:
         if fault := self._take_fault(path):
             if fault.latency:
                 await asyncio.sleep(fault.latency)
-            if fault.reset:
-                assert request.transport is not None
-                request.transport.close()
-                raise ConnectionResetError
+            if fault.reset and request.transport is not None:
+                # Drop the connection without an answer, as a reset or crashed proxy would.
+                request.transport.abort()
+                return web.Response(status=500)
             if fault.status is not None or fault.body is not None:
                 headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
                 return web.Response(
