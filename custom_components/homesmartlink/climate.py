@@ -111,9 +111,11 @@ class HomeSmartlinkClimate(HomeSmartlinkOnlineDeviceEntity, ClimateEntity):
 
     @property
     def target_temperature(self) -> float | None:
-        """The setpoint the heater follows now (`sp`)."""
+        """The setpoint the heater follows now (`sp`); none while stopped."""
         device = self._online_device
-        return device.setpoint if device else None
+        if device is None or device.mode is DeviceMode.STOP:
+            return None
+        return device.setpoint
 
     @property
     def hvac_mode(self) -> HVACMode | None:

@@ -1,0 +1,225 @@
+"""Set-up, unload and the coordinator: one request per poll, no writes when nothing changed."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+import logging
+
+from freezegun.api import FrozenDateTimeFactory
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+
+from custom_components.homesmartlink import async_remove_config_entry_device
+from custom_components.homesmartlink.const import DOMAIN
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.const import EVENT_STATE_CHANGED, STATE_UNAVAILABLE
+from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+
+from .conftest import HOME_ID
+from .simulator import Fault, Simulator
+
+try:  # Home Assistant 2024.3+ fires this when a state is written unchanged.
+    from homeassistant.const import EVENT_STATE_REPORTED
+except ImportError:  # pragma: no cover
+    EVENT_STATE_REPORTED = None  # type: ignore[assignment]
+
+NEW_HEATER = {
+    "header": "NEW00001",
+    "roomId": 7,
+    "roomName": "Grenier",
+    "softwareVersion": 420,
+    "category": "Heater",
+    "online": True,
+    "mode": "Manual",
+    "pv": "16.0",
+    "sp": 16,
+    "lastUpdate": "2026-11-22T23:55:00Z",
+}
+
+
+async def _poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
+    freezer.tick(timedelta(seconds=61))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+def _count_writes(hass: HomeAssistant) -> list[Event]:
+    writes: list[Event] = []
+
+    @callback
+    def record(event: Event) -> None:
+        writes.append(event)
+
+    hass.bus.async_listen(EVENT_STATE_CHANGED, record)
+    if EVENT_STATE_REPORTED is not None:
+        hass.bus.async_listen(EVENT_STATE_REPORTED, record, event_filter=callback(lambda _: True))
+    return writes
+
+
+async def test_setup_and_unload(
+    hass_tz: HomeAssistant, init_integration: MockConfigEntry, simulator: Simulator
+) -> None:
+    assert init_integration.state is ConfigEntryState.LOADED
+    assert len(simulator.requests_to("config")) == 1
+    assert await hass_tz.config_entries.async_unload(init_integration.entry_id)
+    assert init_integration.state is ConfigEntryState.NOT_LOADED
+
+
+async def test_one_request_per_poll_and_no_write_when_unchanged(
+    hass_tz: HomeAssistant,
+    init_integration: MockConfigEntry,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    simulator.requests.clear()
+    writes = _count_writes(hass_tz)
+    for _ in range(3):
+        await _poll(hass_tz, freezer)
+    assert [r.path for r in simulator.requests] == ["config"] * 3
+    assert writes == []
+    # A change in the cloud is written, once, to the entities it concerns.
+    simulator.device(HOME_ID, "B7E8F901")["pv"] = "18.6"
+    await _poll(hass_tz, freezer)
+    changed = {event.data["entity_id"] for event in writes}
+    assert "sensor.chambre_heater_temperature" in changed
+    assert hass_tz.states.get("sensor.chambre_heater_temperature").state == "18.6"
+    assert hass_tz.states.get("climate.chambre_heater").attributes["current_temperature"] == 18.6
+
+
+async def test_setup_retries_when_cloud_down(
+    hass_tz: HomeAssistant, mock_config_entry: MockConfigEntry, simulator: Simulator
+) -> None:
+    simulator.faults.append(Fault(status=503))
+    mock_config_entry.add_to_hass(hass_tz)
+    await hass_tz.config_entries.async_setup(mock_config_entry.entry_id)
+    assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
+
+
+async def test_auth_failure_at_setup_starts_reauth(
+    hass_tz: HomeAssistant, mock_config_entry: MockConfigEntry, simulator: Simulator
+) -> None:
+    simulator.partners["demo-partner"] = "rotated"
+    mock_config_entry.add_to_hass(hass_tz)
+    await hass_tz.config_entries.async_setup(mock_config_entry.entry_id)
+    assert mock_config_entry.state is ConfigEntryState.SETUP_ERROR
+    flows = hass_tz.config_entries.flow.async_progress()
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+
+
+async def test_auth_failure_while_polling_starts_reauth(
+    hass_tz: HomeAssistant,
+    init_integration: MockConfigEntry,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    simulator.partners["demo-partner"] = "rotated"
+    await _poll(hass_tz, freezer)
+    flows = hass_tz.config_entries.flow.async_progress()
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+    assert hass_tz.states.get("climate.chambre_heater").state == STATE_UNAVAILABLE
+
+
+async def test_outage_logged_once_down_and_once_up(
+    hass_tz: HomeAssistant,
+    init_integration: MockConfigEntry,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="custom_components.homesmartlink")
+    simulator.faults.append(Fault(status=500, count=3))
+    for _ in range(3):
+        await _poll(hass_tz, freezer)
+        assert hass_tz.states.get("climate.chambre_heater").state == STATE_UNAVAILABLE
+        assert hass_tz.states.get("sensor.chambre_heater_temperature").state == STATE_UNAVAILABLE
+    await _poll(hass_tz, freezer)
+    assert hass_tz.states.get("climate.chambre_heater").state == "heat"
+    ours = [r for r in caplog.records if r.name.startswith("custom_components.homesmartlink")]
+    down = [r for r in ours if r.levelno >= logging.WARNING]
+    up = [r for r in ours if "recovered" in r.getMessage()]
+    assert len(down) == 1
+    assert "Server error 500" in down[0].getMessage()
+    assert len(up) == 1
+
+
+async def test_rate_limit_is_honoured(
+    hass_tz: HomeAssistant,
+    init_integration: MockConfigEntry,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    simulator.faults.append(Fault(status=429, retry_after="150"))
+    simulator.requests.clear()
+    await _poll(hass_tz, freezer)  # t+61: answered 429, wait until t+211
+    await _poll(hass_tz, freezer)  # t+122: nothing sent
+    await _poll(hass_tz, freezer)  # t+183: nothing sent
+    assert len(simulator.requests_to("config")) == 1
+    assert hass_tz.states.get("climate.chambre_heater").state == STATE_UNAVAILABLE
+    await _poll(hass_tz, freezer)  # t+244: allowed again
+    assert len(simulator.requests_to("config")) == 2
+    assert hass_tz.states.get("climate.chambre_heater").state == "heat"
+
+
+async def test_rate_limit_without_retry_after_waits_one_interval(
+    hass_tz: HomeAssistant,
+    init_integration: MockConfigEntry,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    simulator.faults.append(Fault(status=429))
+    simulator.requests.clear()
+    await _poll(hass_tz, freezer)
+    await _poll(hass_tz, freezer)
+    assert len(simulator.requests_to("config")) == 2
+    assert hass_tz.states.get("climate.chambre_heater").state == "heat"
+
+
+async def test_new_heater_appears_and_gone_heater_is_removed(
+    hass_tz: HomeAssistant,
+    init_integration: MockConfigEntry,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+    device_registry: dr.DeviceRegistry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    simulator.add_device(HOME_ID, NEW_HEATER)
+    await _poll(hass_tz, freezer)
+    state = hass_tz.states.get("climate.grenier_heater")
+    assert state is not None
+    assert state.attributes["current_temperature"] == 16.0
+    assert device_registry.async_get_device(identifiers={(DOMAIN, "NEW00001")}) is not None
+
+    simulator.remove_device(HOME_ID, "NEW00001")
+    await _poll(hass_tz, freezer)
+    assert device_registry.async_get_device(identifiers={(DOMAIN, "NEW00001")}) is None
+    assert entity_registry.async_get("climate.grenier_heater") is None
+    assert hass_tz.states.get("climate.grenier_heater") is None
+    # The gateway and the other heaters stay.
+    assert device_registry.async_get_device(identifiers={(DOMAIN, HOME_ID)}) is not None
+    assert device_registry.async_get_device(identifiers={(DOMAIN, "B7E8F901")}) is not None
+
+    # A heater that comes back gets its entities again.
+    simulator.add_device(HOME_ID, NEW_HEATER)
+    await _poll(hass_tz, freezer)
+    assert hass_tz.states.get("climate.grenier_heater") is not None
+
+
+async def test_remove_config_entry_device(
+    hass_tz: HomeAssistant,
+    init_integration: MockConfigEntry,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    listed = device_registry.async_get_device(identifiers={(DOMAIN, "B7E8F901")})
+    gateway = device_registry.async_get_device(identifiers={(DOMAIN, HOME_ID)})
+    assert listed is not None
+    assert gateway is not None
+    assert not await async_remove_config_entry_device(hass_tz, init_integration, listed)
+    assert not await async_remove_config_entry_device(hass_tz, init_integration, gateway)
+    stale = device_registry.async_get_or_create(
+        config_entry_id=init_integration.entry_id, identifiers={(DOMAIN, "OLD")}
+    )
+    assert await async_remove_config_entry_device(hass_tz, init_integration, stale)
