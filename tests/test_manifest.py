@@ -1,0 +1,97 @@
+"""Packaging: manifest and hacs.json as HACS and hassfest want them; translations complete."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).parent.parent
+INTEGRATION = ROOT / "custom_components" / "homesmartlink"
+
+
+def _load(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def test_manifest_keys_and_order() -> None:
+    manifest = _load(INTEGRATION / "manifest.json")
+    keys = list(manifest)
+    # hassfest: domain, then name, then the other keys sorted.
+    assert keys[:2] == ["domain", "name"]
+    assert keys[2:] == sorted(keys[2:])
+    assert manifest["domain"] == "homesmartlink"
+    assert manifest["config_flow"] is True
+    assert manifest["iot_class"] == "cloud_polling"
+    assert manifest["integration_type"] == "hub"
+    for key in ("codeowners", "documentation", "issue_tracker", "requirements", "version"):
+        assert key in manifest
+    # Custom integrations need a version that AwesomeVersion can read.
+    assert all(part.isdigit() for part in manifest["version"].split("."))
+
+
+def test_hacs_json() -> None:
+    hacs = _load(ROOT / "hacs.json")
+    assert hacs["name"] == "HomeSmartlink"
+    assert hacs["homeassistant"] == "2025.4.0"
+    assert set(hacs) <= {
+        "name", "content_in_root", "zip_release", "filename", "hide_default_branch",
+        "country", "homeassistant", "hacs", "persistent_directory", "render_readme",
+    }
+
+
+def _keys(tree: Any, prefix: str = "") -> set[str]:
+    if isinstance(tree, dict):
+        return {k for key, value in tree.items() for k in _keys(value, f"{prefix}{key}.")}
+    return {prefix.rstrip(".")}
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "ru"])
+def test_translations_complete(language: str) -> None:
+    strings = _load(INTEGRATION / "strings.json")
+    translation = _load(INTEGRATION / "translations" / f"{language}.json")
+    assert _keys(translation) == _keys(strings)
+
+
+def test_english_matches_strings() -> None:
+    assert _load(INTEGRATION / "translations" / "en.json") == _load(INTEGRATION / "strings.json")
+
+
+def test_placeholders_kept_in_every_language() -> None:
+    import re
+
+    strings = _load(INTEGRATION / "strings.json")
+
+    def flat(tree: Any, prefix: str = "") -> dict[str, str]:
+        if isinstance(tree, dict):
+            out: dict[str, str] = {}
+            for key, value in tree.items():
+                out.update(flat(value, f"{prefix}{key}."))
+            return out
+        return {prefix: tree}
+
+    english = flat(strings)
+    for language in ("fr", "ru"):
+        other = flat(_load(INTEGRATION / "translations" / f"{language}.json"))
+        for key, text in english.items():
+            assert set(re.findall(r"{\w+}", text)) == set(re.findall(r"{\w+}", other[key])), key
+
+
+def test_icons_cover_translated_entities() -> None:
+    icons = _load(INTEGRATION / "icons.json")["entity"]
+    strings = _load(INTEGRATION / "strings.json")["entity"]
+    assert set(icons["sensor"]) == set(strings["sensor"])
+    assert set(icons["climate"]) == set(strings["climate"])
+
+
+def test_brand_icon_is_a_png() -> None:
+    data = (INTEGRATION / "brand" / "icon.png").read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_api_package_has_no_home_assistant_import() -> None:
+    for path in (INTEGRATION / "api").glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert "homeassistant" not in text, path
