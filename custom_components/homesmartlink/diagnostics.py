@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
+from typing import Any, cast
 
 from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.json import json_dumps
+from homeassistant.util.json import json_loads
 
 from .const import CONF_BASE_URL
 from .coordinator import HomeSmartlinkConfigEntry
@@ -39,5 +41,8 @@ async def async_get_config_entry_diagnostics(
             "options": dict(entry.options),
         },
         "last_update_success": coordinator.last_update_success,
-        "home": async_redact_data(asdict(coordinator.data), TO_REDACT),
+        # Through JSON first: the snapshot holds tuples and datetimes that redaction skips.
+        "home": async_redact_data(
+            cast(dict[str, Any], json_loads(json_dumps(asdict(coordinator.data)))), TO_REDACT
+        ),
     }
