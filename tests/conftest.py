@@ -9,6 +9,8 @@ from typing import Any
 
 from aiohttp.test_utils import TestServer
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET
+from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -18,8 +20,6 @@ from custom_components.homesmartlink.const import (
     CONF_OVERRIDE_DURATION,
     DOMAIN,
 )
-from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET
-from homeassistant.core import HomeAssistant
 
 from .simulator import SAMPLE_HOME, Simulator
 

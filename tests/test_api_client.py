@@ -17,9 +17,9 @@ from custom_components.homesmartlink.api import (
     HomeSmartlinkNotFoundError,
     HomeSmartlinkRateLimitError,
     HomeSmartlinkResponseError,
+    client as client_module,
     parse_retry_after,
 )
-from custom_components.homesmartlink.api import client as client_module
 
 from .conftest import CLIENT_ID, CLIENT_SECRET, HOME_ID
 from .simulator import Fault, Simulator
@@ -34,7 +34,10 @@ async def session() -> AsyncGenerator[aiohttp.ClientSession]:
 @pytest.fixture
 def client(simulator: Simulator, session: aiohttp.ClientSession) -> HomeSmartlinkClient:
     return HomeSmartlinkClient(
-        session, simulator.base_url + "/", CLIENT_ID, CLIENT_SECRET  # type: ignore[attr-defined]
+        session,
+        simulator.base_url + "/",
+        CLIENT_ID,
+        CLIENT_SECRET,  # type: ignore[attr-defined]
     )
 
 
@@ -55,7 +58,9 @@ async def test_config(client: HomeSmartlinkClient, simulator: Simulator) -> None
     assert request.client == CLIENT_ID
 
 
-async def test_config_with_fixed_spelling(client: HomeSmartlinkClient, simulator: Simulator) -> None:
+async def test_config_with_fixed_spelling(
+    client: HomeSmartlinkClient, simulator: Simulator
+) -> None:
     simulator.list_key = "response"
     home = await client.get_home_config(HOME_ID)
     assert len(home.devices) == 8
@@ -113,7 +118,11 @@ async def test_rate_limit_carries_retry_after(
 
 async def test_timeout(simulator: Simulator, session: aiohttp.ClientSession) -> None:
     client = HomeSmartlinkClient(
-        session, simulator.base_url, CLIENT_ID, CLIENT_SECRET, request_timeout=0.05  # type: ignore[attr-defined]
+        session,
+        simulator.base_url,
+        CLIENT_ID,
+        CLIENT_SECRET,
+        request_timeout=0.05,  # type: ignore[attr-defined]
     )
     simulator.faults.append(Fault(latency=1.0))
     with pytest.raises(HomeSmartlinkConnectionError, match="Timeout"):
@@ -159,7 +168,7 @@ async def test_users_pages(client: HomeSmartlinkClient, simulator: Simulator) ->
         {"page": "2", "size": "2"},
         {"page": "3", "size": "2"},
     ]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="start at 1"):
         await client.get_users(0, 2)
 
 
@@ -189,10 +198,22 @@ async def test_derogations_and_report(client: HomeSmartlinkClient, simulator: Si
     assert len(result.messages) == 2
     assert simulator.requests_to("derogations")[0].body == {
         "derogations": [
-            {"homeId": HOME_ID, "roomId": 1, "startTime": 600, "endTime": 720, "delta": 2,
-             "date": "2026-11-23"},
-            {"homeId": HOME_ID, "roomId": 2, "startTime": 600, "endTime": 720, "delta": -1,
-             "date": "2026-11-23"},
+            {
+                "homeId": HOME_ID,
+                "roomId": 1,
+                "startTime": 600,
+                "endTime": 720,
+                "delta": 2,
+                "date": "2026-11-23",
+            },
+            {
+                "homeId": HOME_ID,
+                "roomId": 2,
+                "startTime": 600,
+                "endTime": 720,
+                "delta": -1,
+                "date": "2026-11-23",
+            },
         ]
     }
     report = await client.get_report(result.start_trigger)
@@ -206,9 +227,9 @@ async def test_derogations_and_report(client: HomeSmartlinkClient, simulator: Si
 async def test_derogations_need_one_shared_window(
     client: HomeSmartlinkClient, simulator: Simulator
 ) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="At least one"):
         await client.set_derogations([])
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="share start and end"):
         await client.set_derogations(
             [
                 Derogation(HOME_ID, 1, 600, 720, 2, date(2026, 11, 23)),

@@ -61,8 +61,14 @@ def test_online_device() -> None:
 
 def test_offline_device_has_only_required_fields() -> None:
     device = Device.from_wire(
-        {"header": "F1", "roomId": 6, "roomName": "Cave", "softwareVersion": 1,
-         "category": "Furnace", "online": False}
+        {
+            "header": "F1",
+            "roomId": 6,
+            "roomName": "Cave",
+            "softwareVersion": 1,
+            "category": "Furnace",
+            "online": False,
+        }
     )
     assert device == Device("F1", 6, "Cave", 1, DeviceCategory.FURNACE, False)
     assert device.mode is None
@@ -174,8 +180,15 @@ def test_device_without_id_is_rejected(raw: object) -> None:
 
 def test_numeric_header_and_wrong_types() -> None:
     device = Device.from_wire(
-        {"header": 123, "roomId": "4", "roomName": 9, "softwareVersion": 2.0,
-         "category": "Heater", "online": "yes", "sp": "21.5"}
+        {
+            "header": 123,
+            "roomId": "4",
+            "roomName": 9,
+            "softwareVersion": 2.0,
+            "category": "Heater",
+            "online": "yes",
+            "sp": "21.5",
+        }
     )
     assert device == Device("123", 4, None, 2, DeviceCategory.HEATER, False, setpoint=21.5)
     device = Device.from_wire({"header": "X", "roomId": 1.5, "softwareVersion": True})
@@ -247,8 +260,13 @@ def test_home_config_spellings_and_bad_devices() -> None:
         home = HomeConfig.from_wire(
             {
                 "authorisation": {"type": "BASIC", "client": "x"},
-                key: [ONLINE, {"header": "G", "category": "Gateway", "online": True}, None,
-                      {"nothing": 1}, ONLINE],
+                key: [
+                    ONLINE,
+                    {"header": "G", "category": "Gateway", "online": True},
+                    None,
+                    {"nothing": 1},
+                    ONLINE,
+                ],
                 "gateway": {"token": "t", "version": 321, "lastPing": "2026-11-20T06:41:12Z"},
             }
         )
@@ -288,8 +306,12 @@ def test_invitations() -> None:
                     "gatewayEnabled": True,
                     "hasGateway": "yes",
                     "rooms": [
-                        {"name": "Salon", "roomNumber": 1, "deviceCount": "2",
-                         "accessories": ["A", 3, "B"]},
+                        {
+                            "name": "Salon",
+                            "roomNumber": 1,
+                            "deviceCount": "2",
+                            "accessories": ["A", 3, "B"],
+                        },
                         "garbage",
                     ],
                 },
@@ -315,10 +337,17 @@ def test_users_keep_personal_data_out_of_repr() -> None:
     users = User.list_from_wire(
         {
             "response": [
-                {"homeId": "h1", "firstName": "Camille", "lastName": "Martin",
-                 "address": "12 rue des Lilas", "zipCode": "69003", "city": "Lyon",
-                 "prmId": "0987", "consentDate": "2023-09-14T08:10:00Z",
-                 "email": "camille@example.com"},
+                {
+                    "homeId": "h1",
+                    "firstName": "Camille",
+                    "lastName": "Martin",
+                    "address": "12 rue des Lilas",
+                    "zipCode": "69003",
+                    "city": "Lyon",
+                    "prmId": "0987",
+                    "consentDate": "2023-09-14T08:10:00Z",
+                    "email": "camille@example.com",
+                },
                 {"firstName": "no home"},
                 "garbage",
             ]
@@ -334,7 +363,11 @@ def test_users_keep_personal_data_out_of_repr() -> None:
 def test_derogation_wire_and_result() -> None:
     derogation = Derogation("h1", 2, 600, 720, -2, date(2026, 11, 23))
     assert derogation.to_wire() == {
-        "homeId": "h1", "roomId": 2, "startTime": 600, "endTime": 720, "delta": -2,
+        "homeId": "h1",
+        "roomId": 2,
+        "startTime": 600,
+        "endTime": 720,
+        "delta": -2,
         "date": "2026-11-23",
     }
     result = DerogationResult.from_wire(
@@ -349,8 +382,13 @@ def test_report() -> None:
     report = Report.from_wire(
         {
             "response": {
-                "summary": {"requested": 3, "sent": "2", "received": 1,
-                            "first": "2026-11-23T09:00:00Z", "last": None},
+                "summary": {
+                    "requested": 3,
+                    "sent": "2",
+                    "received": 1,
+                    "first": "2026-11-23T09:00:00Z",
+                    "last": None,
+                },
                 "details": [
                     {"acknowledge": True, "homeId": "h1", "sendAt": "2026-11-23T09:00:00Z"},
                     {"acknowledge": "no"},
@@ -376,8 +414,12 @@ def test_report() -> None:
 def test_diagnosis() -> None:
     request = DiagnosisRequest.from_wire({"response": {"status": "OK", "messageId": "m1"}})
     assert request.accepted
-    assert DiagnosisRequest.from_wire({"response": {"status": "OK", "messageId": 5}}).message_id == "5"
-    assert not DiagnosisRequest.from_wire({"response": {"status": "NOK", "messageId": None}}).accepted
+    assert (
+        DiagnosisRequest.from_wire({"response": {"status": "OK", "messageId": 5}}).message_id == "5"
+    )
+    assert not DiagnosisRequest.from_wire(
+        {"response": {"status": "NOK", "messageId": None}}
+    ).accepted
     assert not DiagnosisRequest.from_wire({"response": {"status": "OK"}}).accepted
     result = DiagnosisResult.from_wire(
         {"response": {"_created_at": "2026-11-23T09:00:00Z", "acknowledge": True, "extra": 1}}

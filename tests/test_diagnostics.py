@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.json import JSONEncoder
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.homesmartlink.diagnostics import async_get_config_entry_diagnostics
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers.json import JSONEncoder
 
 from .conftest import CLIENT_ID, CLIENT_SECRET, HOME_ID
 

@@ -37,8 +37,16 @@ def test_hacs_json() -> None:
     assert hacs["name"] == "HomeSmartlink"
     assert hacs["homeassistant"] == "2025.4.0"
     assert set(hacs) <= {
-        "name", "content_in_root", "zip_release", "filename", "hide_default_branch",
-        "country", "homeassistant", "hacs", "persistent_directory", "render_readme",
+        "name",
+        "content_in_root",
+        "zip_release",
+        "filename",
+        "hide_default_branch",
+        "country",
+        "homeassistant",
+        "hacs",
+        "persistent_directory",
+        "render_readme",
     }
 
 

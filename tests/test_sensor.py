@@ -5,14 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE, STATE_UNKNOWN
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
 )
-
-from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE, STATE_UNKNOWN
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers import entity_registry as er
 
 from .conftest import HOME_ID
 from .simulator import Simulator
@@ -105,13 +104,24 @@ async def test_module_gets_connectivity_only(
 ) -> None:
     simulator.add_device(
         HOME_ID,
-        {"header": "MOD00001", "roomId": 2, "roomName": "Chambre", "softwareVersion": 1,
-         "category": "Module", "online": True},
+        {
+            "header": "MOD00001",
+            "roomId": 2,
+            "roomName": "Chambre",
+            "softwareVersion": 1,
+            "category": "Module",
+            "online": True,
+        },
     )
     simulator.add_device(
         HOME_ID,
-        {"header": "ODD00001", "roomName": None, "softwareVersion": None,
-         "category": "Teleporter", "online": True},
+        {
+            "header": "ODD00001",
+            "roomName": None,
+            "softwareVersion": None,
+            "category": "Teleporter",
+            "online": True,
+        },
     )
     mock_config_entry.add_to_hass(hass_tz)
     assert await hass_tz.config_entries.async_setup(mock_config_entry.entry_id)

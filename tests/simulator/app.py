@@ -2,7 +2,7 @@
 
 It speaks the partner API of `shared/specs/homesmartlink-partner-api.txt` with its real shapes and
 typos (`reponse`, `pv` a string, fields missing while offline), checks Basic auth, pages users,
-enforces the shared-window rule of derogations and shifts the setpoint of the heaters of a room while
+enforces the shared-window rule of derogations and shifts the setpoint of a room's heaters while
 their derogation is active, keeps triggers with delivery reports, and answers diagnoses only after a
 delay. Faults (latency, 5xx, 429 with Retry-After, malformed bodies, connection resets) are injected
 through the control API under `/_sim/`, which also exposes the log of every partner request.
