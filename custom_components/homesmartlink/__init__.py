@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET, Platform
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
-from homeassistant.helpers.device_registry import DeviceEntry
 
 from .api import HomeSmartlinkClient
 from .const import CONF_BASE_URL, DOMAIN
 from .coordinator import HomeSmartlinkConfigEntry, HomeSmartlinkCoordinator, HomeSmartlinkData
+from .entity import gateway_info
 
 PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.CLIMATE, Platform.SENSOR]
 
@@ -24,6 +25,12 @@ async def async_setup_entry(hass: HomeAssistant, entry: HomeSmartlinkConfigEntry
     )
     coordinator = HomeSmartlinkCoordinator(hass, entry, client)
     await coordinator.async_config_entry_first_refresh()
+    # The gateway is the hub every heater hangs from: register it before them.
+    gateway = dr.async_get(hass).async_get_or_create(
+        config_entry_id=entry.entry_id,
+        **gateway_info(coordinator.data.gateway, coordinator.home_id),
+    )
+    coordinator.gateway_device_id = gateway.id
     entry.runtime_data = HomeSmartlinkData(client=client, coordinator=coordinator)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
@@ -35,7 +42,7 @@ async def async_unload_entry(hass: HomeAssistant, entry: HomeSmartlinkConfigEntr
 
 
 async def async_remove_config_entry_device(
-    hass: HomeAssistant, entry: HomeSmartlinkConfigEntry, device_entry: DeviceEntry
+    hass: HomeAssistant, entry: HomeSmartlinkConfigEntry, device_entry: dr.DeviceEntry
 ) -> bool:
     """Allow removing a device only once the home no longer lists it."""
     coordinator = entry.runtime_data.coordinator

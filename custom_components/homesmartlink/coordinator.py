@@ -54,6 +54,8 @@ class HomeSmartlinkCoordinator(DataUpdateCoordinator[HomeConfig]):
         )
         self.client = client
         self.home_id: str = config_entry.data[CONF_HOME_ID]
+        # Registry id of the gateway device, set once it is registered at set-up.
+        self.gateway_device_id: str | None = None
         self._not_before: datetime | None = None
         self._known_device_ids: set[str] | None = None
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import cast
 
 from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceInfo
@@ -10,7 +11,7 @@ from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .api import Device, DeviceCategory, Gateway, HomeConfig
+from .api import Device, DeviceCategory, Gateway
 from .const import DOMAIN, MANUFACTURER
 from .coordinator import HomeSmartlinkConfigEntry, HomeSmartlinkCoordinator
 
@@ -34,8 +35,20 @@ def has_own_device(device: Device) -> bool:
     return device.category is not DeviceCategory.GATEWAY
 
 
-def device_info(home: HomeConfig, device: Device, home_id: str) -> DeviceInfo:
+def _gateway_link(coordinator: HomeSmartlinkCoordinator) -> DeviceInfo:
+    """The link from a device to the home's gateway, as this Home Assistant spells it.
+
+    Newer releases take the registry id of the parent (`via_device_id`) and deprecate the
+    identifier tuple (`via_device`) that older releases need.
+    """
+    if "via_device_id" in DeviceInfo.__annotations__:
+        return cast(DeviceInfo, {"via_device_id": coordinator.gateway_device_id})
+    return cast(DeviceInfo, {"via_device": (DOMAIN, coordinator.home_id)})
+
+
+def device_info(coordinator: HomeSmartlinkCoordinator, device: Device) -> DeviceInfo:
     """Registry info of a heater or module, linked to the home's gateway."""
+    home = coordinator.data
     kind = device_kind(device)
     room = device.room_name or (str(device.room_id) if device.room_id is not None else "?")
     # Number devices of the same kind in the same room so that their names stay apart.
@@ -49,15 +62,16 @@ def device_info(home: HomeConfig, device: Device, home_id: str) -> DeviceInfo:
     if len(siblings) > 1:
         translation_key = f"{kind}_numbered"
         placeholders["number"] = str(siblings.index(device.id) + 1)
-    return DeviceInfo(
+    info = DeviceInfo(
         identifiers={(DOMAIN, device.id)},
         translation_key=translation_key,
         translation_placeholders=placeholders,
         manufacturer=MANUFACTURER,
         model=device.category.value,
         sw_version=str(device.software_version) if device.software_version is not None else None,
-        via_device=(DOMAIN, home_id),
     )
+    info.update(_gateway_link(coordinator))
+    return info
 
 
 def gateway_info(gateway: Gateway | None, home_id: str) -> DeviceInfo:
@@ -89,7 +103,7 @@ class HomeSmartlinkDeviceEntity(HomeSmartlinkEntity):
         # Entities are built from devices of the current snapshot, so the device is there.
         device = coordinator.data.device(device_id)
         if device is not None:
-            self._attr_device_info = device_info(coordinator.data, device, coordinator.home_id)
+            self._attr_device_info = device_info(coordinator, device)
 
     @property
     def device(self) -> Device | None:
