@@ -41,6 +41,16 @@ NEW_HEATER = {
 }
 
 
+def _device(
+    registry: dr.DeviceRegistry, entry: MockConfigEntry, identifier: str
+) -> dr.DeviceEntry | None:
+    """The entry's device with this identifier (works on every supported release)."""
+    for device in dr.async_entries_for_config_entry(registry, entry.entry_id):
+        if (DOMAIN, identifier) in device.identifiers:
+            return device
+    return None
+
+
 async def _poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
     freezer.tick(timedelta(seconds=61))
     async_fire_time_changed(hass)
@@ -191,16 +201,16 @@ async def test_new_heater_appears_and_gone_heater_is_removed(
     state = hass_tz.states.get("climate.grenier_heater")
     assert state is not None
     assert state.attributes["current_temperature"] == 16.0
-    assert device_registry.async_get_device(identifiers={(DOMAIN, "NEW00001")}) is not None
+    assert _device(device_registry, init_integration, "NEW00001") is not None
 
     simulator.remove_device(HOME_ID, "NEW00001")
     await _poll(hass_tz, freezer)
-    assert device_registry.async_get_device(identifiers={(DOMAIN, "NEW00001")}) is None
+    assert _device(device_registry, init_integration, "NEW00001") is None
     assert entity_registry.async_get("climate.grenier_heater") is None
     assert hass_tz.states.get("climate.grenier_heater") is None
     # The gateway and the other heaters stay.
-    assert device_registry.async_get_device(identifiers={(DOMAIN, HOME_ID)}) is not None
-    assert device_registry.async_get_device(identifiers={(DOMAIN, "B7E8F901")}) is not None
+    assert _device(device_registry, init_integration, HOME_ID) is not None
+    assert _device(device_registry, init_integration, "B7E8F901") is not None
 
     # A heater that comes back gets its entities again.
     simulator.add_device(HOME_ID, NEW_HEATER)
@@ -213,8 +223,8 @@ async def test_remove_config_entry_device(
     init_integration: MockConfigEntry,
     device_registry: dr.DeviceRegistry,
 ) -> None:
-    listed = device_registry.async_get_device(identifiers={(DOMAIN, "B7E8F901")})
-    gateway = device_registry.async_get_device(identifiers={(DOMAIN, HOME_ID)})
+    listed = _device(device_registry, init_integration, "B7E8F901")
+    gateway = _device(device_registry, init_integration, HOME_ID)
     assert listed is not None
     assert gateway is not None
     assert not await async_remove_config_entry_device(hass_tz, init_integration, listed)

@@ -7,6 +7,7 @@ auth and the timeout and turns every failure into the exception tree of `excepti
 from __future__ import annotations
 
 import asyncio
+import base64
 from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -72,7 +73,9 @@ class HomeSmartlinkClient:
         """Keep the session and credentials; nothing is sent until a call is made."""
         self._session = session
         self._base_url = base_url.rstrip("/")
-        self._auth = aiohttp.BasicAuth(client_id, client_secret)
+        # Built by hand: aiohttp's BasicAuth is deprecated in its newer releases.
+        token = base64.b64encode(f"{client_id}:{client_secret}".encode()).decode("ascii")
+        self._headers = {"Accept": "application/json", "Authorization": f"Basic {token}"}
         self._timeout = request_timeout
 
     async def _request(
@@ -92,8 +95,7 @@ class HomeSmartlinkClient:
                     url,
                     json=body,
                     params=params,
-                    auth=self._auth,
-                    headers={"Accept": "application/json"},
+                    headers=self._headers,
                 ) as response:
                     status = response.status
                     retry_after = response.headers.get("Retry-After")
