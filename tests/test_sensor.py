@@ -36,11 +36,29 @@ async def test_heater_sensors(
     assert entity_registry.async_get("sensor.salon_heater_1_temperature").unique_id == (
         "A1B2C3D4_temperature"
     )
+    # The last report of each heater is a diagnostic, off until the user enables it.
+    report = entity_registry.async_get("sensor.salon_heater_1_last_report")
+    assert report.entity_category == "diagnostic"
+    assert report.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+    assert hass_tz.states.get("sensor.salon_heater_1_last_report") is None
+
+
+async def test_last_report_when_enabled(
+    hass_tz: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    entity_registry.async_get_or_create(
+        "sensor",
+        "homesmartlink",
+        "A1B2C3D4_last_update",
+        suggested_object_id="salon_heater_1_last_report",
+    )
+    mock_config_entry.add_to_hass(hass_tz)
+    assert await hass_tz.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass_tz.async_block_till_done()
     report = hass_tz.states.get("sensor.salon_heater_1_last_report")
     assert report.state == "2026-11-22T23:55:00+00:00"
-    assert entity_registry.async_get("sensor.salon_heater_1_last_report").entity_category == (
-        "diagnostic"
-    )
     assert hass_tz.states.get("sensor.cave_furnace_temperature").state == STATE_UNAVAILABLE
 
 

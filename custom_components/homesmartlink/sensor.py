@@ -55,6 +55,7 @@ HEATER_SENSORS: tuple[HeaterSensorDescription, ...] = (
         translation_key="last_update",
         device_class=SensorDeviceClass.TIMESTAMP,
         entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
         value_fn=lambda device: device.last_update,
     ),
 )
