@@ -59,7 +59,7 @@ async def test_heater_states(
     assert state.attributes["current_temperature"] == current
     assert state.attributes[ATTR_TEMPERATURE] == target
     assert state.attributes["hvac_modes"] == ["off", "heat", "auto"]
-    assert state.attributes["preset_modes"] == ["antifreeze", "manual", "schedule"]
+    assert state.attributes["preset_modes"] == ["antifreeze", "manual", "schedule", "derogation"]
 
 
 async def test_offline_heater_is_unavailable(
@@ -145,7 +145,6 @@ async def test_no_schedule_attributes_outside_prog(
 @pytest.mark.parametrize(
     ("service", "data", "key"),
     [
-        (SERVICE_SET_TEMPERATURE, {ATTR_TEMPERATURE: 21}, "set_temperature_not_supported"),
         (SERVICE_SET_HVAC_MODE, {ATTR_HVAC_MODE: "heat"}, "set_mode_not_supported"),
         (SERVICE_SET_PRESET_MODE, {ATTR_PRESET_MODE: "manual"}, "set_mode_not_supported"),
     ],

@@ -4,15 +4,33 @@ from __future__ import annotations
 
 from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET, Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.typing import ConfigType
 
 from .api import HomeSmartlinkClient
 from .const import CONF_BASE_URL, DOMAIN
 from .coordinator import HomeSmartlinkConfigEntry, HomeSmartlinkCoordinator, HomeSmartlinkData
+from .delivery import DeliveryTracker
 from .entity import gateway_info
+from .services import async_setup_services
+from .store import DerogationStore
 
-PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.CLIMATE, Platform.SENSOR]
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+PLATFORMS: list[Platform] = [
+    Platform.BINARY_SENSOR,
+    Platform.BUTTON,
+    Platform.CALENDAR,
+    Platform.CLIMATE,
+    Platform.SENSOR,
+]
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the actions once, whatever the number of homes."""
+    async_setup_services(hass)
+    return True
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: HomeSmartlinkConfigEntry) -> bool:
@@ -25,13 +43,19 @@ async def async_setup_entry(hass: HomeAssistant, entry: HomeSmartlinkConfigEntry
     )
     coordinator = HomeSmartlinkCoordinator(hass, entry, client)
     await coordinator.async_config_entry_first_refresh()
+    derogations = DerogationStore(hass, entry.entry_id)
+    await derogations.async_load()
+    delivery = DeliveryTracker(hass, client, coordinator.home_id)
+    entry.async_on_unload(delivery.async_stop)
     # The gateway is the hub every heater hangs from: register it before them.
     gateway = dr.async_get(hass).async_get_or_create(
         config_entry_id=entry.entry_id,
         **gateway_info(coordinator.data.gateway, coordinator.home_id),
     )
     coordinator.gateway_device_id = gateway.id
-    entry.runtime_data = HomeSmartlinkData(client=client, coordinator=coordinator)
+    entry.runtime_data = HomeSmartlinkData(
+        client=client, coordinator=coordinator, derogations=derogations, delivery=delivery
+    )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 
@@ -39,6 +63,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: HomeSmartlinkConfigEntry
 async def async_unload_entry(hass: HomeAssistant, entry: HomeSmartlinkConfigEntry) -> bool:
     """Unload the platforms."""
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: HomeSmartlinkConfigEntry) -> None:
+    """Forget the derogations remembered for a removed home."""
+    await DerogationStore(hass, entry.entry_id).async_remove()
 
 
 async def async_remove_config_entry_device(

@@ -1,7 +1,8 @@
 """Climate entities: one per heater, reading the home snapshot.
 
-The cloud cannot set a mode or a setpoint directly (its only write is a derogation, see the
-derogation issue): until that path exists, both raise a translated error instead of pretending.
+The cloud cannot set a mode or an absolute setpoint: its only write is a derogation, a shift of
+the room's setpoint. Setting a temperature becomes a derogation of the heater's room (control.py);
+changing the mode is refused with a translated error.
 """
 
 from __future__ import annotations
@@ -11,7 +12,12 @@ from typing import Any
 
 from homeassistant.components.climate import ClimateEntity
 from homeassistant.components.climate.const import ClimateEntityFeature, HVACMode
-from homeassistant.const import PRECISION_TENTHS, PRECISION_WHOLE, UnitOfTemperature
+from homeassistant.const import (
+    ATTR_TEMPERATURE,
+    PRECISION_TENTHS,
+    PRECISION_WHOLE,
+    UnitOfTemperature,
+)
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
@@ -20,14 +26,18 @@ from homeassistant.util import dt as dt_util
 
 from .api import Device, DeviceMode, WeekSchedule
 from .const import DOMAIN
-from .coordinator import HomeSmartlinkConfigEntry, HomeSmartlinkCoordinator
+from .control import async_set_heater_temperature, scheduled_setpoint
+from .coordinator import HomeSmartlinkConfigEntry
+from .derogation import MAX_DELTA, MIN_DELTA, clock
 from .entity import HomeSmartlinkOnlineDeviceEntity, async_add_device_entities
+from .store import PlacedDerogation
 
 PARALLEL_UPDATES = 1
 
 PRESET_ANTIFREEZE = "antifreeze"
 PRESET_MANUAL = "manual"
 PRESET_SCHEDULE = "schedule"
+PRESET_DEROGATION = "derogation"
 
 # The README documents this mapping.
 MODE_TO_HVAC: dict[DeviceMode, HVACMode] = {
@@ -49,18 +59,12 @@ async def async_setup_entry(
     async_add_entities: AddEntitiesCallback,
 ) -> None:
     """Add a climate entity for every heater, now and as new ones appear."""
-    coordinator = entry.runtime_data.coordinator
     async_add_device_entities(
         entry,
         async_add_entities,
         lambda device: device.category.is_heater,
-        lambda device: [HomeSmartlinkClimate(coordinator, device.id)],
+        lambda device: [HomeSmartlinkClimate(entry, device.id)],
     )
-
-
-def _clock(minutes: int) -> str:
-    """Minutes since midnight as HH:MM (1440 is 24:00)."""
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def schedule_attributes(schedule: WeekSchedule, now: datetime) -> dict[str, Any]:
@@ -68,7 +72,7 @@ def schedule_attributes(schedule: WeekSchedule, now: datetime) -> dict[str, Any]
     change = schedule.next_change(now)
     return {
         "comfort_ranges_today": [
-            {"start": _clock(r.start), "end": _clock(r.end)}
+            {"start": clock(r.start), "end": clock(r.end)}
             for r in schedule.ranges_on(now.weekday())
         ],
         "next_change": change.isoformat() if change else None,
@@ -87,16 +91,42 @@ class HomeSmartlinkClimate(HomeSmartlinkOnlineDeviceEntity, ClimateEntity):
     _attr_precision = PRECISION_TENTHS
     _attr_target_temperature_step = PRECISION_WHOLE
     _attr_hvac_modes = [HVACMode.OFF, HVACMode.HEAT, HVACMode.AUTO]
-    _attr_preset_modes = [PRESET_ANTIFREEZE, PRESET_MANUAL, PRESET_SCHEDULE]
+    _attr_preset_modes = [PRESET_ANTIFREEZE, PRESET_MANUAL, PRESET_SCHEDULE, PRESET_DEROGATION]
     _attr_supported_features = (
         ClimateEntityFeature.TARGET_TEMPERATURE | ClimateEntityFeature.PRESET_MODE
     )
     _enable_turn_on_off_backwards_compatibility = False
 
-    def __init__(self, coordinator: HomeSmartlinkCoordinator, device_id: str) -> None:
+    def __init__(self, entry: HomeSmartlinkConfigEntry, device_id: str) -> None:
         """Bind the entity to one heater."""
-        super().__init__(coordinator, device_id, "climate")
+        super().__init__(entry.runtime_data.coordinator, device_id, "climate")
+        self._entry = entry
         self._unsub_boundary: CALLBACK_TYPE | None = None
+
+    def _derogation(self) -> PlacedDerogation | None:
+        """Our derogation in force in the heater's room now, if any."""
+        device = self.device
+        if device is None:
+            return None
+        return self._entry.runtime_data.derogations.active(device.room_id, dt_util.now())
+
+    def _scheduled(self) -> float | None:
+        device = self._online_device
+        if device is None or device.setpoint is None or device.mode is DeviceMode.STOP:
+            return None
+        return scheduled_setpoint(self._entry, device, dt_util.now())
+
+    @property
+    def min_temp(self) -> float:
+        """The lowest setpoint a derogation can reach now (5 °C under the schedule)."""
+        scheduled = self._scheduled()
+        return super().min_temp if scheduled is None else scheduled + MIN_DELTA
+
+    @property
+    def max_temp(self) -> float:
+        """The highest setpoint a derogation can reach now (5 °C over the schedule)."""
+        scheduled = self._scheduled()
+        return super().max_temp if scheduled is None else scheduled + MAX_DELTA
 
     @property
     def _online_device(self) -> Device | None:
@@ -127,24 +157,35 @@ class HomeSmartlinkClimate(HomeSmartlinkOnlineDeviceEntity, ClimateEntity):
 
     @property
     def preset_mode(self) -> str | None:
-        """Antifreeze, manual or schedule; None when stopped or unknown."""
+        """Derogation while ours is in force; else antifreeze, manual or schedule."""
         device = self._online_device
         if device is None or device.mode is None:
             return None
+        if device.mode is not DeviceMode.STOP and self._derogation() is not None:
+            return PRESET_DEROGATION
         return MODE_TO_PRESET.get(device.mode)
 
     @property
     def extra_state_attributes(self) -> dict[str, Any] | None:
-        """Today's comfort ranges and the next change, while the heater follows its schedule."""
+        """The schedule (today's comfort ranges, next change) and our derogation in force."""
         device = self._online_device
-        if device is None or device.mode is not DeviceMode.PROG or device.week_schedule is None:
+        if device is None:
             return None
-        return schedule_attributes(device.week_schedule, dt_util.now())
+        attributes: dict[str, Any] = {}
+        if device.mode is DeviceMode.PROG and device.week_schedule is not None:
+            attributes.update(schedule_attributes(device.week_schedule, dt_util.now()))
+        if (derogation := self._derogation()) is not None:
+            attributes["derogation_delta"] = derogation.delta
+            attributes["derogation_end"] = derogation.bounds()[1].isoformat()
+        return attributes or None
 
     async def async_set_temperature(self, **kwargs: Any) -> None:
-        """Not possible yet: the only write the cloud offers is a derogation."""
-        raise HomeAssistantError(
-            translation_domain=DOMAIN, translation_key="set_temperature_not_supported"
+        """Shift the heater's room to the wanted setpoint with a derogation (README)."""
+        device = self.device
+        if device is None:  # pragma: no cover - unavailable entities get no calls
+            return
+        await async_set_heater_temperature(
+            self.hass, self._entry, device, float(kwargs[ATTR_TEMPERATURE])
         )
 
     async def async_set_hvac_mode(self, hvac_mode: HVACMode) -> None:
@@ -163,10 +204,18 @@ class HomeSmartlinkClimate(HomeSmartlinkOnlineDeviceEntity, ClimateEntity):
     # schedule change or local midnight, whichever comes first.
 
     async def async_added_to_hass(self) -> None:
-        """Start following the schedule's boundaries."""
+        """Start following the schedule's boundaries and our derogations."""
         await super().async_added_to_hass()
         self._schedule_boundary_refresh()
         self.async_on_remove(self._cancel_boundary_refresh)
+        self.async_on_remove(
+            self._entry.runtime_data.derogations.async_add_listener(self._handle_store_update)
+        )
+
+    @callback
+    def _handle_store_update(self) -> None:
+        self._schedule_boundary_refresh()
+        self.async_write_ha_state()
 
     @callback
     def _handle_coordinator_update(self) -> None:
@@ -183,13 +232,20 @@ class HomeSmartlinkClimate(HomeSmartlinkOnlineDeviceEntity, ClimateEntity):
     def _schedule_boundary_refresh(self) -> None:
         self._cancel_boundary_refresh()
         device = self._online_device
-        if device is None or device.week_schedule is None or device.mode is not DeviceMode.PROG:
+        if device is None:
             return
         now = dt_util.now()
-        midnight = dt_util.start_of_local_day(now + timedelta(days=1))
-        change = device.week_schedule.next_change(now)
-        when = min(change, midnight) if change else midnight
-        self._unsub_boundary = async_track_point_in_time(self.hass, self._boundary_reached, when)
+        moments: list[datetime] = []
+        if device.week_schedule is not None and device.mode is DeviceMode.PROG:
+            moments.append(dt_util.start_of_local_day(now + timedelta(days=1)))
+            if change := device.week_schedule.next_change(now):
+                moments.append(change)
+        if (derogation := self._derogation()) is not None:
+            moments.append(derogation.bounds()[1])
+        if moments:
+            self._unsub_boundary = async_track_point_in_time(
+                self.hass, self._boundary_reached, min(moments)
+            )
 
     @callback
     def _boundary_reached(self, _now: datetime) -> None:

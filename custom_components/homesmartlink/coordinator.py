@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
@@ -21,6 +22,10 @@ from .api import (
 )
 from .const import CONF_HOME_ID, DOMAIN, LOGGER, SCAN_INTERVAL
 
+if TYPE_CHECKING:
+    from .delivery import DeliveryTracker
+    from .store import DerogationStore
+
 type HomeSmartlinkConfigEntry = ConfigEntry[HomeSmartlinkData]
 
 
@@ -30,6 +35,8 @@ class HomeSmartlinkData:
 
     client: HomeSmartlinkClient
     coordinator: HomeSmartlinkCoordinator
+    derogations: DerogationStore
+    delivery: DeliveryTracker
 
 
 class HomeSmartlinkCoordinator(DataUpdateCoordinator[HomeConfig]):

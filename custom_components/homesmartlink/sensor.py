@@ -16,8 +16,9 @@ from homeassistant.const import EntityCategory, UnitOfTemperature
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
-from .api import Device, Gateway
+from .api import Device, Gateway, ReportSummary
 from .coordinator import HomeSmartlinkConfigEntry, HomeSmartlinkCoordinator
+from .delivery import DeliveryTracker
 from .entity import (
     HomeSmartlinkGatewayEntity,
     HomeSmartlinkOnlineDeviceEntity,
@@ -39,6 +40,13 @@ class GatewaySensorDescription(SensorEntityDescription):
     """A sensor read from the home's gateway."""
 
     value_fn: Callable[[Gateway], str | datetime | None]
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeliverySensorDescription(SensorEntityDescription):
+    """A count of the last derogation's delivery report."""
+
+    value_fn: Callable[[ReportSummary], int | None]
 
 
 HEATER_SENSORS: tuple[HeaterSensorDescription, ...] = (
@@ -77,6 +85,22 @@ GATEWAY_SENSORS: tuple[GatewaySensorDescription, ...] = (
 )
 
 
+DELIVERY_SENSORS: tuple[DeliverySensorDescription, ...] = tuple(
+    DeliverySensorDescription(
+        key=f"delivery_{name}",
+        translation_key=f"delivery_{name}",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=value_fn,
+    )
+    for name, value_fn in (
+        ("requested", lambda summary: summary.requested),
+        ("sent", lambda summary: summary.sent),
+        ("received", lambda summary: summary.received),
+    )
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: HomeSmartlinkConfigEntry,
@@ -86,6 +110,10 @@ async def async_setup_entry(
     coordinator = entry.runtime_data.coordinator
     async_add_entities(
         HomeSmartlinkGatewaySensor(coordinator, description) for description in GATEWAY_SENSORS
+    )
+    async_add_entities(
+        HomeSmartlinkDeliverySensor(coordinator, entry.runtime_data.delivery, description)
+        for description in DELIVERY_SENSORS
     )
     async_add_device_entities(
         entry,
@@ -137,3 +165,41 @@ class HomeSmartlinkGatewaySensor(HomeSmartlinkGatewayEntity, SensorEntity):
         """The value from the latest snapshot; unknown when the cloud sends no gateway."""
         gateway = self.coordinator.data.gateway
         return self.entity_description.value_fn(gateway) if gateway else None
+
+
+class HomeSmartlinkDeliverySensor(HomeSmartlinkGatewayEntity, SensorEntity):
+    """How the home's last derogation was delivered (homes requested, sent, received)."""
+
+    entity_description: DeliverySensorDescription
+
+    def __init__(
+        self,
+        coordinator: HomeSmartlinkCoordinator,
+        tracker: DeliveryTracker,
+        description: DeliverySensorDescription,
+    ) -> None:
+        """Bind the description to the home's delivery tracker."""
+        super().__init__(coordinator, description.key)
+        self.entity_description = description
+        self._tracker = tracker
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the tracker as reports come in."""
+        await super().async_added_to_hass()
+        self.async_on_remove(self._tracker.async_add_listener(self.async_write_ha_state))
+
+    @property
+    def native_value(self) -> int | None:
+        """The count from the last report; unknown before any."""
+        last = self._tracker.last
+        if last is None or last.report is None:
+            return None
+        return self.entity_description.value_fn(last.report.summary)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, str | bool] | None:
+        """The trigger the report belongs to and whether delivery settled."""
+        last = self._tracker.last
+        if last is None:
+            return None
+        return {"trigger": last.trigger, "settled": last.settled}

@@ -1,0 +1,41 @@
+"""A button per home that starts a diagnosis (its result arrives as an event)."""
+
+from __future__ import annotations
+
+from homeassistant.components.button import ButtonEntity
+from homeassistant.const import EntityCategory
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddEntitiesCallback
+
+from .coordinator import HomeSmartlinkConfigEntry, HomeSmartlinkCoordinator
+from .diagnosis import async_request_diagnosis
+from .entity import HomeSmartlinkGatewayEntity
+
+PARALLEL_UPDATES = 1
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: HomeSmartlinkConfigEntry,
+    async_add_entities: AddEntitiesCallback,
+) -> None:
+    """Add the diagnosis button of the home."""
+    async_add_entities([HomeSmartlinkDiagnosisButton(entry.runtime_data.coordinator, entry)])
+
+
+class HomeSmartlinkDiagnosisButton(HomeSmartlinkGatewayEntity, ButtonEntity):
+    """Requests a diagnosis of the home."""
+
+    _attr_translation_key = "request_diagnosis"
+    _attr_entity_category = EntityCategory.DIAGNOSTIC
+
+    def __init__(
+        self, coordinator: HomeSmartlinkCoordinator, entry: HomeSmartlinkConfigEntry
+    ) -> None:
+        """Bind the button to the home."""
+        super().__init__(coordinator, "request_diagnosis")
+        self._entry = entry
+
+    async def async_press(self) -> None:
+        """Send the request; the result is fetched five minutes later."""
+        await async_request_diagnosis(self.hass, self._entry)

@@ -1,0 +1,204 @@
+"""The one way to change a heater: plan derogations, send them, remember them, refresh.
+
+Climate entities, actions and the voice bridges all come through here, so that every change is
+planned the same way (`derogation.py`), sent with the fewest requests, remembered for display and
+for the next delta (`store.py`), followed for delivery (`delivery.py`), and reflected at once.
+
+Write policy: a derogation request is never retried by itself. A write that times out may still
+have reached the cloud, and sending it again could stack a second trigger; it is reported as
+failed, with the windows that did succeed, and the user decides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from homeassistant.const import CONF_CLIENT_ID
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.util import dt as dt_util
+from homeassistant.util.json import JsonValueType
+
+from .api import Device, DeviceMode, HomeSmartlinkError
+from .const import CONF_BASE_URL, CONF_OVERRIDE_DURATION, DEFAULT_OVERRIDE_DURATION, DOMAIN
+from .coordinator import HomeSmartlinkConfigEntry
+from .derogation import (
+    DerogationPlanError,
+    Room,
+    Window,
+    clock,
+    delta_for_setpoint,
+    plan,
+    window_from_span,
+)
+from .helpers import cloud_error_key, translate_cloud_error, translate_plan_error, validation_error
+from .store import PlacedDerogation
+
+
+@dataclass(frozen=True, slots=True)
+class RoomShift:
+    """A delta for one room of one loaded home."""
+
+    entry: HomeSmartlinkConfigEntry
+    room: Room
+    delta: int
+    base_setpoint: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WindowOutcome:
+    """What became of one window's request."""
+
+    window: Window
+    rooms: int
+    start_trigger: str | None = None
+    end_trigger: str | None = None
+    error: str | None = None
+
+    def as_dict(self) -> dict[str, JsonValueType]:
+        """Action response form."""
+        return {
+            "date": self.window.day.isoformat(),
+            "start": clock(self.window.start),
+            "end": clock(self.window.end),
+            "rooms": self.rooms,
+            "start_trigger": self.start_trigger,
+            "end_trigger": self.end_trigger,
+            "success": self.error is None,
+            "error": self.error,
+        }
+
+
+def _account(entry: HomeSmartlinkConfigEntry) -> tuple[str, str]:
+    """Entries reached with the same partner credentials share requests."""
+    return entry.data[CONF_BASE_URL], entry.data[CONF_CLIENT_ID]
+
+
+async def async_apply(
+    hass: HomeAssistant, shifts: Sequence[RoomShift], windows: Sequence[Window]
+) -> list[WindowOutcome]:
+    """Send every shift over every window: one request per window per partner account.
+
+    Raises a translated error when any window failed, naming the windows that did succeed.
+    """
+    accounts: dict[tuple[str, str], list[RoomShift]] = {}
+    for shift in shifts:
+        accounts.setdefault(_account(shift.entry), []).append(shift)
+    outcomes: list[WindowOutcome] = []
+    failures: list[HomeSmartlinkError] = []
+    touched: dict[str, HomeSmartlinkConfigEntry] = {}
+    placed_at = dt_util.now()
+    for group in accounts.values():
+        try:
+            requests = plan([(s.room, s.delta) for s in group], windows)
+        except DerogationPlanError as err:
+            raise translate_plan_error(err) from err
+        client = group[0].entry.runtime_data.client
+        by_room = {(s.room.home_id, s.room.room_id): s for s in group}
+        for request in requests:
+            try:
+                result = await client.set_derogations(request.derogations)
+            except HomeSmartlinkError as err:
+                failures.append(err)
+                outcomes.append(
+                    WindowOutcome(
+                        request.window, len(request.derogations), error=cloud_error_key(err)
+                    )
+                )
+                continue
+            outcomes.append(
+                WindowOutcome(
+                    request.window,
+                    len(request.derogations),
+                    result.start_trigger,
+                    result.end_trigger,
+                )
+            )
+            per_entry: dict[str, list[PlacedDerogation]] = {}
+            for derogation in request.derogations:
+                shift = by_room[(derogation.home_id, derogation.room_id)]
+                touched[shift.entry.entry_id] = shift.entry
+                per_entry.setdefault(shift.entry.entry_id, []).append(
+                    PlacedDerogation(
+                        home_id=derogation.home_id,
+                        room_id=derogation.room_id,
+                        day=derogation.date,
+                        start=derogation.start_time,
+                        end=derogation.end_time,
+                        delta=derogation.delta,
+                        base_setpoint=shift.base_setpoint,
+                        start_trigger=result.start_trigger,
+                        end_trigger=result.end_trigger,
+                        placed_at=placed_at,
+                    )
+                )
+            for entry_id, placed in per_entry.items():
+                data = touched[entry_id].runtime_data
+                data.derogations.async_add(placed)
+                if result.start_trigger:
+                    data.delivery.async_track(result.start_trigger)
+    for entry in touched.values():
+        await entry.runtime_data.coordinator.async_request_refresh()
+    if failures:
+        succeeded = [o.window.label() for o in outcomes if o.error is None]
+        if not succeeded:
+            raise translate_cloud_error(failures[0]) from failures[0]
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="derogation_partly_failed",
+            translation_placeholders={
+                "succeeded": ", ".join(succeeded),
+                "failed": ", ".join(o.window.label() for o in outcomes if o.error is not None),
+            },
+        ) from failures[0]
+    return outcomes
+
+
+def scheduled_setpoint(entry: HomeSmartlinkConfigEntry, device: Device, now: datetime) -> float:
+    """The setpoint the heater would follow without our derogation in force now."""
+    if device.setpoint is None:
+        raise validation_error("heater_unavailable")
+    active = entry.runtime_data.derogations.active(device.room_id, now)
+    if active is None:
+        return device.setpoint
+    if active.base_setpoint is not None:
+        return active.base_setpoint
+    return device.setpoint - active.delta
+
+
+def override_end(entry: HomeSmartlinkConfigEntry, device: Device, now: datetime) -> datetime:
+    """When a temperature set now ends.
+
+    After the default duration, or at the schedule's next change if that comes first, so that
+    the delta always applies to the same scheduled setpoint.
+    """
+    minutes = int(entry.options.get(CONF_OVERRIDE_DURATION, DEFAULT_OVERRIDE_DURATION))
+    end = now + timedelta(minutes=minutes)
+    if device.mode is DeviceMode.PROG and device.week_schedule is not None:
+        change = device.week_schedule.next_change(now)
+        if change is not None and change < end:
+            end = change
+    return end
+
+
+async def async_set_heater_temperature(
+    hass: HomeAssistant, entry: HomeSmartlinkConfigEntry, device: Device, wanted: float
+) -> list[WindowOutcome]:
+    """Bring a heater's room to a wanted setpoint, from now until `override_end`."""
+    if not device.online or device.room_id is None:
+        raise validation_error("heater_unavailable")
+    if device.mode is DeviceMode.STOP:
+        raise validation_error("heater_stopped")
+    now = dt_util.now()
+    base = scheduled_setpoint(entry, device, now)
+    try:
+        delta = delta_for_setpoint(wanted, base)
+        windows = window_from_span(now, override_end(entry, device, now))
+    except DerogationPlanError as err:
+        raise translate_plan_error(err) from err
+    if delta == 0 and entry.runtime_data.derogations.active(device.room_id, now) is None:
+        return []  # already there, nothing of ours to undo
+    room = Room(entry.runtime_data.coordinator.home_id, device.room_id)
+    return await async_apply(hass, [RoomShift(entry, room, delta, base)], windows)

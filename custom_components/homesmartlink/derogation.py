@@ -1,0 +1,189 @@
+"""Pure planning of derogations: (rooms, wanted setpoint or delta, window) -> batched requests.
+
+A derogation shifts the setpoint of every heater of one room by an integer -5..+5 °C over
+[start, end) minutes of one local date, in 5-minute steps. One request may carry many rooms, even
+of several homes, but only one window. So the plan is the smallest list of requests: one per
+distinct (date, start, end). A window past midnight becomes one window per date.
+
+Nothing here imports Home Assistant: errors carry a translation key and placeholders, and the
+integration turns them into translated validation errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, tzinfo
+import math
+
+from .api import Derogation
+
+MIN_DELTA = -5
+MAX_DELTA = 5
+STEP_MINUTES = 5
+MINUTES_PER_DAY = 24 * 60
+
+
+class DerogationPlanError(ValueError):
+    """A derogation the API cannot carry; `translation_key` names the reason."""
+
+    def __init__(self, translation_key: str, **placeholders: str) -> None:
+        """Keep the reason and its details for a translated message."""
+        super().__init__(translation_key)
+        self.translation_key = translation_key
+        self.placeholders = placeholders
+
+
+@dataclass(frozen=True, slots=True)
+class Room:
+    """One room of one home."""
+
+    home_id: str
+    room_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """[start, end) minutes since local midnight of one date; end may be 1440 (midnight)."""
+
+    day: date
+    start: int
+    end: int
+
+    def label(self) -> str:
+        """Human-readable form, e.g. 2026-11-23 10:00-12:00."""
+        return f"{self.day.isoformat()} {clock(self.start)}-{clock(self.end)}"
+
+    def bounds(self, tz: tzinfo) -> tuple[datetime, datetime]:
+        """The window as aware datetimes in the given time zone."""
+        midnight = datetime.combine(self.day, time(0), tzinfo=tz)
+        return midnight + timedelta(minutes=self.start), midnight + timedelta(minutes=self.end)
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedRequest:
+    """One call of the derogations endpoint: every room shares the window."""
+
+    window: Window
+    derogations: tuple[Derogation, ...] = field(default=())
+
+
+def clock(minutes: int) -> str:
+    """Minutes since midnight as HH:MM (1440 is 24:00)."""
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def check_delta(delta: float) -> int:
+    """The delta as the API's integer, or an error when it is not one in -5..+5."""
+    if not math.isfinite(delta) or delta != int(delta):
+        raise DerogationPlanError("delta_not_integer", delta=f"{delta:g}")
+    value = int(delta)
+    if not MIN_DELTA <= value <= MAX_DELTA:
+        raise DerogationPlanError("delta_out_of_range", delta=str(value))
+    return value
+
+
+def delta_for_setpoint(wanted: float, scheduled: float) -> int:
+    """The integer delta that brings a scheduled setpoint nearest to the wanted one.
+
+    Deltas are whole degrees: a half degree rounds away from zero (19.5 wanted over a 17 schedule
+    gives +3). A wanted setpoint more than 5 °C away from the schedule cannot be reached.
+    """
+    difference = wanted - scheduled
+    delta = int(math.copysign(math.floor(abs(difference) + 0.5), difference))
+    if not MIN_DELTA <= delta <= MAX_DELTA:
+        raise DerogationPlanError(
+            "setpoint_out_of_range",
+            wanted=f"{wanted:g}",
+            minimum=f"{scheduled + MIN_DELTA:g}",
+            maximum=f"{scheduled + MAX_DELTA:g}",
+        )
+    return delta
+
+
+def window_from_times(day: date, start: time, end: time) -> list[Window]:
+    """Windows for a start and end time of day on a date.
+
+    Times must be on 5-minute steps. An end at or before the start means the window ends on the
+    next day (22:00 → 06:00 is a night), and becomes two windows; equal times are an error.
+    """
+    for value in (start, end):
+        if value.second or value.microsecond or value.minute % STEP_MINUTES:
+            raise DerogationPlanError("time_not_aligned", time=value.strftime("%H:%M:%S"))
+    first = start.hour * 60 + start.minute
+    last = end.hour * 60 + end.minute
+    if first == last:
+        raise DerogationPlanError("end_not_after_start", start=clock(first), end=clock(last))
+    if last > first:
+        return [Window(day, first, last)]
+    windows = [Window(day, first, MINUTES_PER_DAY)]
+    if last > 0:
+        windows.append(Window(day + timedelta(days=1), 0, last))
+    return windows
+
+
+def window_from_span(start: datetime, end: datetime) -> list[Window]:
+    """Windows covering [start, end) of local time, one per date, in 5-minute steps.
+
+    The start is floored and the end ceiled to the step, so the span is always covered.
+    """
+    if end <= start:
+        raise DerogationPlanError(
+            "end_not_after_start", start=start.isoformat(), end=end.isoformat()
+        )
+    windows: list[Window] = []
+    day = start.date()
+    first = (start.hour * 60 + start.minute) // STEP_MINUTES * STEP_MINUTES
+    while True:
+        if end.date() > day:
+            windows.append(Window(day, first, MINUTES_PER_DAY))
+            day += timedelta(days=1)
+            first = 0
+            continue
+        minutes = end.hour * 60 + end.minute + (1 if end.second or end.microsecond else 0)
+        last = math.ceil(minutes / STEP_MINUTES) * STEP_MINUTES
+        if last > first:
+            windows.append(Window(day, first, last))
+        return windows
+
+
+def plan(
+    shifts: Iterable[tuple[Room, int]],
+    windows: Sequence[Window],
+) -> list[PlannedRequest]:
+    """The fewest requests: every (room, delta) over every window, one request per window.
+
+    A room named twice keeps its last delta. Windows that are the same are merged.
+    """
+    deltas: dict[Room, int] = {}
+    for room, delta in shifts:
+        deltas[room] = check_delta(delta)
+    if not deltas:
+        raise DerogationPlanError("no_target")
+    if not windows:
+        raise DerogationPlanError("no_window")
+    requests: list[PlannedRequest] = []
+    for window in dict.fromkeys(windows):
+        if not 0 <= window.start < window.end <= MINUTES_PER_DAY or any(
+            value % STEP_MINUTES for value in (window.start, window.end)
+        ):
+            raise DerogationPlanError(
+                "end_not_after_start", start=clock(window.start), end=clock(window.end)
+            )
+        requests.append(
+            PlannedRequest(
+                window,
+                tuple(
+                    Derogation(
+                        home_id=room.home_id,
+                        room_id=room.room_id,
+                        start_time=window.start,
+                        end_time=window.end,
+                        delta=delta,
+                        date=window.day,
+                    )
+                    for room, delta in deltas.items()
+                ),
+            )
+        )
+    return requests

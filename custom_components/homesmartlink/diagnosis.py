@@ -1,0 +1,92 @@
+"""The two-step diagnosis of a home: request now, fetch the result about five minutes later.
+
+The result is fetched by the integration itself and fired as a `homesmartlink_diagnosis` event,
+so that an automation can act on it; a result not ready yet is asked for again, twice at most.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
+
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers.event import async_call_later
+
+from .api import DiagnosisResult, HomeSmartlinkError
+from .const import DOMAIN, LOGGER
+from .coordinator import HomeSmartlinkConfigEntry
+from .helpers import cloud_error_key, translate_cloud_error
+
+EVENT_DIAGNOSIS = "homesmartlink_diagnosis"
+# The partner API recommends waiting five minutes before reading a diagnosis.
+DIAGNOSIS_DELAY = timedelta(minutes=5)
+MAX_ATTEMPTS = 3
+
+
+def diagnosis_result_data(result: DiagnosisResult) -> dict[str, Any]:
+    """A diagnosis result as action response and event data."""
+    return {
+        "created_at": result.created_at.isoformat() if result.created_at else None,
+        "acknowledge": result.acknowledge,
+        "details": dict(result.details),
+    }
+
+
+async def async_request_diagnosis(hass: HomeAssistant, entry: HomeSmartlinkConfigEntry) -> str:
+    """Ask the entry's home for a diagnosis; return its message id and fetch it later."""
+    data = entry.runtime_data
+    try:
+        request = await data.client.request_diagnosis(data.coordinator.home_id)
+    except HomeSmartlinkError as err:
+        raise translate_cloud_error(err) from err
+    if not request.accepted or request.message_id is None:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="diagnosis_refused",
+            translation_placeholders={"status": str(request.status)},
+        )
+    _schedule_fetch(hass, entry, request.message_id, 1)
+    return request.message_id
+
+
+@callback
+def _schedule_fetch(
+    hass: HomeAssistant, entry: HomeSmartlinkConfigEntry, message_id: str, attempt: int
+) -> None:
+    entry.async_on_unload(
+        async_call_later(
+            hass, DIAGNOSIS_DELAY, partial(_async_fetch, hass, entry, message_id, attempt)
+        )
+    )
+
+
+async def _async_fetch(
+    hass: HomeAssistant,
+    entry: HomeSmartlinkConfigEntry,
+    message_id: str,
+    attempt: int,
+    _now: datetime,
+) -> None:
+    data = entry.runtime_data
+    event: dict[str, Any] = {"home_id": data.coordinator.home_id, "message_id": message_id}
+    try:
+        result = await data.client.get_diagnosis_result(message_id)
+    except HomeSmartlinkError as err:
+        LOGGER.warning("Could not fetch diagnosis %s: %s", message_id, err)
+        hass.bus.async_fire(
+            EVENT_DIAGNOSIS, {**event, "success": False, "error": cloud_error_key(err)}
+        )
+        return
+    if result.acknowledge is not True and attempt < MAX_ATTEMPTS:
+        _schedule_fetch(hass, entry, message_id, attempt + 1)
+        return
+    hass.bus.async_fire(
+        EVENT_DIAGNOSIS,
+        {
+            **event,
+            "success": result.acknowledge is True,
+            "result": diagnosis_result_data(result),
+        },
+    )

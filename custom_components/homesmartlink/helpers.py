@@ -1,0 +1,52 @@
+"""Turn client errors into translated Home Assistant errors, in one place."""
+
+from __future__ import annotations
+
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+
+from .api import (
+    HomeSmartlinkAuthenticationError,
+    HomeSmartlinkError,
+    HomeSmartlinkNotFoundError,
+    HomeSmartlinkRateLimitError,
+    HomeSmartlinkResponseError,
+)
+from .const import DOMAIN
+from .derogation import DerogationPlanError
+
+
+def cloud_error_key(err: HomeSmartlinkError) -> str:
+    """The translation key that explains a client error to a user."""
+    if isinstance(err, HomeSmartlinkAuthenticationError):
+        return "authentication_failed"
+    if isinstance(err, HomeSmartlinkRateLimitError):
+        return "rate_limited_action"
+    if isinstance(err, HomeSmartlinkResponseError):
+        return "invalid_response"
+    return "communication_error"
+
+
+def translate_cloud_error(err: HomeSmartlinkError) -> HomeAssistantError:
+    """A translated HomeAssistantError for a failed cloud call (raise it `from err`)."""
+    return HomeAssistantError(translation_domain=DOMAIN, translation_key=cloud_error_key(err))
+
+
+def translate_not_found(err: HomeSmartlinkNotFoundError, key: str) -> ServiceValidationError:
+    """A translated validation error for something the cloud does not know."""
+    return ServiceValidationError(translation_domain=DOMAIN, translation_key=key)
+
+
+def translate_plan_error(err: DerogationPlanError) -> ServiceValidationError:
+    """A translated validation error for a derogation the API cannot carry."""
+    return ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key=err.translation_key,
+        translation_placeholders=err.placeholders,
+    )
+
+
+def validation_error(key: str, **placeholders: str) -> ServiceValidationError:
+    """A translated validation error of this integration."""
+    return ServiceValidationError(
+        translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
+    )

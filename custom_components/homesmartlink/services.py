@@ -1,0 +1,250 @@
+"""Actions of the integration, registered once in `async_setup`.
+
+- `set_derogation`: shift the rooms of targeted heaters over a window (one request per window).
+- `get_derogation_report`: delivery report of a trigger (response only).
+- `request_diagnosis` / `get_diagnosis_result`: the two-step diagnosis of a home.
+- `get_schedule`: a heater's week schedule as data (response only).
+"""
+
+from __future__ import annotations
+
+from datetime import date, time
+import inspect
+from typing import Any, cast
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import ATTR_ENTITY_ID
+from homeassistant.core import (
+    HomeAssistant,
+    ServiceCall,
+    ServiceResponse,
+    SupportsResponse,
+    callback,
+)
+from homeassistant.helpers import (
+    config_validation as cv,
+    entity_registry as er,
+    service as service_helper,
+)
+from homeassistant.util import dt as dt_util
+import voluptuous as vol
+
+from .api import Device, HomeSmartlinkError, HomeSmartlinkNotFoundError
+from .const import DOMAIN
+from .control import RoomShift, async_apply
+from .coordinator import HomeSmartlinkConfigEntry
+from .derogation import DerogationPlanError, Room, check_delta, clock, window_from_times
+from .diagnosis import async_request_diagnosis, diagnosis_result_data
+from .helpers import translate_cloud_error, translate_plan_error, validation_error
+
+SERVICE_SET_DEROGATION = "set_derogation"
+SERVICE_GET_DEROGATION_REPORT = "get_derogation_report"
+SERVICE_REQUEST_DIAGNOSIS = "request_diagnosis"
+SERVICE_GET_DIAGNOSIS_RESULT = "get_diagnosis_result"
+SERVICE_GET_SCHEDULE = "get_schedule"
+
+ATTR_CONFIG_ENTRY_ID = "config_entry_id"
+ATTR_DELTA = "delta"
+ATTR_START = "start"
+ATTR_END = "end"
+ATTR_DATE = "date"
+ATTR_TRIGGER = "trigger"
+ATTR_MESSAGE_ID = "message_id"
+
+DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+SET_DEROGATION_SCHEMA = cv.make_entity_service_schema(
+    {
+        vol.Required(ATTR_DELTA): vol.Coerce(float),
+        vol.Required(ATTR_START): cv.time,
+        vol.Required(ATTR_END): cv.time,
+        vol.Optional(ATTR_DATE): cv.date,
+    }
+)
+ENTRY_SCHEMA = vol.Schema({vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string})
+REPORT_SCHEMA = vol.Schema(
+    {vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string, vol.Required(ATTR_TRIGGER): cv.string}
+)
+DIAGNOSIS_RESULT_SCHEMA = vol.Schema(
+    {vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string, vol.Required(ATTR_MESSAGE_ID): cv.string}
+)
+SCHEDULE_SCHEMA = vol.Schema({vol.Required(ATTR_ENTITY_ID): cv.entity_id})
+
+
+def _loaded_entry(hass: HomeAssistant, entry_id: str) -> HomeSmartlinkConfigEntry:
+    """A loaded entry of this integration, or a translated validation error."""
+    entry = hass.config_entries.async_get_entry(entry_id)
+    if entry is None or entry.domain != DOMAIN:
+        raise validation_error("entry_not_found", entry_id=entry_id)
+    if entry.state is not ConfigEntryState.LOADED:
+        raise validation_error("entry_not_loaded", entry_id=entry_id)
+    return cast(HomeSmartlinkConfigEntry, entry)
+
+
+def _heater(hass: HomeAssistant, entity_id: str) -> tuple[HomeSmartlinkConfigEntry, Device]:
+    """The loaded entry and heater behind one of our climate entities."""
+    registry_entry = er.async_get(hass).async_get(entity_id)
+    if (
+        registry_entry is None
+        or registry_entry.platform != DOMAIN
+        or registry_entry.domain != "climate"
+        or registry_entry.config_entry_id is None
+    ):
+        raise validation_error("not_a_heater", entity_id=entity_id)
+    entry = _loaded_entry(hass, registry_entry.config_entry_id)
+    device_id = registry_entry.unique_id.removesuffix("_climate")
+    device = entry.runtime_data.coordinator.data.device(device_id)
+    if device is None:
+        raise validation_error("heater_unavailable")
+    return entry, device
+
+
+async def _targeted_entities(call: ServiceCall) -> set[str]:
+    """Entity ids named by a call's target (entities, devices, areas, floors, labels).
+
+    The helper's signature changed between the supported releases (it lost its `hass`
+    argument), hence the look at its parameters.
+    """
+    extract = cast(Any, service_helper.async_extract_entity_ids)
+    if "hass" in inspect.signature(extract).parameters:
+        return cast(set[str], await extract(call.hass, call))
+    return cast(set[str], await extract(call))
+
+
+async def _set_derogation(call: ServiceCall) -> ServiceResponse:
+    hass = call.hass
+    registry = er.async_get(hass)
+    entities = sorted(
+        entity_id
+        for entity_id in await _targeted_entities(call)
+        if (item := registry.async_get(entity_id)) is not None
+        and item.platform == DOMAIN
+        and item.domain == "climate"
+    )
+    if not entities:
+        raise validation_error("no_target")
+    try:
+        delta = check_delta(call.data[ATTR_DELTA])
+        day: date = call.data.get(ATTR_DATE) or dt_util.now().date()
+        start: time = call.data[ATTR_START]
+        end: time = call.data[ATTR_END]
+        windows = window_from_times(day, start, end)
+    except DerogationPlanError as err:
+        raise translate_plan_error(err) from err
+    shifts: dict[tuple[str, int], RoomShift] = {}
+    for entity_id in entities:
+        entry, device = _heater(hass, entity_id)
+        if device.room_id is None:
+            raise validation_error("heater_unavailable")
+        room = Room(entry.runtime_data.coordinator.home_id, device.room_id)
+        shifts[(room.home_id, room.room_id)] = RoomShift(entry, room, delta)
+    outcomes = await async_apply(hass, list(shifts.values()), windows)
+    return {"requests": [outcome.as_dict() for outcome in outcomes]}
+
+
+async def _get_derogation_report(call: ServiceCall) -> ServiceResponse:
+    entry = _loaded_entry(call.hass, call.data[ATTR_CONFIG_ENTRY_ID])
+    try:
+        report = await entry.runtime_data.client.get_report(call.data[ATTR_TRIGGER])
+    except HomeSmartlinkNotFoundError as err:
+        raise validation_error("unknown_trigger", trigger=call.data[ATTR_TRIGGER]) from err
+    except HomeSmartlinkError as err:
+        raise translate_cloud_error(err) from err
+    summary = report.summary
+    return {
+        "summary": {
+            "requested": summary.requested,
+            "sent": summary.sent,
+            "received": summary.received,
+            "first": summary.first.isoformat() if summary.first else None,
+            "last": summary.last.isoformat() if summary.last else None,
+        },
+        "details": [
+            {
+                "home_id": detail.home_id,
+                "acknowledge": detail.acknowledge,
+                "sent_at": detail.sent_at.isoformat() if detail.sent_at else None,
+            }
+            for detail in report.details
+        ],
+    }
+
+
+async def _request_diagnosis(call: ServiceCall) -> ServiceResponse:
+    entry = _loaded_entry(call.hass, call.data[ATTR_CONFIG_ENTRY_ID])
+    message_id = await async_request_diagnosis(call.hass, entry)
+    return {"message_id": message_id}
+
+
+async def _get_diagnosis_result(call: ServiceCall) -> ServiceResponse:
+    entry = _loaded_entry(call.hass, call.data[ATTR_CONFIG_ENTRY_ID])
+    message_id = call.data[ATTR_MESSAGE_ID]
+    try:
+        result = await entry.runtime_data.client.get_diagnosis_result(message_id)
+    except HomeSmartlinkNotFoundError as err:
+        raise validation_error("unknown_message", message_id=message_id) from err
+    except HomeSmartlinkError as err:
+        raise translate_cloud_error(err) from err
+    return diagnosis_result_data(result)
+
+
+async def _get_schedule(call: ServiceCall) -> ServiceResponse:
+    _entry, device = _heater(call.hass, call.data[ATTR_ENTITY_ID])
+    schedule = device.week_schedule
+    return {
+        "mode": device.mode.value if device.mode else None,
+        "days": (
+            [
+                {
+                    "day": name,
+                    "comfort": [
+                        {"start": clock(r.start), "end": clock(r.end)}
+                        for r in schedule.ranges_on(index)
+                    ],
+                }
+                for index, name in enumerate(DAYS)
+            ]
+            if schedule is not None
+            else None
+        ),
+    }
+
+
+@callback
+def async_setup_services(hass: HomeAssistant) -> None:
+    """Register every action of the integration."""
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_SET_DEROGATION,
+        _set_derogation,
+        schema=SET_DEROGATION_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_GET_DEROGATION_REPORT,
+        _get_derogation_report,
+        schema=REPORT_SCHEMA,
+        supports_response=SupportsResponse.ONLY,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_REQUEST_DIAGNOSIS,
+        _request_diagnosis,
+        schema=ENTRY_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_GET_DIAGNOSIS_RESULT,
+        _get_diagnosis_result,
+        schema=DIAGNOSIS_RESULT_SCHEMA,
+        supports_response=SupportsResponse.ONLY,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_GET_SCHEDULE,
+        _get_schedule,
+        schema=SCHEDULE_SCHEMA,
+        supports_response=SupportsResponse.ONLY,
+    )

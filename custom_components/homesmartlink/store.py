@@ -1,0 +1,147 @@
+"""The derogations this integration placed, persisted per home with Home Assistant's Store.
+
+The partner API cannot read derogations back or cancel them, so we remember ours: to show them
+(attributes, preset, calendar) and to compute the next delta against the schedule rather than
+against a setpoint our own derogation already shifted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers.storage import Store
+from homeassistant.util import dt as dt_util
+
+from .const import DOMAIN
+
+STORAGE_VERSION = 1
+SAVE_DELAY = 1
+# Past derogations stay visible in the calendar for a week.
+KEEP_AFTER_END = timedelta(days=7)
+
+
+@dataclass(frozen=True, slots=True)
+class PlacedDerogation:
+    """A derogation the cloud accepted from us.
+
+    `base_setpoint` is the scheduled setpoint the delta was computed against, when it came from a
+    wanted temperature; windows placed from a temperature end at the next schedule change, so the
+    base holds for the whole window.
+    """
+
+    home_id: str
+    room_id: int
+    day: date
+    start: int
+    end: int
+    delta: int
+    base_setpoint: float | None
+    start_trigger: str | None
+    end_trigger: str | None
+    placed_at: datetime
+
+    def bounds(self) -> tuple[datetime, datetime]:
+        """Start and end as aware datetimes in Home Assistant's time zone."""
+        midnight = datetime.combine(self.day, time(0), tzinfo=dt_util.get_default_time_zone())
+        return midnight + timedelta(minutes=self.start), midnight + timedelta(minutes=self.end)
+
+    def active_at(self, moment: datetime) -> bool:
+        """Whether the derogation is in force at this moment."""
+        start, end = self.bounds()
+        return start <= moment < end
+
+    def as_json(self) -> dict[str, Any]:
+        """JSON form for the store."""
+        data = asdict(self)
+        data["day"] = self.day.isoformat()
+        data["placed_at"] = self.placed_at.isoformat()
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PlacedDerogation | None:
+        """Read a stored record; None when it is not one of ours (a damaged file loses nothing)."""
+        try:
+            return cls(
+                home_id=str(data["home_id"]),
+                room_id=int(data["room_id"]),
+                day=date.fromisoformat(data["day"]),
+                start=int(data["start"]),
+                end=int(data["end"]),
+                delta=int(data["delta"]),
+                base_setpoint=(
+                    float(data["base_setpoint"]) if data.get("base_setpoint") is not None else None
+                ),
+                start_trigger=data.get("start_trigger"),
+                end_trigger=data.get("end_trigger"),
+                placed_at=datetime.fromisoformat(data["placed_at"]),
+            )
+        except (KeyError, TypeError, ValueError):
+            return None
+
+
+class DerogationStore:
+    """The derogations placed for one home (one config entry)."""
+
+    def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
+        """Bind the store to its file."""
+        self._store: Store[dict[str, Any]] = Store(
+            hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.derogations"
+        )
+        self._items: list[PlacedDerogation] = []
+        self._listeners: list[Callable[[], None]] = []
+
+    async def async_load(self) -> None:
+        """Read what an earlier run placed."""
+        data = await self._store.async_load() or {}
+        items = data.get("derogations", []) if isinstance(data, dict) else []
+        loaded = (PlacedDerogation.from_json(item) for item in items if isinstance(item, dict))
+        self._items = [item for item in loaded if item is not None]
+
+    async def async_remove(self) -> None:
+        """Delete the file (the entry is being removed)."""
+        await self._store.async_remove()
+
+    @property
+    def items(self) -> tuple[PlacedDerogation, ...]:
+        """Every remembered derogation, oldest first."""
+        return tuple(self._items)
+
+    @callback
+    def async_add(self, placed: list[PlacedDerogation]) -> None:
+        """Remember newly placed derogations, forget long-ended ones, and save."""
+        now = dt_util.now()
+        self._items = [item for item in self._items if item.bounds()[1] + KEEP_AFTER_END > now]
+        self._items.extend(placed)
+        self._store.async_delay_save(self._data_to_save, SAVE_DELAY)
+        for listener in list(self._listeners):
+            listener()
+
+    @callback
+    def async_add_listener(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
+        """Call `listener` whenever derogations are added."""
+        self._listeners.append(listener)
+
+        @callback
+        def remove() -> None:
+            self._listeners.remove(listener)
+
+        return remove
+
+    def active(self, room_id: int | None, moment: datetime) -> PlacedDerogation | None:
+        """The derogation in force in a room now: the latest placed wins, as in the cloud."""
+        found: PlacedDerogation | None = None
+        for item in self._items:
+            if item.room_id == room_id and item.active_at(moment):
+                found = item
+        return found
+
+    def for_room(self, room_id: int | None) -> list[PlacedDerogation]:
+        """The remembered derogations of a room."""
+        return [item for item in self._items if item.room_id == room_id]
+
+    def _data_to_save(self) -> dict[str, Any]:
+        return {"derogations": [item.as_json() for item in self._items]}
