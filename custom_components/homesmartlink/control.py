@@ -139,8 +139,10 @@ async def async_apply(
                 data.derogations.async_add(placed)
                 if result.start_trigger:
                     data.delivery.async_track(result.start_trigger)
+    # Show the result at once: a direct refresh, not the debounced one, so that two changes in a
+    # row are both reflected.
     for entry in touched.values():
-        await entry.runtime_data.coordinator.async_request_refresh()
+        await entry.runtime_data.coordinator.async_refresh()
     if failures:
         succeeded = [o.window.label() for o in outcomes if o.error is None]
         if not succeeded:

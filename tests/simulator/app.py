@@ -51,9 +51,13 @@ class RecordedRequest:
 
 @dataclass
 class Fault:
-    """A misbehaviour applied to the next `count` partner requests matching `path` (all if None)."""
+    """A misbehaviour applied to the next `count` partner requests matching `path` (all if None).
+
+    `skip` lets that many matching requests through first.
+    """
 
     count: int = 1
+    skip: int = 0
     path: str | None = None
     status: int | None = None
     retry_after: str | None = None
@@ -241,6 +245,9 @@ class Simulator:
     def _take_fault(self, path: str) -> Fault | None:
         for fault in self.faults:
             if fault.path in (None, path):
+                if fault.skip > 0:
+                    fault.skip -= 1
+                    return None
                 fault.count -= 1
                 if fault.count <= 0:
                     self.faults.remove(fault)

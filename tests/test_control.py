@@ -1,0 +1,212 @@
+"""Setting a temperature becomes a derogation of the heater's room."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+
+from homeassistant.components.climate import (
+    ATTR_PRESET_MODE,
+    DOMAIN as CLIMATE_DOMAIN,
+    SERVICE_SET_TEMPERATURE,
+)
+from homeassistant.const import ATTR_ENTITY_ID, ATTR_TEMPERATURE
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+
+from .conftest import HOME_ID
+from .simulator import Fault, Simulator
+
+
+async def _set(hass: HomeAssistant, entity_id: str, temperature: float) -> None:
+    await hass.services.async_call(
+        CLIMATE_DOMAIN,
+        SERVICE_SET_TEMPERATURE,
+        {ATTR_ENTITY_ID: entity_id, ATTR_TEMPERATURE: temperature},
+        blocking=True,
+    )
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+def _derogations(simulator: Simulator) -> list[Any]:
+    return [request.body for request in simulator.requests_to("derogations")]
+
+
+async def test_set_temperature_places_one_derogation(
+    hass_tz: HomeAssistant, init_integration: MockConfigEntry, simulator: Simulator
+) -> None:
+    # Monday 10:00, eco 17 °C until 17:00; the default duration (120 min) ends first.
+    await _set(hass_tz, "climate.salon_heater_1", 19)
+    assert _derogations(simulator) == [
+        {
+            "derogations": [
+                {"homeId": HOME_ID, "roomId": 1, "startTime": 600, "endTime": 720, "delta": 2,
+                 "date": "2026-11-23"}
+            ]
+        }
+    ]
+    # Refreshed right after the call: both heaters of the room follow the shift.
+    for entity_id in ("climate.salon_heater_1", "climate.salon_heater_2"):
+        state = hass_tz.states.get(entity_id)
+        assert state.attributes[ATTR_TEMPERATURE] == 19
+        assert state.attributes[ATTR_PRESET_MODE] == "derogation"
+        assert state.attributes["derogation_delta"] == 2
+        assert state.attributes["derogation_end"] == "2026-11-23T12:00:00+01:00"
+        # The reachable range stays around the schedule, not the shifted setpoint.
+        assert state.attributes["min_temp"] == 12
+        assert state.attributes["max_temp"] == 22
+    # Another heater's room is untouched.
+    assert hass_tz.states.get("climate.chambre_heater").attributes[ATTR_TEMPERATURE] == 18
+
+
+async def test_next_delta_counts_our_active_derogation(
+    hass_tz: HomeAssistant, init_integration: MockConfigEntry, simulator: Simulator
+) -> None:
+    await _set(hass_tz, "climate.salon_heater_1", 19)
+    await _set(hass_tz, "climate.salon_heater_2", 16)
+    deltas = [body["derogations"][0]["delta"] for body in _derogations(simulator)]
+    assert deltas == [2, -1]  # against the scheduled 17 °C, not the shifted 19 °C
+    assert hass_tz.states.get("climate.salon_heater_1").attributes[ATTR_TEMPERATURE] == 16
+    # Back to the schedule: a zero shift replaces ours.
+    await _set(hass_tz, "climate.salon_heater_1", 17)
+    assert [b["derogations"][0]["delta"] for b in _derogations(simulator)] == [2, -1, 0]
+    assert hass_tz.states.get("climate.salon_heater_1").attributes[ATTR_TEMPERATURE] == 17
+
+
+async def test_same_temperature_without_derogation_sends_nothing(
+    hass_tz: HomeAssistant, init_integration: MockConfigEntry, simulator: Simulator
+) -> None:
+    await _set(hass_tz, "climate.salon_heater_1", 17)
+    assert _derogations(simulator) == []
+
+
+async def test_window_ends_at_the_next_schedule_change(
+    hass_tz: HomeAssistant,
+    init_integration: MockConfigEntry,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    freezer.move_to("2026-11-23T16:07:00+01:00")
+    async_fire_time_changed(hass_tz)
+    await hass_tz.async_block_till_done(wait_background_tasks=True)
+    await _set(hass_tz, "climate.salon_heater_1", 15)
+    (body,) = _derogations(simulator)
+    assert body["derogations"][0] | {} == {
+        "homeId": HOME_ID, "roomId": 1, "startTime": 965, "endTime": 1020, "delta": -2,
+        "date": "2026-11-23",
+    }
+
+
+async def test_manual_heater_over_midnight(
+    hass_tz: HomeAssistant,
+    init_integration: MockConfigEntry,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    freezer.move_to("2026-11-23T23:00:00+01:00")
+    async_fire_time_changed(hass_tz)
+    await hass_tz.async_block_till_done(wait_background_tasks=True)
+    await _set(hass_tz, "climate.chambre_heater", 20)
+    bodies = _derogations(simulator)
+    assert [(d["date"], d["startTime"], d["endTime"], d["delta"]) for b in bodies
+            for d in b["derogations"]] == [("2026-11-23", 1380, 1440, 2), ("2026-11-24", 0, 60, 2)]
+
+
+async def test_duration_from_options(
+    hass_tz: HomeAssistant, init_integration: MockConfigEntry, simulator: Simulator
+) -> None:
+    hass_tz.config_entries.async_update_entry(init_integration, options={"override_duration": 30})
+    await _set(hass_tz, "climate.chambre_heater", 19)
+    (body,) = _derogations(simulator)
+    assert (body["derogations"][0]["startTime"], body["derogations"][0]["endTime"]) == (600, 630)
+
+
+@pytest.mark.parametrize(
+    ("entity_id", "temperature", "key"),
+    [
+        ("climate.salon_heater_1", 23, "setpoint_out_of_range"),
+        ("climate.salon_heater_1", 11, "setpoint_out_of_range"),
+        ("climate.veranda_fireplace", 18, "heater_stopped"),
+    ],
+)
+async def test_refused_temperatures_send_nothing(
+    hass_tz: HomeAssistant,
+    init_integration: MockConfigEntry,
+    simulator: Simulator,
+    entity_id: str,
+    temperature: float,
+    key: str,
+) -> None:
+    with pytest.raises(ServiceValidationError) as err:
+        await _set(hass_tz, entity_id, temperature)
+    # Home Assistant checks the entity's min/max (set to what a derogation can reach) first.
+    assert err.value.translation_key in {key, "temp_out_of_range"}
+    assert _derogations(simulator) == []
+
+
+@pytest.mark.parametrize(
+    ("fault", "key"),
+    [
+        (Fault(path="derogations", status=500), "communication_error"),
+        (Fault(path="derogations", status=401), "authentication_failed"),
+        (Fault(path="derogations", status=429), "rate_limited_action"),
+        (Fault(path="derogations", status=400), "invalid_response"),
+    ],
+)
+async def test_cloud_failure_is_reported_and_nothing_remembered(
+    hass_tz: HomeAssistant,
+    init_integration: MockConfigEntry,
+    simulator: Simulator,
+    fault: Fault,
+    key: str,
+) -> None:
+    simulator.faults.append(fault)
+    with pytest.raises(HomeAssistantError) as err:
+        await _set(hass_tz, "climate.salon_heater_1", 19)
+    assert err.value.translation_key == key
+    assert len(simulator.requests_to("derogations")) == 1  # never retried by itself
+    assert init_integration.runtime_data.derogations.items == ()
+    assert hass_tz.states.get("climate.salon_heater_1").attributes[ATTR_PRESET_MODE] == "schedule"
+
+
+async def test_derogation_survives_a_restart(
+    hass_tz: HomeAssistant,
+    init_integration: MockConfigEntry,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    await _set(hass_tz, "climate.salon_heater_1", 19)
+    freezer.tick(timedelta(seconds=5))  # past the store's save delay
+    async_fire_time_changed(hass_tz)
+    await hass_tz.async_block_till_done()
+    assert await hass_tz.config_entries.async_reload(init_integration.entry_id)
+    await hass_tz.async_block_till_done()
+    state = hass_tz.states.get("climate.salon_heater_1")
+    assert state.attributes[ATTR_PRESET_MODE] == "derogation"
+    assert state.attributes["derogation_delta"] == 2
+    # And the next temperature still counts it.
+    await _set(hass_tz, "climate.salon_heater_1", 18)
+    assert [b["derogations"][0]["delta"] for b in _derogations(simulator)] == [2, 1]
+
+
+async def test_derogation_ends_on_time(
+    hass_tz: HomeAssistant,
+    init_integration: MockConfigEntry,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    await _set(hass_tz, "climate.salon_heater_1", 19)
+    freezer.move_to("2026-11-23T12:00:30+01:00")
+    async_fire_time_changed(hass_tz)
+    await hass_tz.async_block_till_done(wait_background_tasks=True)
+    state = hass_tz.states.get("climate.salon_heater_1")
+    assert state.attributes[ATTR_PRESET_MODE] == "schedule"
+    assert "derogation_delta" not in state.attributes
+    assert state.attributes[ATTR_TEMPERATURE] == 17
