@@ -6,12 +6,6 @@ from datetime import timedelta
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
-import pytest
-from pytest_homeassistant_custom_component.common import (
-    MockConfigEntry,
-    async_fire_time_changed,
-)
-
 from homeassistant.components.climate import (
     ATTR_PRESET_MODE,
     DOMAIN as CLIMATE_DOMAIN,
@@ -20,6 +14,11 @@ from homeassistant.components.climate import (
 from homeassistant.const import ATTR_ENTITY_ID, ATTR_TEMPERATURE
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
 
 from .conftest import HOME_ID
 from .simulator import Fault, Simulator
@@ -47,8 +46,14 @@ async def test_set_temperature_places_one_derogation(
     assert _derogations(simulator) == [
         {
             "derogations": [
-                {"homeId": HOME_ID, "roomId": 1, "startTime": 600, "endTime": 720, "delta": 2,
-                 "date": "2026-11-23"}
+                {
+                    "homeId": HOME_ID,
+                    "roomId": 1,
+                    "startTime": 600,
+                    "endTime": 720,
+                    "delta": 2,
+                    "date": "2026-11-23",
+                }
             ]
         }
     ]
@@ -99,7 +104,11 @@ async def test_window_ends_at_the_next_schedule_change(
     await _set(hass_tz, "climate.salon_heater_1", 15)
     (body,) = _derogations(simulator)
     assert body["derogations"][0] | {} == {
-        "homeId": HOME_ID, "roomId": 1, "startTime": 965, "endTime": 1020, "delta": -2,
+        "homeId": HOME_ID,
+        "roomId": 1,
+        "startTime": 965,
+        "endTime": 1020,
+        "delta": -2,
         "date": "2026-11-23",
     }
 
@@ -115,8 +124,11 @@ async def test_manual_heater_over_midnight(
     await hass_tz.async_block_till_done(wait_background_tasks=True)
     await _set(hass_tz, "climate.chambre_heater", 20)
     bodies = _derogations(simulator)
-    assert [(d["date"], d["startTime"], d["endTime"], d["delta"]) for b in bodies
-            for d in b["derogations"]] == [("2026-11-23", 1380, 1440, 2), ("2026-11-24", 0, 60, 2)]
+    assert [
+        (d["date"], d["startTime"], d["endTime"], d["delta"])
+        for b in bodies
+        for d in b["derogations"]
+    ] == [("2026-11-23", 1380, 1440, 2), ("2026-11-24", 0, 60, 2)]
 
 
 async def test_duration_from_options(

@@ -6,6 +6,10 @@ from datetime import timedelta
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -19,10 +23,6 @@ from custom_components.homesmartlink.const import (
     DOMAIN,
 )
 from custom_components.homesmartlink.control import async_set_heater_temperature
-from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET
-from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers import device_registry as dr, entity_registry as er
 
 from .conftest import CLIENT_ID, CLIENT_SECRET, HOME_ID
 from .simulator import Fault, Simulator
@@ -33,9 +33,18 @@ SECOND_HOME = {
     "gatewayEnabled": True,
     "gateway": {"version": "3.0.0"},
     "devices": [
-        {"header": "H2R10001", "roomId": 10, "roomName": "Living", "softwareVersion": 1,
-         "category": "Heater", "online": True, "mode": "Manual", "pv": "20.0", "sp": 20,
-         "lastUpdate": "2026-11-22T23:55:00Z"},
+        {
+            "header": "H2R10001",
+            "roomId": 10,
+            "roomName": "Living",
+            "softwareVersion": 1,
+            "category": "Heater",
+            "online": True,
+            "mode": "Manual",
+            "pv": "20.0",
+            "sp": 20,
+            "lastUpdate": "2026-11-22T23:55:00Z",
+        },
     ],
 }
 
@@ -65,8 +74,12 @@ async def test_set_derogation_many_rooms_one_request(
         hass_tz,
         "set_derogation",
         {
-            "entity_id": ["climate.salon_heater_1", "climate.salon_heater_2",
-                          "climate.chambre_heater", "climate.bureau_heater"],
+            "entity_id": [
+                "climate.salon_heater_1",
+                "climate.salon_heater_2",
+                "climate.chambre_heater",
+                "climate.bureau_heater",
+            ],
             "delta": -2,
             "start": "17:00",
             "end": "19:00",
@@ -135,9 +148,9 @@ async def test_set_derogation_partly_failed_names_the_windows(
         "failed": "2026-11-24 00:00-06:00",
     }
     # What succeeded is remembered; what failed is not.
-    assert [(p.day.isoformat(), p.start) for p in init_integration.runtime_data.derogations.items] == [
-        ("2026-11-23", 1320)
-    ]
+    assert [
+        (p.day.isoformat(), p.start) for p in init_integration.runtime_data.derogations.items
+    ] == [("2026-11-23", 1320)]
 
 
 async def test_set_derogation_across_homes_of_one_account(
@@ -162,8 +175,12 @@ async def test_set_derogation_across_homes_of_one_account(
     await _call(
         hass_tz,
         "set_derogation",
-        {"entity_id": ["climate.chambre_heater", "climate.living_heater"], "delta": -1,
-         "start": "18:00", "end": "20:00"},
+        {
+            "entity_id": ["climate.chambre_heater", "climate.living_heater"],
+            "delta": -1,
+            "start": "18:00",
+            "end": "20:00",
+        },
     )
     assert len(simulator.requests_to("derogations")) == 1
     assert _items(simulator) == [
@@ -180,8 +197,10 @@ async def test_set_derogation_across_homes_of_one_account(
         ({"entity_id": "climate.chambre_heater", "delta": 6}, "delta_out_of_range"),
         ({"entity_id": "climate.chambre_heater", "delta": 1.5}, "delta_not_integer"),
         ({"entity_id": "climate.chambre_heater", "delta": 1, "start": "10:02"}, "time_not_aligned"),
-        ({"entity_id": "climate.chambre_heater", "delta": 1, "end": "17:00"},
-         "end_not_after_start"),
+        (
+            {"entity_id": "climate.chambre_heater", "delta": 1, "end": "17:00"},
+            "end_not_after_start",
+        ),
         ({"entity_id": "sensor.chambre_heater_temperature", "delta": 1}, "no_target"),
     ],
 )
@@ -460,7 +479,10 @@ async def test_get_schedule_of_a_gone_heater(
     entity_registry: er.EntityRegistry,
 ) -> None:
     entity_registry.async_get_or_create(
-        "climate", DOMAIN, "GONE0001_climate", config_entry=init_integration,
+        "climate",
+        DOMAIN,
+        "GONE0001_climate",
+        config_entry=init_integration,
         suggested_object_id="gone",
     )
     with pytest.raises(ServiceValidationError) as err:

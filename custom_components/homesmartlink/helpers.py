@@ -7,7 +7,6 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from .api import (
     HomeSmartlinkAuthenticationError,
     HomeSmartlinkError,
-    HomeSmartlinkNotFoundError,
     HomeSmartlinkRateLimitError,
     HomeSmartlinkResponseError,
 )
@@ -29,11 +28,6 @@ def cloud_error_key(err: HomeSmartlinkError) -> str:
 def translate_cloud_error(err: HomeSmartlinkError) -> HomeAssistantError:
     """A translated HomeAssistantError for a failed cloud call (raise it `from err`)."""
     return HomeAssistantError(translation_domain=DOMAIN, translation_key=cloud_error_key(err))
-
-
-def translate_not_found(err: HomeSmartlinkNotFoundError, key: str) -> ServiceValidationError:
-    """A translated validation error for something the cloud does not know."""
-    return ServiceValidationError(translation_domain=DOMAIN, translation_key=key)
 
 
 def translate_plan_error(err: DerogationPlanError) -> ServiceValidationError:
