@@ -488,3 +488,35 @@ async def test_get_schedule_of_a_gone_heater(
     with pytest.raises(ServiceValidationError) as err:
         await _call(hass_tz, "get_schedule", {"entity_id": "climate.gone"})
     assert err.value.translation_key == "heater_unavailable"
+
+
+async def test_report_and_result_without_naming_the_home(
+    hass_tz: HomeAssistant, init_integration: MockConfigEntry, simulator: Simulator
+) -> None:
+    response = await _call(
+        hass_tz,
+        "set_derogation",
+        {"entity_id": "climate.chambre_heater", "delta": 1, "start": "17:00", "end": "18:00"},
+    )
+    report = await _call(
+        hass_tz, "get_derogation_report", {"trigger": response["requests"][0]["end_trigger"]}
+    )
+    assert report["summary"]["requested"] == 1
+    simulator.diagnosis_delay = 0
+    message = await _call(
+        hass_tz, "request_diagnosis", {"config_entry_id": init_integration.entry_id}
+    )
+    result = await _call(hass_tz, "get_diagnosis_result", {"message_id": message["message_id"]})
+    assert result["acknowledge"] is True
+    with pytest.raises(ServiceValidationError) as err:
+        await _call(hass_tz, "get_diagnosis_result", {"message_id": "nope"})
+    assert err.value.translation_key == "unknown_message"
+
+
+async def test_report_with_no_home_loaded(
+    hass_tz: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    await hass_tz.config_entries.async_unload(init_integration.entry_id)
+    with pytest.raises(ServiceValidationError) as err:
+        await _call(hass_tz, "get_derogation_report", {"trigger": "t"})
+    assert err.value.translation_key == "no_home_loaded"

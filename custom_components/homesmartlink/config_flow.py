@@ -45,6 +45,7 @@ from .const import (
     MAX_OVERRIDE_DURATION,
     MIN_OVERRIDE_DURATION,
 )
+from .helpers import schema
 
 # A partner may have thousands of homes: list the first ones, the field also takes a typed id.
 MAX_HOME_CHOICES = 500
@@ -53,18 +54,8 @@ URL_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
 SECRET_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 
 
-def _form(fields: Mapping[Any, Any]) -> Any:
-    """A form schema.
-
-    Typed Any on purpose: between the supported Home Assistant versions the form schema type moved
-    from voluptuous to probatio, which installs itself as `voluptuous` at run time, so the object
-    is the right one on both while the static types of the two versions disagree.
-    """
-    return vol.Schema(fields)
-
-
 def _credentials_schema(defaults: Mapping[str, Any]) -> Any:
-    return _form(
+    return schema(
         {
             vol.Required(CONF_BASE_URL, default=defaults.get(CONF_BASE_URL, vol.UNDEFINED)): (
                 URL_SELECTOR
@@ -201,7 +192,7 @@ class HomeSmartlinkConfigFlow(ConfigFlow, domain=DOMAIN):
             )
         return self.async_show_form(
             step_id="home",
-            data_schema=_form({vol.Required(CONF_HOME_ID): field}),
+            data_schema=schema({vol.Required(CONF_HOME_ID): field}),
             errors=errors,
             description_placeholders={"count": str(len(self._homes))},
         )
@@ -223,7 +214,7 @@ class HomeSmartlinkConfigFlow(ConfigFlow, domain=DOMAIN):
                 return self.async_update_reload_and_abort(entry, data_updates=user_input)
         return self.async_show_form(
             step_id="reauth_confirm",
-            data_schema=_form(
+            data_schema=schema(
                 {
                     vol.Required(CONF_CLIENT_ID, default=entry.data[CONF_CLIENT_ID]): str,
                     vol.Required(CONF_CLIENT_SECRET): SECRET_SELECTOR,
@@ -266,7 +257,7 @@ class HomeSmartlinkOptionsFlow(OptionsFlow):
         current = self.config_entry.options.get(CONF_OVERRIDE_DURATION, DEFAULT_OVERRIDE_DURATION)
         return self.async_show_form(
             step_id="init",
-            data_schema=_form(
+            data_schema=schema(
                 {
                     vol.Required(CONF_OVERRIDE_DURATION, default=current): NumberSelector(
                         NumberSelectorConfig(

@@ -71,7 +71,7 @@ class WindowOutcome:
         }
 
 
-def _account(entry: HomeSmartlinkConfigEntry) -> tuple[str, str]:
+def account_key(entry: HomeSmartlinkConfigEntry) -> tuple[str, str]:
     """Entries reached with the same partner credentials share requests."""
     return entry.data[CONF_BASE_URL], entry.data[CONF_CLIENT_ID]
 
@@ -85,7 +85,7 @@ async def async_apply(
     """
     accounts: dict[tuple[str, str], list[RoomShift]] = {}
     for shift in shifts:
-        accounts.setdefault(_account(shift.entry), []).append(shift)
+        accounts.setdefault(account_key(shift.entry), []).append(shift)
     outcomes: list[WindowOutcome] = []
     failures: list[HomeSmartlinkError] = []
     touched: dict[str, HomeSmartlinkConfigEntry] = {}

@@ -1,8 +1,12 @@
-"""Turn client errors into translated Home Assistant errors, in one place."""
+"""Translated errors in one place, and the schema shim shared by the flow and the actions."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+import voluptuous as vol
 
 from .api import (
     HomeSmartlinkAuthenticationError,
@@ -12,6 +16,16 @@ from .api import (
 )
 from .const import DOMAIN
 from .derogation import DerogationPlanError
+
+
+def schema(fields: Mapping[Any, Any]) -> Any:
+    """A voluptuous schema for a form or an action.
+
+    Typed Any on purpose: between the supported Home Assistant releases the schema type moved from
+    voluptuous to probatio, which installs itself as `voluptuous` at run time. The object is the
+    right one on both; only their static types disagree.
+    """
+    return vol.Schema(fields)
 
 
 def cloud_error_key(err: HomeSmartlinkError) -> str:

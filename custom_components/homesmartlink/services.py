@@ -31,11 +31,11 @@ import voluptuous as vol
 
 from .api import Device, HomeSmartlinkError, HomeSmartlinkNotFoundError
 from .const import DOMAIN
-from .control import RoomShift, async_apply
+from .control import RoomShift, account_key, async_apply
 from .coordinator import HomeSmartlinkConfigEntry
 from .derogation import DerogationPlanError, Room, check_delta, clock, window_from_times
 from .diagnosis import async_request_diagnosis, diagnosis_result_data
-from .helpers import translate_cloud_error, translate_plan_error, validation_error
+from .helpers import schema, translate_cloud_error, translate_plan_error, validation_error
 
 SERVICE_SET_DEROGATION = "set_derogation"
 SERVICE_GET_DEROGATION_REPORT = "get_derogation_report"
@@ -61,14 +61,14 @@ SET_DEROGATION_SCHEMA = cv.make_entity_service_schema(
         vol.Optional(ATTR_DATE): cv.date,
     }
 )
-ENTRY_SCHEMA = vol.Schema({vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string})
-REPORT_SCHEMA = vol.Schema(
-    {vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string, vol.Required(ATTR_TRIGGER): cv.string}
+ENTRY_SCHEMA = schema({vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string})
+REPORT_SCHEMA = schema(
+    {vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string, vol.Required(ATTR_TRIGGER): cv.string}
 )
-DIAGNOSIS_RESULT_SCHEMA = vol.Schema(
-    {vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string, vol.Required(ATTR_MESSAGE_ID): cv.string}
+DIAGNOSIS_RESULT_SCHEMA = schema(
+    {vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string, vol.Required(ATTR_MESSAGE_ID): cv.string}
 )
-SCHEDULE_SCHEMA = vol.Schema({vol.Required(ATTR_ENTITY_ID): cv.entity_id})
+SCHEDULE_SCHEMA = schema({vol.Required(ATTR_ENTITY_ID): cv.entity_id})
 
 
 def _loaded_entry(hass: HomeAssistant, entry_id: str) -> HomeSmartlinkConfigEntry:
@@ -79,6 +79,23 @@ def _loaded_entry(hass: HomeAssistant, entry_id: str) -> HomeSmartlinkConfigEntr
     if entry.state is not ConfigEntryState.LOADED:
         raise validation_error("entry_not_loaded", entry_id=entry_id)
     return cast(HomeSmartlinkConfigEntry, entry)
+
+
+def _accounts(hass: HomeAssistant, call: ServiceCall) -> list[HomeSmartlinkConfigEntry]:
+    """The entry a call names, or one loaded entry per partner account.
+
+    Triggers and diagnosis ids belong to a partner account, not to a home: without an entry the
+    call is tried on each account until one knows the id.
+    """
+    if ATTR_CONFIG_ENTRY_ID in call.data:
+        return [_loaded_entry(hass, call.data[ATTR_CONFIG_ENTRY_ID])]
+    accounts: dict[tuple[str, str], HomeSmartlinkConfigEntry] = {}
+    for entry in hass.config_entries.async_loaded_entries(DOMAIN):
+        typed = cast(HomeSmartlinkConfigEntry, entry)
+        accounts.setdefault(account_key(typed), typed)
+    if not accounts:
+        raise validation_error("no_home_loaded")
+    return list(accounts.values())
 
 
 def _heater(hass: HomeAssistant, entity_id: str) -> tuple[HomeSmartlinkConfigEntry, Device]:
@@ -143,13 +160,17 @@ async def _set_derogation(call: ServiceCall) -> ServiceResponse:
 
 
 async def _get_derogation_report(call: ServiceCall) -> ServiceResponse:
-    entry = _loaded_entry(call.hass, call.data[ATTR_CONFIG_ENTRY_ID])
-    try:
-        report = await entry.runtime_data.client.get_report(call.data[ATTR_TRIGGER])
-    except HomeSmartlinkNotFoundError as err:
-        raise validation_error("unknown_trigger", trigger=call.data[ATTR_TRIGGER]) from err
-    except HomeSmartlinkError as err:
-        raise translate_cloud_error(err) from err
+    trigger = call.data[ATTR_TRIGGER]
+    for entry in _accounts(call.hass, call):
+        try:
+            report = await entry.runtime_data.client.get_report(trigger)
+        except HomeSmartlinkNotFoundError:
+            continue
+        except HomeSmartlinkError as err:
+            raise translate_cloud_error(err) from err
+        break
+    else:
+        raise validation_error("unknown_trigger", trigger=trigger)
     summary = report.summary
     return {
         "summary": {
@@ -177,15 +198,16 @@ async def _request_diagnosis(call: ServiceCall) -> ServiceResponse:
 
 
 async def _get_diagnosis_result(call: ServiceCall) -> ServiceResponse:
-    entry = _loaded_entry(call.hass, call.data[ATTR_CONFIG_ENTRY_ID])
     message_id = call.data[ATTR_MESSAGE_ID]
-    try:
-        result = await entry.runtime_data.client.get_diagnosis_result(message_id)
-    except HomeSmartlinkNotFoundError as err:
-        raise validation_error("unknown_message", message_id=message_id) from err
-    except HomeSmartlinkError as err:
-        raise translate_cloud_error(err) from err
-    return diagnosis_result_data(result)
+    for entry in _accounts(call.hass, call):
+        try:
+            result = await entry.runtime_data.client.get_diagnosis_result(message_id)
+        except HomeSmartlinkNotFoundError:
+            continue
+        except HomeSmartlinkError as err:
+            raise translate_cloud_error(err) from err
+        return diagnosis_result_data(result)
+    raise validation_error("unknown_message", message_id=message_id)
 
 
 async def _get_schedule(call: ServiceCall) -> ServiceResponse:
