@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 import json
 from pathlib import Path
+import time
 from typing import Any
 import uuid
 from zoneinfo import ZoneInfo
@@ -38,6 +39,7 @@ class RecordedRequest:
     query: dict[str, str]
     body: Any
     client: str | None
+    at: float = 0.0  # monotonic seconds, to measure polling intervals
 
     def as_json(self) -> dict[str, Any]:
         """JSON form for the control API."""
@@ -46,6 +48,7 @@ class RecordedRequest:
             "path": self.path,
             "query": self.query,
             "body": self.body,
+            "at": self.at,
         }
 
 
@@ -225,6 +228,7 @@ class Simulator:
         app.router.add_post("/_sim/faults", self._control_add_faults)
         app.router.add_delete("/_sim/faults", self._control_clear_faults)
         app.router.add_get("/_sim/homes/{home}", self._control_home)
+        app.router.add_get("/_sim/homes/{home}/wire", self._control_wire)
         app.router.add_post("/_sim/homes/{home}/devices", self._control_add_device)
         app.router.add_patch("/_sim/homes/{home}/devices/{device}", self._control_patch_device)
         app.router.add_delete("/_sim/homes/{home}/devices/{device}", self._control_remove_device)
@@ -268,7 +272,9 @@ class Simulator:
             body = raw.decode(errors="replace")
         client = self._client(request)
         self.requests.append(
-            RecordedRequest(request.method, path, dict(request.query), body, client)
+            RecordedRequest(
+                request.method, path, dict(request.query), body, client, time.monotonic()
+            )
         )
         if fault := self._take_fault(path):
             if fault.latency:
@@ -501,6 +507,15 @@ class Simulator:
         if home is None:
             raise web.HTTPNotFound
         return web.json_response(home)
+
+    async def _control_wire(self, request: web.Request) -> web.Response:
+        """What the config call would answer now, without counting as a partner request."""
+        home_id = request.match_info["home"]
+        if home_id not in self.homes:
+            raise web.HTTPNotFound
+        return web.json_response(
+            [self.device_wire(home_id, device) for device in self.homes[home_id]["devices"]]
+        )
 
     async def _control_add_device(self, request: web.Request) -> web.Response:
         home_id = request.match_info["home"]

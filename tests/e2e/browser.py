@@ -1,0 +1,126 @@
+"""Browser check: log in to Home Assistant in headless Chromium and take screenshots.
+
+Run by the end-to-end suite as its own process (Playwright drives Debian's /usr/bin/chromium; its
+own browser download does not work on these machines):
+
+    python -m tests.e2e.browser --url http://127.0.0.1:8123 --out artifacts \
+        --entity climate.salon_heater_1 --name "Salon heater 1" --temperature 19.5
+
+Exits non-zero when the heater's name or current temperature is not on the dashboard.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+import sys
+
+from playwright.sync_api import Page, sync_playwright
+
+from .processes import PASSWORD, USERNAME
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TIMEOUT_MS = 60_000
+
+
+def log_in(page: Page, url: str) -> None:
+    """Log in through Home Assistant's own login page."""
+    page.goto(url, wait_until="domcontentloaded")
+    page.locator("input[name=username]").fill(USERNAME)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("input[name=password]").press("Enter")
+    page.wait_for_url(f"{url}/lovelace**", timeout=TIMEOUT_MS)
+
+
+def save_dashboard(page: Page, entity: str) -> None:
+    """Make the default dashboard a thermostat card of the heater (through the page's hass)."""
+    page.wait_for_function(
+        "() => document.querySelector('home-assistant')?.hass?.connection", timeout=TIMEOUT_MS
+    )
+    page.evaluate(
+        """async (entity) => {
+            const hass = document.querySelector('home-assistant').hass;
+            await hass.callWS({type: 'lovelace/config/save', config: {
+                title: 'HomeSmartlink',
+                views: [{title: 'Heaters', path: 'heaters', cards: [
+                    {type: 'thermostat', entity: entity},
+                ]}],
+            }});
+        }""",
+        entity,
+    )
+
+
+def main() -> int:
+    """Log in, show the thermostat card and the calendar, check the text, save screenshots."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", required=True)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--entity", required=True)
+    parser.add_argument("--name", required=True)
+    parser.add_argument("--temperature", required=True)
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    failures: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(
+            viewport={"width": 1280, "height": 800}, locale="en-US", timezone_id="Europe/Paris"
+        )
+        page.set_default_timeout(TIMEOUT_MS)
+        log_in(page, args.url)
+        save_dashboard(page, args.entity)
+        page.goto(f"{args.url}/lovelace/heaters", wait_until="networkidle")
+        card = page.locator("hui-thermostat-card")
+        card.wait_for()
+        page.wait_for_timeout(1500)  # let the dial finish its animation
+        page.screenshot(path=str(args.out / "thermostat.png"))
+        card.screenshot(path=str(args.out / "thermostat-card.png"))
+        text = card.evaluate("(el) => el.shadowRoot ? el.shadowRoot.textContent : el.textContent")
+        deep = page.evaluate(
+            """() => {
+                const walk = (node, out) => {
+                    if (node.shadowRoot) walk(node.shadowRoot, out);
+                    for (const child of node.childNodes) {
+                        if (child.nodeType === Node.TEXT_NODE) out.push(child.textContent);
+                        else walk(child, out);
+                    }
+                    return out;
+                };
+                return walk(document.body, []).join(' ');
+            }"""
+        )
+        for wanted in (args.name, args.temperature):
+            if wanted not in deep:
+                failures.append(f"{wanted!r} is not on the dashboard")
+        page.goto(f"{args.url}/calendar", wait_until="networkidle")
+        page.locator("ha-full-calendar").wait_for()
+        # Only the heater's own calendar, in the week view.
+        for other in page.locator("ha-check-list-item, mwc-check-list-item").all():
+            if args.name not in (other.text_content() or "") and "aria-selected" in (
+                other.evaluate("(el) => el.selected ? 'aria-selected' : ''")
+            ):
+                other.click()
+        week = page.locator("[label='Week'], [aria-label='Week'], [title='Week']")
+        if week.count():
+            week.first.click()
+        page.wait_for_timeout(1500)
+        page.screenshot(path=str(args.out / "calendar.png"))
+        browser.close()
+    print(f"card text: {' '.join(str(text).split())[:200]}")
+    for failure in failures:
+        print(f"FAIL: {failure}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,59 @@
+"""Fixtures of the end-to-end suite: one real Home Assistant and one simulator for the module."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+import os
+from pathlib import Path
+import shutil
+
+import pytest
+import pytest_socket
+
+from tests.simulator import SAMPLE_HOME
+
+from .processes import ROOT, HomeAssistantProcess, SimulatorProcess, wait_until
+
+ARTIFACTS = Path(os.environ.get("E2E_ARTIFACTS", ROOT / "artifacts"))
+HOME_ID = "home-demo-1"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test of this folder `e2e` (scripts/test can leave them out)."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(socket_enabled: None) -> None:
+    """No in-process Home Assistant here: the real one runs in its own process, on loopback."""
+
+
+@pytest.fixture(scope="module")
+def stack(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Generator[tuple[HomeAssistantProcess, SimulatorProcess]]:
+    """A simulator and a Home Assistant onboarded with the sample home added through REST."""
+    # Module-scoped: set up before the per-test `socket_enabled`; these are loopback processes.
+    pytest_socket.enable_socket()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    workdir = tmp_path_factory.mktemp("e2e")
+    simulator = SimulatorProcess(SAMPLE_HOME, log=ARTIFACTS / "simulator.log")
+    simulator.start()
+    hass = HomeAssistantProcess(workdir / "config")
+    hass.prepare()
+    try:
+        hass.start()
+        hass.onboard()
+        result = hass.add_home(simulator.url, "demo-partner", "demo-secret", HOME_ID)
+        assert result["type"] == "create_entry", result
+        wait_until(lambda: len(hass.states("climate")) == 7, 120, "seven climate entities")
+        yield hass, simulator
+    finally:
+        hass.stop()
+        simulator.stop()
+        log = workdir / "config" / "home-assistant.log"
+        if log.exists():
+            shutil.copy(log, ARTIFACTS / "home-assistant.log")

@@ -1,0 +1,292 @@
+"""Start and talk to the real processes of the end-to-end suite (stdlib only).
+
+`HomeAssistantProcess` runs `python -m homeassistant -c DIR` as users run it, with this
+integration linked into `DIR/custom_components`; `SimulatorProcess` runs `python -m tests.simulator`.
+Both are driven over HTTP on loopback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+import json
+import os
+from pathlib import Path
+import signal
+import socket
+import subprocess
+import sys
+import time
+from typing import Any
+import urllib.error
+import urllib.parse
+import urllib.request
+
+ROOT = Path(__file__).resolve().parents[2]
+INTEGRATION = ROOT / "custom_components" / "homesmartlink"
+USERNAME = "dev"
+PASSWORD = "dev-password"
+
+CONFIGURATION = """\
+homeassistant:
+  name: HomeSmartlink end to end
+  time_zone: Europe/Paris
+  country: FR
+  unit_system: metric
+frontend:
+config:
+http:
+  server_host: 127.0.0.1
+  server_port: {port}
+logger:
+  default: warning
+  logs:
+    custom_components.homesmartlink: debug
+"""
+
+
+def free_port() -> int:
+    """A TCP port free on loopback now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def http(
+    method: str,
+    url: str,
+    body: Any = None,
+    token: str | None = None,
+    form: dict[str, str] | None = None,
+    timeout: float = 60,
+) -> Any:
+    """One JSON call; raises urllib.error.HTTPError on an error status."""
+    headers = {"Accept": "application/json"}
+    data = None
+    if form is not None:
+        data = urllib.parse.urlencode(form).encode()
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    elif body is not None:
+        data = json.dumps(body).encode()
+        headers["Content-Type"] = "application/json"
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    request = urllib.request.Request(url, data=data, headers=headers, method=method)
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        text = response.read().decode()
+    return json.loads(text) if text else None
+
+
+def wait_until(check: Any, timeout: float, what: str, interval: float = 0.5) -> Any:
+    """Call `check` until it returns something truthy; fail with `what` after `timeout`."""
+    deadline = time.monotonic() + timeout
+    last_error: BaseException | None = None
+    while time.monotonic() < deadline:
+        try:
+            if result := check():
+                return result
+        except (OSError, urllib.error.URLError, ValueError, KeyError) as err:
+            last_error = err
+        time.sleep(interval)
+    raise AssertionError(f"Timed out after {timeout:.0f} s waiting for {what} ({last_error!r})")
+
+
+@dataclass
+class SimulatorProcess:
+    """The simulated HomeSmartlink cloud in its own process."""
+
+    seed: Path
+    port: int = field(default_factory=free_port)
+    log: Path | None = None
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        """Base URL of the partner API."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        """Start and wait until it answers."""
+        out = self.log.open("ab") if self.log else subprocess.DEVNULL
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "tests.simulator",
+                "--port",
+                str(self.port),
+                "--seed",
+                str(self.seed),
+                "--diagnosis-delay",
+                "0",
+            ],
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        wait_until(lambda: self.control("GET", "/_sim/requests") is not None, 30, "simulator")
+
+    def control(self, method: str, path: str, body: Any = None) -> Any:
+        """Call the control API (`/_sim/...`)."""
+        return http(method, f"{self.url}{path}", body)
+
+    def requests(self, path: str | None = None) -> list[dict[str, Any]]:
+        """Partner requests received, optionally on one path."""
+        return [r for r in self.control("GET", "/_sim/requests") if path in (None, r["path"])]
+
+    def stop(self) -> None:
+        """Stop the process."""
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+
+
+@dataclass
+class HomeAssistantProcess:
+    """Home Assistant started from a config folder, as `hass -c DIR` does."""
+
+    config_dir: Path
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+    token: str | None = None
+
+    @property
+    def url(self) -> str:
+        """Base URL of the instance."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def prepare(self) -> None:
+        """Write the configuration and link the integration in."""
+        self.config_dir.mkdir(parents=True, exist_ok=True)
+        (self.config_dir / "configuration.yaml").write_text(CONFIGURATION.format(port=self.port))
+        components = self.config_dir / "custom_components"
+        components.mkdir(exist_ok=True)
+        link = components / "homesmartlink"
+        if not link.exists():
+            link.symlink_to(INTEGRATION, target_is_directory=True)
+
+    def start(self, timeout: float = 600) -> None:
+        """Start and wait until the HTTP API answers (the first start installs the frontend)."""
+        (self.config_dir / ".ha_run.lock").unlink(missing_ok=True)
+        env = {
+            **os.environ,
+            "SSL_CERT_FILE": "/etc/ssl/certs/ca-certificates.crt",
+            "UV_NATIVE_TLS": "1",
+        }
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "homeassistant", "-c", str(self.config_dir)],
+            cwd=self.config_dir,
+            env=env,
+            stdout=(self.config_dir / "stdout.log").open("ab"),
+            stderr=subprocess.STDOUT,
+        )
+
+        def answering() -> bool:
+            assert self.process is not None
+            if self.process.poll() is not None:
+                raise AssertionError(f"Home Assistant exited with {self.process.returncode}")
+            # Served before and after onboarding, without a token.
+            return http("GET", f"{self.url}/auth/providers", timeout=5) is not None
+
+        wait_until(answering, timeout, "Home Assistant to answer", interval=1)
+
+    def stop(self) -> None:
+        """Stop gracefully (SIGTERM), as a service manager would, so stores are flushed."""
+        if self.process is None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+    def onboard(self) -> str:
+        """Onboard (owner, core config, analytics, integrations) or log in; keep the token."""
+        client_id = f"{self.url}/"
+        steps = {s["step"]: s["done"] for s in http("GET", f"{self.url}/api/onboarding")}
+        if not steps.get("user"):
+            code = http(
+                "POST",
+                f"{self.url}/api/onboarding/users",
+                {
+                    "client_id": client_id,
+                    "name": "Developer",
+                    "username": USERNAME,
+                    "password": PASSWORD,
+                    "language": "en",
+                },
+            )["auth_code"]
+        else:
+            flow = http(
+                "POST",
+                f"{self.url}/auth/login_flow",
+                {
+                    "client_id": client_id,
+                    "handler": ["homeassistant", None],
+                    "redirect_uri": client_id,
+                },
+            )
+            code = http(
+                "POST",
+                f"{self.url}/auth/login_flow/{flow['flow_id']}",
+                {
+                    "client_id": client_id,
+                    "username": USERNAME,
+                    "password": PASSWORD,
+                },
+            )["result"]
+        self.token = http(
+            "POST",
+            f"{self.url}/auth/token",
+            form={
+                "grant_type": "authorization_code",
+                "code": code,
+                "client_id": client_id,
+            },
+        )["access_token"]
+        for step, body in (
+            ("core_config", {}),
+            ("analytics", {}),
+            ("integration", {"client_id": client_id, "redirect_uri": client_id}),
+        ):
+            if not steps.get(step):
+                http("POST", f"{self.url}/api/onboarding/{step}", body, token=self.token)
+        return self.token
+
+    def api(self, method: str, path: str, body: Any = None) -> Any:
+        """Call Home Assistant's REST API with the owner's token."""
+        return http(method, f"{self.url}{path}", body, token=self.token)
+
+    def add_home(self, cloud: str, client_id: str, client_secret: str, home_id: str) -> Any:
+        """Add a home through the config-flow REST API, as the UI does."""
+        flow = self.api("POST", "/api/config/config_entries/flow", {"handler": "homesmartlink"})
+        flow = self.api(
+            "POST",
+            f"/api/config/config_entries/flow/{flow['flow_id']}",
+            {
+                "base_url": cloud,
+                "client_id": client_id,
+                "client_secret": client_secret,
+            },
+        )
+        assert flow["step_id"] == "home", flow
+        return self.api(
+            "POST", f"/api/config/config_entries/flow/{flow['flow_id']}", {"home_id": home_id}
+        )
+
+    def states(self, domain: str | None = None) -> dict[str, Any]:
+        """Current states by entity id."""
+        return {
+            s["entity_id"]: s
+            for s in self.api("GET", "/api/states")
+            if domain is None or s["entity_id"].startswith(f"{domain}.")
+        }
+
+    def action(
+        self, domain: str, service: str, data: dict[str, Any], response: bool = False
+    ) -> Any:
+        """Call an action; with `response`, return its service response."""
+        query = "?return_response" if response else ""
+        result = self.api("POST", f"/api/services/{domain}/{service}{query}", data)
+        return result["service_response"] if response else result

@@ -1,0 +1,205 @@
+"""A real Home Assistant, started as users start it, against the simulated cloud.
+
+Onboarded and configured through Home Assistant's own REST APIs; every check reads what Home
+Assistant shows and what the simulated cloud received.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+import subprocess
+import sys
+from zoneinfo import ZoneInfo
+
+from .conftest import ARTIFACTS, HOME_ID
+from .processes import ROOT, HomeAssistantProcess, SimulatorProcess, wait_until
+
+PARIS = ZoneInfo("Europe/Paris")
+MODES = {"Prog": "auto", "Manual": "heat", "Antifreeze": "heat", "Stop": "off"}
+Stack = tuple[HomeAssistantProcess, SimulatorProcess]
+
+
+def test_one_climate_entity_per_heater_with_the_clouds_values(stack: Stack) -> None:
+    hass, simulator = stack
+    wire = {d["header"]: d for d in simulator.control("GET", f"/_sim/homes/{HOME_ID}/wire")}
+    states = hass.states("climate")
+    names = {
+        "climate.salon_heater_1": "A1B2C3D4",
+        "climate.salon_heater_2": "A1B2C3D5",
+        "climate.chambre_heater": "B7E8F901",
+        "climate.salle_de_bain_towel_dryer": "C0FFEE01",
+        "climate.bureau_heater": "D15EA5E0",
+        "climate.veranda_fireplace": "E0E0E0E0",
+        "climate.cave_furnace": "F00DF00D",
+    }
+    assert set(states) == set(names)
+    for entity_id, header in names.items():
+        device, state = wire[header], states[entity_id]
+        if not device["online"]:
+            assert state["state"] == "unavailable"
+            continue
+        assert state["state"] == MODES[device["mode"]], entity_id
+        assert state["attributes"]["current_temperature"] == float(device["pv"]), entity_id
+        expected = None if device["mode"] == "Stop" else float(device["sp"])
+        assert state["attributes"]["temperature"] == expected, entity_id
+    temperature = hass.states("sensor")["sensor.salon_heater_1_temperature"]
+    assert temperature["state"] == "19.5"
+
+
+def test_one_cloud_request_per_poll(stack: Stack) -> None:
+    hass, simulator = stack
+    simulator.control("DELETE", "/_sim/requests")
+    wait_until(lambda: len(simulator.requests("config")) >= 2, 150, "two polls", interval=2)
+    requests = simulator.requests()
+    assert {r["path"] for r in requests} == {"config"}
+    gap = requests[1]["at"] - requests[0]["at"]
+    assert 55 <= gap <= 65, gap
+
+
+def test_set_temperature_sends_the_expected_derogation(stack: Stack) -> None:
+    hass, simulator = stack
+    simulator.control("DELETE", "/_sim/requests")
+    before = datetime.now(PARIS)
+    hass.action(
+        "climate", "set_temperature", {"entity_id": "climate.chambre_heater", "temperature": 20}
+    )
+    (request,) = simulator.requests("derogations")
+    derogations = request["body"]["derogations"]
+    assert {d["roomId"] for d in derogations} == {2}
+    assert {d["delta"] for d in derogations} == {2}  # Manual at 18 °C, wanted 20 °C
+    assert {d["homeId"] for d in derogations} == {HOME_ID}
+    first = derogations[0]
+    start = datetime.fromisoformat(first["date"]).replace(tzinfo=PARIS) + timedelta(
+        minutes=first["startTime"]
+    )
+    assert before - timedelta(minutes=5) <= start <= before + timedelta(minutes=1)
+    total = sum(d["endTime"] - d["startTime"] for d in derogations)
+    assert 120 <= total <= 125  # the default duration, in 5-minute steps
+    state = wait_until(
+        lambda: (
+            (s := hass.states("climate")["climate.chambre_heater"])["attributes"]["temperature"]
+            == 20
+            and s
+        ),
+        30,
+        "the new setpoint",
+    )
+    assert state["attributes"]["preset_mode"] == "derogation"
+    assert state["attributes"]["derogation_delta"] == 2
+
+
+def test_set_derogation_many_rooms_one_request(stack: Stack) -> None:
+    hass, simulator = stack
+    simulator.control("DELETE", "/_sim/requests")
+    tomorrow = (datetime.now(PARIS) + timedelta(days=1)).date().isoformat()
+    response = hass.action(
+        "homesmartlink",
+        "set_derogation",
+        {
+            "entity_id": [
+                "climate.salon_heater_1",
+                "climate.salon_heater_2",
+                "climate.bureau_heater",
+            ],
+            "delta": -1,
+            "start": "03:00",
+            "end": "04:30",
+            "date": tomorrow,
+        },
+        response=True,
+    )
+    (request,) = simulator.requests("derogations")
+    assert sorted(
+        (d["roomId"], d["startTime"], d["endTime"], d["delta"], d["date"])
+        for d in request["body"]["derogations"]
+    ) == [(1, 180, 270, -1, tomorrow), (4, 180, 270, -1, tomorrow)]
+    (window,) = response["requests"]
+    assert window["success"] is True
+    report = hass.action(
+        "homesmartlink",
+        "get_derogation_report",
+        {"trigger": window["start_trigger"]},
+        response=True,
+    )
+    assert report["summary"]["requested"] == 1
+
+
+def test_schedule_calendar_and_diagnosis(stack: Stack) -> None:
+    hass, simulator = stack
+    schedule = hass.action(
+        "homesmartlink", "get_schedule", {"entity_id": "climate.salon_heater_1"}, response=True
+    )
+    assert schedule["days"][0]["comfort"] == [
+        {"start": "06:00", "end": "08:30"},
+        {"start": "17:00", "end": "23:00"},
+    ]
+    monday = datetime.now(PARIS).date() - timedelta(days=datetime.now(PARIS).weekday())
+    start = datetime(monday.year, monday.month, monday.day, tzinfo=PARIS)
+    events = hass.api(
+        "GET",
+        f"/api/calendars/calendar.salon_heater_1_schedule?start={start.isoformat()}"
+        f"&end={(start + timedelta(days=7)).isoformat()}".replace("+", "%2B"),
+    )
+    comfort = [e for e in events if e["summary"] == "Comfort"]
+    assert len(comfort) == 12
+    entries = hass.api("GET", "/api/config/config_entries/entry")
+    (entry,) = [e for e in entries if e["domain"] == "homesmartlink"]
+    message = hass.action(
+        "homesmartlink", "request_diagnosis", {"config_entry_id": entry["entry_id"]}, response=True
+    )
+    result = hass.action(
+        "homesmartlink",
+        "get_diagnosis_result",
+        {"message_id": message["message_id"]},
+        response=True,
+    )
+    assert result["acknowledge"] is True
+
+
+def test_browser_shows_the_heater_and_the_week(stack: Stack) -> None:
+    hass, _simulator = stack
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tests.e2e.browser",
+            "--url",
+            hass.url,
+            "--out",
+            str(ARTIFACTS),
+            "--entity",
+            "climate.salon_heater_1",
+            "--name",
+            "Salon heater 1",
+            "--temperature",
+            "19.5",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (ARTIFACTS / "thermostat.png").stat().st_size > 10_000
+    assert (ARTIFACTS / "calendar.png").stat().st_size > 10_000
+
+
+def test_restart_keeps_entry_entities_and_derogations(stack: Stack) -> None:
+    hass, _simulator = stack
+    hass.stop()
+    hass.start()
+    hass.onboard()
+    entries = hass.api("GET", "/api/config/config_entries/entry")
+    assert [e["unique_id"] for e in entries if e["domain"] == "homesmartlink"] == [HOME_ID]
+    wait_until(lambda: len(hass.states("climate")) == 7, 120, "entities after restart")
+    state = wait_until(
+        lambda: (
+            (s := hass.states("climate")["climate.chambre_heater"])["state"] != "unavailable" and s
+        ),
+        60,
+        "the heater after restart",
+    )
+    # The derogation placed before the restart is still known and shown.
+    assert state["attributes"]["preset_mode"] == "derogation"
+    assert state["attributes"]["derogation_delta"] == 2
