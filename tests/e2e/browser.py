@@ -99,9 +99,11 @@ def main() -> int:
                 return walk(document.body, []).join(' ');
             }"""
         )
-        for wanted in (args.name, args.temperature):
-            if wanted not in deep:
-                failures.append(f"{wanted!r} is not on the dashboard")
+        failures.extend(
+            f"{wanted!r} is not on the dashboard"
+            for wanted in (args.name, args.temperature)
+            if wanted not in deep
+        )
         page.goto(f"{args.url}/calendar", wait_until="networkidle")
         page.locator("ha-full-calendar").wait_for()
         # Only the heater's own calendar, in the week view.
@@ -110,9 +112,12 @@ def main() -> int:
                 other.evaluate("(el) => el.selected ? 'aria-selected' : ''")
             ):
                 other.click()
-        week = page.locator("[label='Week'], [aria-label='Week'], [title='Week']")
-        if week.count():
-            week.first.click()
+        # The view toggles: month, week, day, list.
+        views = page.locator("ha-button-toggle-group").locator(
+            "ha-icon-button, mwc-icon-button, ha-button, button"
+        )
+        if views.count() >= 2:
+            views.nth(1).click()
         page.wait_for_timeout(1500)
         page.screenshot(path=str(args.out / "calendar.png"))
         browser.close()

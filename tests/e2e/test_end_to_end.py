@@ -47,7 +47,7 @@ def test_one_climate_entity_per_heater_with_the_clouds_values(stack: Stack) -> N
 
 
 def test_one_cloud_request_per_poll(stack: Stack) -> None:
-    hass, simulator = stack
+    _hass, simulator = stack
     simulator.control("DELETE", "/_sim/requests")
     wait_until(lambda: len(simulator.requests("config")) >= 2, 150, "two polls", interval=2)
     requests = simulator.requests()
@@ -125,7 +125,7 @@ def test_set_derogation_many_rooms_one_request(stack: Stack) -> None:
 
 
 def test_schedule_calendar_and_diagnosis(stack: Stack) -> None:
-    hass, simulator = stack
+    hass, _simulator = stack
     schedule = hass.action(
         "homesmartlink", "get_schedule", {"entity_id": "climate.salon_heater_1"}, response=True
     )
@@ -191,7 +191,7 @@ def test_restart_keeps_entry_entities_and_derogations(stack: Stack) -> None:
     hass.start()
     hass.onboard()
     entries = hass.api("GET", "/api/config/config_entries/entry")
-    assert [e["unique_id"] for e in entries if e["domain"] == "homesmartlink"] == [HOME_ID]
+    assert [e["title"] for e in entries if e["domain"] == "homesmartlink"] == [HOME_ID]
     wait_until(lambda: len(hass.states("climate")) == 7, 120, "entities after restart")
     state = wait_until(
         lambda: (

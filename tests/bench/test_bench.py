@@ -1,0 +1,224 @@
+"""What users pay for the integration: cloud calls, state writes, CPU, memory; at scale.
+
+The cloud is the simulator in its own process, so that CPU times are Home Assistant's alone.
+Counts are also asserted by the unit tests; times and memory live only here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from datetime import date
+import json
+import time
+import tracemalloc
+from typing import Any
+
+from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET, EVENT_STATE_CHANGED
+from homeassistant.core import Event, HomeAssistant, callback
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+import pytest_socket
+
+from custom_components.homesmartlink.const import CONF_BASE_URL, CONF_HOME_ID, DOMAIN
+from custom_components.homesmartlink.derogation import Room, Window, plan
+from tests.e2e.processes import SimulatorProcess
+
+from .conftest import record
+
+try:
+    from homeassistant.const import EVENT_STATE_REPORTED
+except ImportError:  # pragma: no cover
+    EVENT_STATE_REPORTED = None  # type: ignore[assignment]
+
+SCHEDULE = [[{"start": 360, "end": 510}, {"start": 1020, "end": 1380}]] * 5 + [
+    [{"start": 480, "end": 1380}]
+] * 2
+POLLS = 20
+
+
+def _home(home_id: str, heaters: int) -> dict[str, Any]:
+    return {
+        "homeId": home_id,
+        "gatewayEnabled": True,
+        "gateway": {"version": "3.2.1", "lastPing": "2026-11-20T06:41:12Z"},
+        "devices": [
+            {
+                "header": f"{home_id}-{index:04d}",
+                "roomId": index // 2,
+                "roomName": f"Room {index // 2}",
+                "softwareVersion": 400,
+                "category": "Heater",
+                "online": True,
+                "mode": "Prog",
+                "pv": f"{18 + index % 30 / 10:.1f}",
+                "comfortSp": 20,
+                "ecoSp": 17,
+                "lastUpdate": "2026-11-22T23:55:00Z",
+                "weekSchedule": SCHEDULE,
+            }
+            for index in range(heaters)
+        ],
+    }
+
+
+@pytest.fixture(scope="module")
+def cloud(tmp_path_factory: pytest.TempPathFactory) -> Generator[SimulatorProcess]:
+    """One simulator process with homes of 1, 20 and 200 heaters, and 50 homes of 20."""
+    pytest_socket.enable_socket()
+    homes = [_home("h1", 1), _home("h20", 20), _home("h200", 200)]
+    homes += [_home(f"m{index:02d}", 20) for index in range(50)]
+    seed = {
+        "timezone": "UTC",
+        "partners": [{"client_id": "bench", "client_secret": "bench-secret"}],
+        "homes": homes,
+    }
+    path = tmp_path_factory.mktemp("bench") / "seed.json"
+    path.write_text(json.dumps(seed))
+    simulator = SimulatorProcess(path)
+    simulator.start()
+    yield simulator
+    simulator.stop()
+
+
+@pytest.fixture(autouse=True)
+def _sockets(socket_enabled: None) -> None:
+    """The simulator is another process on loopback."""
+
+
+def _entry(cloud: SimulatorProcess, home_id: str) -> MockConfigEntry:
+    return MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=home_id,
+        data={
+            CONF_BASE_URL: cloud.url,
+            CONF_CLIENT_ID: "bench",
+            CONF_CLIENT_SECRET: "bench-secret",
+            CONF_HOME_ID: home_id,
+        },
+    )
+
+
+def _writes(hass: HomeAssistant) -> list[Event]:
+    writes: list[Event] = []
+
+    @callback
+    def note(event: Event) -> None:
+        writes.append(event)
+
+    hass.bus.async_listen(EVENT_STATE_CHANGED, note)
+    if EVENT_STATE_REPORTED is not None:
+        hass.bus.async_listen(EVENT_STATE_REPORTED, note, event_filter=callback(lambda _: True))
+    return writes
+
+
+async def _setup(hass: HomeAssistant, entries: list[MockConfigEntry]) -> tuple[float, float]:
+    """Set the entries up; (wall ms, CPU ms)."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    for entry in entries:
+        entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return (time.perf_counter() - wall) * 1000, (time.process_time() - cpu) * 1000
+
+
+async def _poll_all(hass: HomeAssistant, entries: list[MockConfigEntry]) -> None:
+    for entry in entries:
+        await entry.runtime_data.coordinator.async_refresh()
+    await hass.async_block_till_done()
+
+
+@pytest.mark.parametrize("heaters", [1, 20, 200])
+async def test_heaters_per_home(hass: HomeAssistant, cloud: SimulatorProcess, heaters: int) -> None:
+    case = f"{heaters} heaters"
+    entries = [_entry(cloud, f"h{heaters}")]
+    wall, cpu = await _setup(hass, entries)
+    record("set-up", case, "wall ms", wall)
+    record("set-up", case, "CPU ms", cpu)
+    cloud.control("DELETE", "/_sim/requests")
+    writes = _writes(hass)
+    cpu = time.process_time()
+    for _ in range(POLLS):
+        await _poll_all(hass, entries)
+    per_poll = (time.process_time() - cpu) * 1000 / POLLS
+    requests = len(cloud.requests("config")) / POLLS
+    record("poll", case, "cloud requests per poll", requests, "1")
+    record("poll", case, "state writes per unchanged poll", len(writes) / POLLS, "0")
+    record("poll", case, "CPU ms per unchanged poll", per_poll, "<5 ms at 200")
+    assert requests == 1
+    assert writes == []
+    # A poll where every reading changed, for comparison.
+    device = cloud.control("GET", f"/_sim/homes/h{heaters}")["devices"][0]
+    cloud.control("PATCH", f"/_sim/homes/h{heaters}/devices/{device['header']}", {"pv": "12.3"})
+    cpu = time.process_time()
+    await _poll_all(hass, entries)
+    record("poll", case, "CPU ms, poll with 1 change", (time.process_time() - cpu) * 1000)
+
+
+@pytest.mark.parametrize("homes", [1, 10, 50])
+async def test_homes(hass: HomeAssistant, cloud: SimulatorProcess, homes: int) -> None:
+    case = f"{homes} homes x 20"
+    entries = [_entry(cloud, f"m{index:02d}") for index in range(homes)]
+    wall, cpu = await _setup(hass, entries)
+    record("set-up", case, "wall ms", wall)
+    record("set-up", case, "CPU ms", cpu)
+    cloud.control("DELETE", "/_sim/requests")
+    writes = _writes(hass)
+    cpu = time.process_time()
+    for _ in range(5):
+        await _poll_all(hass, entries)
+    record("poll", case, "CPU ms per round of polls", (time.process_time() - cpu) * 1000 / 5)
+    requests = len(cloud.requests("config")) / 5
+    record("poll", case, "cloud requests per round", requests, f"{homes}")
+    record("poll", case, "state writes per unchanged round", len(writes) / 5, "0")
+    assert requests == homes
+    assert writes == []
+
+
+@pytest.mark.parametrize("heaters", [20, 200])
+async def test_memory_per_heater(
+    hass: HomeAssistant, cloud: SimulatorProcess, heaters: int
+) -> None:
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    await _setup(hass, [_entry(cloud, f"h{heaters}")])
+    after = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    record(
+        "memory",
+        f"{heaters} heaters",
+        "KiB per heater (tracemalloc)",
+        (after - before) / 1024 / heaters,
+    )
+
+
+def test_derogation_requests() -> None:
+    day = date(2026, 11, 23)
+    window = Window(day, 600, 720)
+    for rooms in (1, 10, 100, 500):
+        shifts = [(Room(f"home{index % 50}", index), -2) for index in range(rooms)]
+        requests = len(plan(shifts, [window]))
+        record(
+            "derogations",
+            f"{rooms} rooms, 1 window",
+            "requests (naive: 1 per room)",
+            f"{requests} ({rooms})",
+            "1",
+        )
+        assert requests == 1
+    for windows in (1, 2, 7):
+        spans = [Window(day, 60 * index, 60 * index + 30) for index in range(windows)]
+        shifts = [(Room("home", index), 1) for index in range(10)]
+        requests = len(plan(shifts, spans))
+        record(
+            "derogations",
+            f"10 rooms, {windows} windows",
+            "requests (naive: rooms x windows)",
+            f"{requests} ({10 * windows})",
+            f"{windows}",
+        )
+        assert requests == windows
+
+
+def test_bridges_not_built_yet() -> None:
+    for row in ("Yango query/action", "Sber query/command", "steady-state pushes"):
+        record("bridges", row, "handler ms / requests", "n/a: bridge not built yet")

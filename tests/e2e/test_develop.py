@@ -1,0 +1,62 @@
+"""`scripts/develop` as a new user runs it: one command, then a dashboard with the heaters."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+import signal
+import subprocess
+import sys
+import urllib.request
+
+import pytest
+
+from .conftest import ARTIFACTS
+from .processes import ROOT, HomeAssistantProcess, free_port, http, wait_until
+
+
+def test_develop_serves_the_dashboard(tmp_path: Path) -> None:
+    ha_port, sim_port = free_port(), free_port()
+    env = {
+        **os.environ,
+        "HA_PORT": str(ha_port),
+        "SIM_PORT": str(sim_port),
+        "DEVELOP_DIR": str(tmp_path / "develop"),
+        # The virtualenv this suite runs in: the one scripts/develop would create.
+        "VENV": sys.prefix,
+    }
+    log = (ARTIFACTS / "develop.log").open("wb")
+    process = subprocess.Popen(
+        [str(ROOT / "scripts" / "develop")],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        wait_until(
+            lambda: (
+                b"Log in as" in (ARTIFACTS / "develop.log").read_bytes()
+                or process.poll() is not None
+            ),
+            600,
+            "scripts/develop to print the login",
+            interval=2,
+        )
+        assert process.poll() is None, (ARTIFACTS / "develop.log").read_text()
+        hass = HomeAssistantProcess(tmp_path / "develop" / "config", port=ha_port)
+        hass.onboard()  # logs in as the printed user
+        wait_until(lambda: len(hass.states("climate")) == 7, 120, "the simulated heaters")
+        # The frontend serves its page (the dashboard loads from it).
+        with urllib.request.urlopen(f"{hass.url}/", timeout=30) as answer:
+            assert b"<html" in answer.read().lower()
+        assert http("GET", f"http://127.0.0.1:{sim_port}/_sim/requests")
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=120)
+        except subprocess.TimeoutExpired:  # pragma: no cover - a hang is a failure too
+            os.killpg(process.pid, signal.SIGKILL)
+            pytest.fail("scripts/develop did not stop on SIGTERM")
+        log.close()
