@@ -9,7 +9,7 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 
 from .api import HomeSmartlinkClient
-from .const import CONF_BASE_URL, DOMAIN
+from .const import CONF_BASE_URL, DOMAIN, REQUEST_TIMEOUT
 from .coordinator import HomeSmartlinkConfigEntry, HomeSmartlinkCoordinator, HomeSmartlinkData
 from .delivery import DeliveryTracker
 from .entity import gateway_info
@@ -40,6 +40,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: HomeSmartlinkConfigEntry
         entry.data[CONF_BASE_URL],
         entry.data[CONF_CLIENT_ID],
         entry.data[CONF_CLIENT_SECRET],
+        request_timeout=REQUEST_TIMEOUT,
     )
     coordinator = HomeSmartlinkCoordinator(hass, entry, client)
     await coordinator.async_config_entry_first_refresh()

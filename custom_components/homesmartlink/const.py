@@ -22,3 +22,6 @@ MAX_OVERRIDE_DURATION: Final = 24 * 60
 SCAN_INTERVAL: Final = timedelta(seconds=60)
 
 MANUFACTURER: Final = "HomeSmartlink"
+
+# Seconds a cloud call may take before it counts as failed.
+REQUEST_TIMEOUT: Final = 30.0

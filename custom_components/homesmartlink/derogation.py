@@ -90,6 +90,10 @@ def delta_for_setpoint(wanted: float, scheduled: float) -> int:
     gives +3). A wanted setpoint more than 5 °C away from the schedule cannot be reached.
     """
     difference = wanted - scheduled
+    if not math.isfinite(difference):
+        raise DerogationPlanError(
+            "setpoint_out_of_range", wanted=f"{wanted:g}", minimum="?", maximum="?"
+        )
     delta = int(math.copysign(math.floor(abs(difference) + 0.5), difference))
     if not MIN_DELTA <= delta <= MAX_DELTA:
         raise DerogationPlanError(

@@ -112,12 +112,20 @@ def main() -> int:
                 other.evaluate("(el) => el.selected ? 'aria-selected' : ''")
             ):
                 other.click()
-        # The view toggles: month, week, day, list.
-        views = page.locator("ha-button-toggle-group").locator(
-            "ha-icon-button, mwc-icon-button, ha-button, button"
+        # The week view: its toggle button is labelled "Week" somewhere in the shadow roots.
+        page.evaluate(
+            """() => {
+                const find = (node) => {
+                    for (const el of node.querySelectorAll('*')) {
+                        const label = el.label || el.getAttribute('aria-label') || el.title;
+                        if (label === 'Week' && typeof el.click === 'function') return el;
+                        if (el.shadowRoot) { const hit = find(el.shadowRoot); if (hit) return hit; }
+                    }
+                    return null;
+                };
+                find(document)?.click();
+            }"""
         )
-        if views.count() >= 2:
-            views.nth(1).click()
         page.wait_for_timeout(1500)
         page.screenshot(path=str(args.out / "calendar.png"))
         browser.close()

@@ -200,9 +200,14 @@ class Simulator:
             return wire
         moment = self.now()
         wire["mode"] = device.get("mode")
-        sp = self.scheduled_setpoint(device, moment)
-        if sp is not None:
-            wire["sp"] = sp + self._active_delta(home_id, device.get("roomId"), moment)
+        try:
+            sp = self.scheduled_setpoint(device, moment)
+        except (KeyError, TypeError, ValueError, IndexError):
+            # A record a test filled with garbage goes out as it is, like a buggy cloud would.
+            wire["sp"] = device.get("sp")
+        else:
+            if sp is not None:
+                wire["sp"] = sp + self._active_delta(home_id, device.get("roomId"), moment)
         if "pv" in device:
             wire["pv"] = device["pv"]
         wire["lastUpdate"] = device.get("lastUpdate", moment.isoformat())

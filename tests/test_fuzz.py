@@ -1,0 +1,121 @@
+"""Hypothesis fuzzing of every parser: only our own exceptions may come out."""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+from datetime import UTC, date, datetime, time, timedelta
+import json
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from custom_components.homesmartlink.api import (
+    DerogationResult,
+    Device,
+    DiagnosisRequest,
+    DiagnosisResult,
+    HomeConfig,
+    HomeSmartlinkError,
+    Invitation,
+    Report,
+    User,
+    WeekSchedule,
+    parse_retry_after,
+)
+from custom_components.homesmartlink.derogation import (
+    DerogationPlanError,
+    check_delta,
+    delta_for_setpoint,
+    window_from_span,
+    window_from_times,
+)
+
+from .simulator import SAMPLE_HOME
+
+EXAMPLES = 1500
+FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=10), children, max_size=5)
+    ),
+    max_leaves=25,
+)
+SAMPLE_DEVICE = json.loads(SAMPLE_HOME.read_text())["homes"][0]["devices"][0]
+DEVICE_KEYS = sorted({*SAMPLE_DEVICE, "sp", "lastUpdate", "header", "weekSchedule"})
+PARSERS = (
+    HomeConfig.from_wire,
+    Invitation.list_from_wire,
+    User.list_from_wire,
+    Report.from_wire,
+    DerogationResult.from_wire,
+    DiagnosisRequest.from_wire,
+    DiagnosisResult.from_wire,
+)
+
+
+@FUZZ
+@given(
+    key=st.sampled_from(["reponse", "response", "other"]), value=json_values, gateway=json_values
+)
+def test_answers(key: str, value: Any, gateway: Any) -> None:
+    body = {
+        "authorisation": {"type": "BASIC"},
+        key: value,
+        "gateway": gateway,
+        "startTrigger": value,
+    }
+    for parse in PARSERS:
+        with contextlib.suppress(HomeSmartlinkError):
+            parse(body)
+
+
+@FUZZ
+@given(field=st.sampled_from(DEVICE_KEYS), value=json_values, extra=json_values)
+def test_one_wrong_field_of_a_device(field: str, value: Any, extra: Any) -> None:
+    raw = copy.deepcopy(SAMPLE_DEVICE)
+    raw[field] = value
+    home = HomeConfig.from_wire({"reponse": [raw, extra, SAMPLE_DEVICE | {"header": "other"}]})
+    # One bad device never takes the others down.
+    assert home.device("other") is not None
+
+
+@FUZZ
+@given(value=json_values)
+def test_devices_and_schedules(value: Any) -> None:
+    Device.from_wire(value)
+    WeekSchedule.from_wire(value)
+    WeekSchedule.from_wire([value] * 7)
+
+
+@FUZZ
+@given(text=st.text(max_size=40))
+def test_retry_after(text: str) -> None:
+    assert (parse_retry_after(text) or 0) >= 0
+
+
+@FUZZ
+@given(delta=st.floats() | st.integers(-(10**6), 10**6), wanted=st.floats(), base=st.floats())
+def test_action_numbers(delta: float, wanted: float, base: float) -> None:
+    for check in (lambda: check_delta(delta), lambda: delta_for_setpoint(wanted, base)):
+        with contextlib.suppress(DerogationPlanError):
+            check()
+
+
+@FUZZ
+@given(
+    start=st.times(),
+    end=st.times(),
+    day=st.dates(max_value=date(9999, 12, 30)),
+    span=st.datetimes(min_value=datetime(2, 1, 1), max_value=datetime(9999, 12, 29)),
+    hours=st.floats(-50, 50),
+)
+def test_action_times(start: time, end: time, day: date, span: datetime, hours: float) -> None:
+    begin = span.replace(tzinfo=UTC)
+    for check in (
+        lambda: window_from_times(day, start, end),
+        lambda: window_from_span(begin, begin + timedelta(hours=hours)),
+    ):
+        with contextlib.suppress(DerogationPlanError):
+            check()
