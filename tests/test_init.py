@@ -95,7 +95,9 @@ async def test_one_request_per_poll_and_no_write_when_unchanged(
     simulator.device(HOME_ID, "B7E8F901")["pv"] = "18.6"
     await _poll(hass_tz, freezer)
     changed = {event.data["entity_id"] for event in writes}
-    assert "sensor.chambre_heater_temperature" in changed
+    # Only the entities of the heater that changed are written, not the whole home's.
+    assert {"sensor.chambre_heater_temperature", "climate.chambre_heater"} <= changed
+    assert all("chambre_heater" in entity_id for entity_id in changed)
     assert hass_tz.states.get("sensor.chambre_heater_temperature").state == "18.6"
     assert hass_tz.states.get("climate.chambre_heater").attributes["current_temperature"] == 18.6
 

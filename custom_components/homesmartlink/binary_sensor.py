@@ -70,6 +70,9 @@ class HomeSmartlinkGatewayConnectivity(HomeSmartlinkGatewayEntity, BinarySensorE
         """Bind the sensor to the home's gateway."""
         super().__init__(coordinator, "connectivity")
 
+    def _source(self) -> object:
+        return self.is_on
+
     @property
     def is_on(self) -> bool:
         """Connected as the class docstring explains."""

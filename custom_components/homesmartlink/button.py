@@ -36,6 +36,9 @@ class HomeSmartlinkDiagnosisButton(HomeSmartlinkGatewayEntity, ButtonEntity):
         super().__init__(coordinator, "request_diagnosis")
         self._entry = entry
 
+    def _source(self) -> object:
+        return None  # a button shows no data, only availability
+
     async def async_press(self) -> None:
         """Send the request; the result is fetched five minutes later."""
         await async_request_diagnosis(self.hass, self._entry)

@@ -218,9 +218,9 @@ class HomeSmartlinkClimate(HomeSmartlinkOnlineDeviceEntity, ClimateEntity):
         self.async_write_ha_state()
 
     @callback
-    def _handle_coordinator_update(self) -> None:
+    def _device_updated(self) -> None:
         self._schedule_boundary_refresh()
-        super()._handle_coordinator_update()
+        super()._device_updated()
 
     @callback
     def _cancel_boundary_refresh(self) -> None:

@@ -35,6 +35,7 @@ async def async_get_config_entry_diagnostics(
 ) -> dict[str, Any]:
     """The entry's settings and what the last poll returned."""
     coordinator = entry.runtime_data.coordinator
+    home = coordinator.data
     return {
         "entry": {
             "data": async_redact_data(dict(entry.data), TO_REDACT),
@@ -43,6 +44,18 @@ async def async_get_config_entry_diagnostics(
         "last_update_success": coordinator.last_update_success,
         # Through JSON first: the snapshot holds tuples and datetimes that redaction skips.
         "home": async_redact_data(
-            cast(dict[str, Any], json_loads(json_dumps(asdict(coordinator.data)))), TO_REDACT
+            cast(
+                dict[str, Any],
+                json_loads(
+                    json_dumps(
+                        {
+                            "devices": [asdict(device) for device in home.devices],
+                            "gateway": asdict(home.gateway) if home.gateway else None,
+                            "skipped_devices": home.skipped_devices,
+                        }
+                    )
+                ),
+            ),
+            TO_REDACT,
         ),
     }

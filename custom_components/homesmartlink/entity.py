@@ -99,6 +99,7 @@ class HomeSmartlinkDeviceEntity(HomeSmartlinkEntity):
         """Bind the entity to a device of the coordinator's home."""
         super().__init__(coordinator)
         self.device_id = device_id
+        self._written: tuple[Device | None, bool] | None = None
         self._attr_unique_id = f"{device_id}_{key}"
         # Entities are built from devices of the current snapshot, so the device is there.
         device = coordinator.data.device(device_id)
@@ -109,6 +110,29 @@ class HomeSmartlinkDeviceEntity(HomeSmartlinkEntity):
     def device(self) -> Device | None:
         """The device in the latest snapshot; None once it left the home."""
         return self.coordinator.data.device(self.device_id)
+
+    async def async_added_to_hass(self) -> None:
+        """Remember what the first state was written from."""
+        await super().async_added_to_hass()
+        self._written = (self.device, self.available)
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        """Write only when this device's data or availability changed.
+
+        The coordinator calls every entity when anything in the home changed; with 200 heaters,
+        one new reading would otherwise rewrite a thousand states.
+        """
+        current = (self.device, self.available)
+        if current == self._written:
+            return
+        self._written = current
+        self._device_updated()
+
+    @callback
+    def _device_updated(self) -> None:
+        """React to new data of this device (write the state)."""
+        super()._handle_coordinator_update()
 
     @property
     def available(self) -> bool:
@@ -134,6 +158,24 @@ class HomeSmartlinkGatewayEntity(HomeSmartlinkEntity):
         super().__init__(coordinator)
         self._attr_unique_id = f"{coordinator.home_id}_{key}"
         self._attr_device_info = gateway_info(coordinator.data.gateway, coordinator.home_id)
+        self._written: tuple[object, bool] | None = None
+
+    def _source(self) -> object:
+        """What the state is computed from; the state is written only when it changes."""
+        return self.coordinator.data.gateway
+
+    async def async_added_to_hass(self) -> None:
+        """Remember what the first state was written from."""
+        await super().async_added_to_hass()
+        self._written = (self._source(), self.available)
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        """Write only when the gateway's data or the availability changed."""
+        current = (self._source(), self.available)
+        if current != self._written:
+            self._written = current
+            super()._handle_coordinator_update()
 
 
 def async_add_device_entities(

@@ -183,6 +183,9 @@ class HomeSmartlinkDeliverySensor(HomeSmartlinkGatewayEntity, SensorEntity):
         self.entity_description = description
         self._tracker = tracker
 
+    def _source(self) -> object:
+        return self._tracker.last  # written by the tracker's listener; polls change nothing
+
     async def async_added_to_hass(self) -> None:
         """Follow the tracker as reports come in."""
         await super().async_added_to_hass()

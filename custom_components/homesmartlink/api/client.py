@@ -58,6 +58,17 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     return max((when - (now or datetime.now(UTC))).total_seconds(), 0.0)
 
 
+def _json_object(text: str, path: str) -> dict[str, Any]:
+    """The JSON object of an answer, or a response error."""
+    try:
+        data = json.loads(text)
+    except ValueError as err:
+        raise HomeSmartlinkResponseError(f"Unparseable answer on {path}") from err
+    if not isinstance(data, dict):
+        raise HomeSmartlinkResponseError(f"Answer on {path} is not a JSON object")
+    return data
+
+
 class HomeSmartlinkClient:
     """One partner account of the HomeSmartlink cloud."""
 
@@ -77,16 +88,19 @@ class HomeSmartlinkClient:
         token = base64.b64encode(f"{client_id}:{client_secret}".encode()).decode("ascii")
         self._headers = {"Accept": "application/json", "Authorization": f"Basic {token}"}
         self._timeout = request_timeout
+        # The last config answer of each home, as text and parsed: an unchanged poll (most of
+        # them) is recognised by its bytes and skips JSON decoding and parsing.
+        self._last_config: dict[str, tuple[str, HomeConfig]] = {}
 
-    async def _request(
+    async def _request_text(
         self,
         method: str,
         path: str,
         *,
         body: Mapping[str, Any] | None = None,
         params: Mapping[str, str] | None = None,
-    ) -> dict[str, Any]:
-        """Send one call and return its JSON object, or raise one of our exceptions."""
+    ) -> str:
+        """Send one call and return its body, or raise one of our exceptions."""
         url = f"{self._base_url}/partners/1/{path}"
         try:
             async with asyncio.timeout(self._timeout):
@@ -119,17 +133,28 @@ class HomeSmartlinkClient:
             raise HomeSmartlinkConnectionError(f"Server error {status} on {method} {path}")
         if status >= 400:
             raise HomeSmartlinkResponseError(f"Request refused ({status}) on {path}", status)
-        try:
-            data = json.loads(text)
-        except ValueError as err:
-            raise HomeSmartlinkResponseError(f"Unparseable answer on {path}", status) from err
-        if not isinstance(data, dict):
-            raise HomeSmartlinkResponseError(f"Answer on {path} is not a JSON object", status)
-        return data
+        return text
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Mapping[str, Any] | None = None,
+        params: Mapping[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """Send one call and return its JSON object, or raise one of our exceptions."""
+        return _json_object(await self._request_text(method, path, body=body, params=params), path)
 
     async def get_home_config(self, home_id: str) -> HomeConfig:
         """Devices and gateway of one home."""
-        return HomeConfig.from_wire(await self._request("POST", "config", body={"homeId": home_id}))
+        text = await self._request_text("POST", "config", body={"homeId": home_id})
+        last = self._last_config.get(home_id)
+        if last is not None and last[0] == text:
+            return last[1]
+        home = HomeConfig.from_wire(_json_object(text, "config"))
+        self._last_config[home_id] = (text, home)
+        return home
 
     async def get_invitations(self, email: str) -> list[Invitation]:
         """Homes a user (by email) belongs to."""

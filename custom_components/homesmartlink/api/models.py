@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
+from functools import lru_cache
 import math
 from typing import Any, Self
 
@@ -209,10 +210,28 @@ class WeekSchedule:
     def from_wire(cls, value: Any) -> WeekSchedule | None:
         """Parse `weekSchedule`; None unless it is a list of seven lists.
 
-        Ranges outside 0..1440 are clipped; empty or reversed ranges are dropped.
+        Ranges outside 0..1440 are clipped; empty or reversed ranges are dropped. Heaters of a
+        home mostly share a few schedules, so well-formed ones are parsed once and shared.
         """
         if not isinstance(value, list) or len(value) != 7:
             return None
+        # Only plain integers make the cache key: True == 1 must not share an entry with 1.
+        key: list[tuple[tuple[int, int], ...]] = []
+        for day in value:
+            if type(day) is not list:
+                return cls._parse(value)
+            ranges: list[tuple[int, int]] = []
+            for item in day:
+                start = item.get("start") if type(item) is dict else None
+                end = item.get("end") if type(item) is dict else None
+                if type(start) is not int or type(end) is not int:
+                    return cls._parse(value)
+                ranges.append((start, end))
+            key.append(tuple(ranges))
+        return _cached_schedule(tuple(key))
+
+    @classmethod
+    def _parse(cls, value: list[Any]) -> WeekSchedule:
         days: list[tuple[ComfortRange, ...]] = []
         for day in value:
             ranges: list[ComfortRange] = []
@@ -263,6 +282,12 @@ class WeekSchedule:
                 if self.in_comfort(candidate) != self.in_comfort(before):
                     return candidate
         return None
+
+
+@lru_cache(maxsize=256)
+def _cached_schedule(key: tuple[tuple[tuple[Any, Any], ...], ...]) -> WeekSchedule:
+    """A schedule parsed once per distinct wire content (the key holds it, hashable)."""
+    return WeekSchedule._parse([[{"start": s, "end": e} for s, e in day] for day in key])
 
 
 # --- home configuration ------------------------------------------------------------------------
@@ -344,6 +369,14 @@ class HomeConfig:
     devices: tuple[Device, ...]
     gateway: Gateway | None
     skipped_devices: int = 0
+    # Devices by id, built once: entities look their device up on every update.
+    by_id: Mapping[str, Device] = field(
+        init=False, default_factory=dict, compare=False, repr=False, hash=False
+    )
+
+    def __post_init__(self) -> None:
+        """Index the devices by id."""
+        object.__setattr__(self, "by_id", {device.id: device for device in self.devices})
 
     @classmethod
     def from_wire(cls, body: Mapping[str, Any]) -> Self:
@@ -372,10 +405,7 @@ class HomeConfig:
 
     def device(self, device_id: str) -> Device | None:
         """The device with this id, if the home still has it."""
-        for device in self.devices:
-            if device.id == device_id:
-                return device
-        return None
+        return self.by_id.get(device_id)
 
 
 # --- invitations and users -------------------------------------------------------------------
