@@ -45,6 +45,20 @@ logger:
 """
 
 
+def child_env(**extra: str) -> dict[str, str]:
+    """The environment of a child process, without pytest-cov's hooks.
+
+    pytest-cov would otherwise start coverage in every Python child, which writes statement data
+    beside the suite's branch data and breaks their combination.
+    """
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("COV_CORE_", "COVERAGE_"))
+    }
+    return {**env, **extra}
+
+
 def free_port() -> int:
     """A TCP port free on loopback now."""
     with socket.socket() as sock:
@@ -121,6 +135,7 @@ class SimulatorProcess:
                 "0",
             ],
             cwd=ROOT,
+            env=child_env(),
             stdout=out,
             stderr=subprocess.STDOUT,
         )
@@ -168,11 +183,7 @@ class HomeAssistantProcess:
     def start(self, timeout: float = 600) -> None:
         """Start and wait until the HTTP API answers (the first start installs the frontend)."""
         (self.config_dir / ".ha_run.lock").unlink(missing_ok=True)
-        env = {
-            **os.environ,
-            "SSL_CERT_FILE": "/etc/ssl/certs/ca-certificates.crt",
-            "UV_NATIVE_TLS": "1",
-        }
+        env = child_env(SSL_CERT_FILE="/etc/ssl/certs/ca-certificates.crt", UV_NATIVE_TLS="1")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "homeassistant", "-c", str(self.config_dir)],
             cwd=self.config_dir,

@@ -12,19 +12,18 @@ import urllib.request
 import pytest
 
 from .conftest import ARTIFACTS
-from .processes import ROOT, HomeAssistantProcess, free_port, http, wait_until
+from .processes import ROOT, HomeAssistantProcess, child_env, free_port, http, wait_until
 
 
 def test_develop_serves_the_dashboard(tmp_path: Path) -> None:
     ha_port, sim_port = free_port(), free_port()
-    env = {
-        **os.environ,
-        "HA_PORT": str(ha_port),
-        "SIM_PORT": str(sim_port),
-        "DEVELOP_DIR": str(tmp_path / "develop"),
+    env = child_env(
+        HA_PORT=str(ha_port),
+        SIM_PORT=str(sim_port),
+        DEVELOP_DIR=str(tmp_path / "develop"),
         # The virtualenv this suite runs in: the one scripts/develop would create.
-        "VENV": sys.prefix,
-    }
+        VENV=sys.prefix,
+    )
     log = (ARTIFACTS / "develop.log").open("wb")
     process = subprocess.Popen(
         [str(ROOT / "scripts" / "develop")],

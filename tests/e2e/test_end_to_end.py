@@ -12,7 +12,7 @@ import sys
 from zoneinfo import ZoneInfo
 
 from .conftest import ARTIFACTS, HOME_ID
-from .processes import ROOT, HomeAssistantProcess, SimulatorProcess, wait_until
+from .processes import ROOT, HomeAssistantProcess, SimulatorProcess, child_env, wait_until
 
 PARIS = ZoneInfo("Europe/Paris")
 MODES = {"Prog": "auto", "Manual": "heat", "Antifreeze": "heat", "Stop": "off"}
@@ -175,6 +175,7 @@ def test_browser_shows_the_heater_and_the_week(stack: Stack) -> None:
             "19.5",
         ],
         cwd=ROOT,
+        env=child_env(),
         capture_output=True,
         text=True,
         timeout=300,
