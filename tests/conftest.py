@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 import copy
+from datetime import timedelta
 import json
 from typing import Any
 
@@ -12,7 +13,10 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET
 from homeassistant.core import HomeAssistant
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
 
 from custom_components.homesmartlink.const import (
     CONF_BASE_URL,
@@ -29,6 +33,13 @@ CLIENT_SECRET = "demo-secret"
 TIME_ZONE = "Europe/Paris"
 # A Monday, 10:00 in Paris: the living room (Salon) is in eco (comfort 06:00-08:30, 17:00-23:00).
 MONDAY_MORNING = "2026-11-23T10:00:00+01:00"
+
+
+async def poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
+    """Let one polling interval pass, and the poll it starts finish."""
+    freezer.tick(timedelta(seconds=61))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 @pytest.fixture(autouse=True)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.climate import (
     ATTR_HVAC_MODE,
@@ -21,14 +19,8 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from .conftest import HOME_ID
+from .conftest import HOME_ID, poll
 from .simulator import Simulator
-
-
-async def _poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
-    freezer.tick(timedelta(seconds=61))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 @pytest.mark.parametrize(
@@ -81,7 +73,7 @@ async def test_unknown_mode(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     simulator.device(HOME_ID, "B7E8F901")["mode"] = "Boost"
-    await _poll(hass_tz, freezer)
+    await poll(hass_tz, freezer)
     state = hass_tz.states.get("climate.chambre_heater")
     assert state.state == "unknown"
     assert state.attributes[ATTR_PRESET_MODE] is None
@@ -127,14 +119,14 @@ async def test_no_schedule_attributes_outside_prog(
     device = simulator.device(HOME_ID, "A1B2C3D4")
     device["mode"] = "Manual"
     device["sp"] = 19
-    await _poll(hass_tz, freezer)
+    await poll(hass_tz, freezer)
     state = hass_tz.states.get("climate.salon_heater_1")
     assert state.state == "heat"
     assert "next_change" not in state.attributes
     # An always-comfort week has no next change but still lists today's range.
     device["mode"] = "Prog"
     device["weekSchedule"] = [[{"start": 0, "end": 1440}]] * 7
-    await _poll(hass_tz, freezer)
+    await poll(hass_tz, freezer)
     state = hass_tz.states.get("climate.salon_heater_1")
     assert state.attributes["next_change"] is None
     assert state.attributes["next_change_to"] is None

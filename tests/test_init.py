@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 import logging
 
 from freezegun.api import FrozenDateTimeFactory
@@ -13,13 +12,12 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
-    async_fire_time_changed,
 )
 
 from custom_components.homesmartlink import async_remove_config_entry_device
 from custom_components.homesmartlink.const import DOMAIN
 
-from .conftest import HOME_ID
+from .conftest import HOME_ID, poll
 from .simulator import Fault, Simulator
 
 try:  # Home Assistant 2024.3+ fires this when a state is written unchanged.
@@ -49,12 +47,6 @@ def _device(
         if (DOMAIN, identifier) in device.identifiers:
             return device
     return None
-
-
-async def _poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
-    freezer.tick(timedelta(seconds=61))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 def _count_writes(hass: HomeAssistant) -> list[Event]:
@@ -88,12 +80,12 @@ async def test_one_request_per_poll_and_no_write_when_unchanged(
     simulator.requests.clear()
     writes = _count_writes(hass_tz)
     for _ in range(3):
-        await _poll(hass_tz, freezer)
+        await poll(hass_tz, freezer)
     assert [r.path for r in simulator.requests] == ["config"] * 3
     assert writes == []
     # A change in the cloud is written, once, to the entities it concerns.
     simulator.device(HOME_ID, "B7E8F901")["pv"] = "18.6"
-    await _poll(hass_tz, freezer)
+    await poll(hass_tz, freezer)
     changed = {event.data["entity_id"] for event in writes}
     # Only the entities of the heater that changed are written, not the whole home's.
     assert {"sensor.chambre_heater_temperature", "climate.chambre_heater"} <= changed
@@ -129,7 +121,7 @@ async def test_auth_failure_while_polling_starts_reauth(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     simulator.partners["demo-partner"] = "rotated"
-    await _poll(hass_tz, freezer)
+    await poll(hass_tz, freezer)
     flows = hass_tz.config_entries.flow.async_progress()
     assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
     assert hass_tz.states.get("climate.chambre_heater").state == STATE_UNAVAILABLE
@@ -145,10 +137,10 @@ async def test_outage_logged_once_down_and_once_up(
     caplog.set_level(logging.INFO, logger="custom_components.homesmartlink")
     simulator.faults.append(Fault(status=500, count=3))
     for _ in range(3):
-        await _poll(hass_tz, freezer)
+        await poll(hass_tz, freezer)
         assert hass_tz.states.get("climate.chambre_heater").state == STATE_UNAVAILABLE
         assert hass_tz.states.get("sensor.chambre_heater_temperature").state == STATE_UNAVAILABLE
-    await _poll(hass_tz, freezer)
+    await poll(hass_tz, freezer)
     assert hass_tz.states.get("climate.chambre_heater").state == "heat"
     ours = [r for r in caplog.records if r.name.startswith("custom_components.homesmartlink")]
     down = [r for r in ours if r.levelno >= logging.WARNING]
@@ -166,12 +158,12 @@ async def test_rate_limit_is_honoured(
 ) -> None:
     simulator.faults.append(Fault(status=429, retry_after="150"))
     simulator.requests.clear()
-    await _poll(hass_tz, freezer)  # t+61: answered 429, wait until t+211
-    await _poll(hass_tz, freezer)  # t+122: nothing sent
-    await _poll(hass_tz, freezer)  # t+183: nothing sent
+    await poll(hass_tz, freezer)  # t+61: answered 429, wait until t+211
+    await poll(hass_tz, freezer)  # t+122: nothing sent
+    await poll(hass_tz, freezer)  # t+183: nothing sent
     assert len(simulator.requests_to("config")) == 1
     assert hass_tz.states.get("climate.chambre_heater").state == STATE_UNAVAILABLE
-    await _poll(hass_tz, freezer)  # t+244: allowed again
+    await poll(hass_tz, freezer)  # t+244: allowed again
     assert len(simulator.requests_to("config")) == 2
     assert hass_tz.states.get("climate.chambre_heater").state == "heat"
 
@@ -184,8 +176,8 @@ async def test_rate_limit_without_retry_after_waits_one_interval(
 ) -> None:
     simulator.faults.append(Fault(status=429))
     simulator.requests.clear()
-    await _poll(hass_tz, freezer)
-    await _poll(hass_tz, freezer)
+    await poll(hass_tz, freezer)
+    await poll(hass_tz, freezer)
     assert len(simulator.requests_to("config")) == 2
     assert hass_tz.states.get("climate.chambre_heater").state == "heat"
 
@@ -199,14 +191,14 @@ async def test_new_heater_appears_and_gone_heater_is_removed(
     entity_registry: er.EntityRegistry,
 ) -> None:
     simulator.add_device(HOME_ID, NEW_HEATER)
-    await _poll(hass_tz, freezer)
+    await poll(hass_tz, freezer)
     state = hass_tz.states.get("climate.grenier_heater")
     assert state is not None
     assert state.attributes["current_temperature"] == 16.0
     assert _device(device_registry, init_integration, "NEW00001") is not None
 
     simulator.remove_device(HOME_ID, "NEW00001")
-    await _poll(hass_tz, freezer)
+    await poll(hass_tz, freezer)
     assert _device(device_registry, init_integration, "NEW00001") is None
     assert entity_registry.async_get("climate.grenier_heater") is None
     assert hass_tz.states.get("climate.grenier_heater") is None
@@ -216,7 +208,7 @@ async def test_new_heater_appears_and_gone_heater_is_removed(
 
     # A heater that comes back gets its entities again.
     simulator.add_device(HOME_ID, NEW_HEATER)
-    await _poll(hass_tz, freezer)
+    await poll(hass_tz, freezer)
     assert hass_tz.states.get("climate.grenier_heater") is not None
 
 

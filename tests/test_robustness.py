@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 import logging
 
 from freezegun.api import FrozenDateTimeFactory
@@ -11,19 +10,12 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
-    async_fire_time_changed,
 )
 
-from .conftest import HOME_ID
+from .conftest import HOME_ID, poll
 from .simulator import Fault, Simulator
 
 HEATER = "climate.chambre_heater"
-
-
-async def _poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
-    freezer.tick(timedelta(seconds=61))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 @pytest.mark.parametrize(
@@ -54,10 +46,10 @@ async def test_fault_then_recovery(
     caplog.set_level(logging.INFO, logger="custom_components.homesmartlink")
     simulator.faults.append(fault)
     for _ in range(3):
-        await _poll(hass_tz, freezer)
+        await poll(hass_tz, freezer)
         assert hass_tz.states.get(HEATER).state == STATE_UNAVAILABLE
     simulator.faults.clear()
-    await _poll(hass_tz, freezer)
+    await poll(hass_tz, freezer)
     assert hass_tz.states.get(HEATER).state == "heat"
     ours = [r for r in caplog.records if r.name.startswith("custom_components.homesmartlink")]
     assert len([r for r in ours if r.levelno >= logging.WARNING]) == 1
@@ -87,7 +79,7 @@ async def test_wrong_types_in_fields_break_nothing_else(
     simulator.add_device(HOME_ID, {"raw": "not even an object"})
     salon = simulator.device(HOME_ID, "A1B2C3D4")
     salon["weekSchedule"] = [["garbage"], 5, None, [], [], [], [{"start": "x", "end": 9}]]
-    await _poll(hass_tz, freezer)
+    await poll(hass_tz, freezer)
     state = hass_tz.states.get(HEATER)
     assert state.state == "unknown"
     assert state.attributes["current_temperature"] is None
@@ -106,10 +98,10 @@ async def test_devices_flipping_in_and_out(
     record = simulator.device(HOME_ID, "D15EA5E0")
     for _ in range(3):
         simulator.remove_device(HOME_ID, "D15EA5E0")
-        await _poll(hass_tz, freezer)
+        await poll(hass_tz, freezer)
         assert hass_tz.states.get("climate.bureau_heater") is None
         simulator.add_device(HOME_ID, record)
-        await _poll(hass_tz, freezer)
+        await poll(hass_tz, freezer)
         assert hass_tz.states.get("climate.bureau_heater").attributes["current_temperature"] == 12.4
 
 
@@ -122,7 +114,7 @@ async def test_gateway_offline_for_days(
     for device in simulator.homes[HOME_ID]["devices"]:
         device["online"] = False
     simulator.homes[HOME_ID]["gateway"]["lastPing"] = "2026-11-12T06:00:00Z"
-    await _poll(hass_tz, freezer)
+    await poll(hass_tz, freezer)
     gateway = "binary_sensor.homesmartlink_gateway_home_demo_1_connectivity"
     assert hass_tz.states.get(gateway).state == STATE_OFF
     assert hass_tz.states.get(HEATER).state == STATE_UNAVAILABLE

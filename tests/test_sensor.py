@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
-    async_fire_time_changed,
 )
 
-from .conftest import HOME_ID
+from .conftest import HOME_ID, poll
 from .simulator import Simulator
 
 GATEWAY = "homesmartlink_gateway_home_demo_1"
-
-
-async def _poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
-    freezer.tick(timedelta(seconds=61))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 async def test_heater_sensors(
@@ -69,7 +60,7 @@ async def test_unreadable_temperature_is_unknown(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     simulator.device(HOME_ID, "A1B2C3D4")["pv"] = ""
-    await _poll(hass_tz, freezer)
+    await poll(hass_tz, freezer)
     assert hass_tz.states.get("sensor.salon_heater_1_temperature").state == STATE_UNKNOWN
     assert hass_tz.states.get("climate.salon_heater_1").attributes["current_temperature"] is None
 
@@ -83,7 +74,7 @@ async def test_gateway_sensors(
     assert hass_tz.states.get(f"sensor.{GATEWAY}_gateway_version").state == "3.2.1"
     assert hass_tz.states.get(f"sensor.{GATEWAY}_last_ping").state == "2026-11-20T06:41:12+00:00"
     del simulator.homes[HOME_ID]["gateway"]
-    await _poll(hass_tz, freezer)
+    await poll(hass_tz, freezer)
     assert hass_tz.states.get(f"sensor.{GATEWAY}_gateway_version").state == STATE_UNKNOWN
     assert hass_tz.states.get(f"sensor.{GATEWAY}_last_ping").state == STATE_UNKNOWN
 
@@ -101,15 +92,15 @@ async def test_connectivity(
     assert hass_tz.states.get(gateway).state == STATE_ON
     # The listed gateway device decides while the home lists one...
     simulator.device(HOME_ID, "GW000001")["online"] = False
-    await _poll(hass_tz, freezer)
+    await poll(hass_tz, freezer)
     assert hass_tz.states.get(gateway).state == STATE_OFF
     # ...otherwise any online device shows the gateway relays.
     simulator.remove_device(HOME_ID, "GW000001")
-    await _poll(hass_tz, freezer)
+    await poll(hass_tz, freezer)
     assert hass_tz.states.get(gateway).state == STATE_ON
     for device in simulator.homes[HOME_ID]["devices"]:
         device["online"] = False
-    await _poll(hass_tz, freezer)
+    await poll(hass_tz, freezer)
     assert hass_tz.states.get(gateway).state == STATE_OFF
     assert hass_tz.states.get("binary_sensor.salon_heater_1_connectivity").state == STATE_OFF
     assert hass_tz.states.get("climate.salon_heater_1").state == STATE_UNAVAILABLE

@@ -17,6 +17,7 @@ from homeassistant.helpers.event import async_call_later
 
 from .api import HomeSmartlinkClient, HomeSmartlinkError, Report
 from .const import DOMAIN, LOGGER
+from .helpers import Listeners
 
 # Seconds after the derogation at which the report is read.
 CHECK_DELAYS: tuple[float, ...] = (15.0, 60.0, 180.0, 600.0)
@@ -50,7 +51,7 @@ class DeliveryTracker:
         self.last: Delivery | None = None
         self._attempt = 0
         self._cancel: CALLBACK_TYPE | None = None
-        self._listeners: list[Callable[[], None]] = []
+        self._listeners = Listeners()
 
     @property
     def issue_id(self) -> str:
@@ -60,13 +61,7 @@ class DeliveryTracker:
     @callback
     def async_add_listener(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
         """Call `listener` whenever the last delivery changes."""
-        self._listeners.append(listener)
-
-        @callback
-        def remove() -> None:
-            self._listeners.remove(listener)
-
-        return remove
+        return self._listeners.async_add(listener)
 
     @callback
     def async_track(self, trigger: str) -> None:
@@ -131,5 +126,4 @@ class DeliveryTracker:
 
     @callback
     def _notify(self) -> None:
-        for listener in list(self._listeners):
-            listener()
+        self._listeners.async_notify()

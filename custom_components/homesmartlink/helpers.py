@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
+from homeassistant.core import CALLBACK_TYPE, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 import voluptuous as vol
 
@@ -58,3 +59,28 @@ def validation_error(key: str, **placeholders: str) -> ServiceValidationError:
     return ServiceValidationError(
         translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
     )
+
+
+class Listeners:
+    """Callbacks to call when something of ours changes (derogations, deliveries)."""
+
+    def __init__(self) -> None:
+        """No listener yet."""
+        self._listeners: list[Callable[[], None]] = []
+
+    @callback
+    def async_add(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
+        """Call `listener` on every change; returns the function that stops it."""
+        self._listeners.append(listener)
+
+        @callback
+        def remove() -> None:
+            self._listeners.remove(listener)
+
+        return remove
+
+    @callback
+    def async_notify(self) -> None:
+        """Call every listener."""
+        for listener in list(self._listeners):
+            listener()

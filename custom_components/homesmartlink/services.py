@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date, time
 import inspect
 from typing import Any, cast
@@ -21,6 +22,7 @@ from homeassistant.core import (
     SupportsResponse,
     callback,
 )
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import (
     config_validation as cv,
     entity_registry as er,
@@ -159,18 +161,29 @@ async def _set_derogation(call: ServiceCall) -> ServiceResponse:
     return {"requests": [outcome.as_dict() for outcome in outcomes]}
 
 
-async def _get_derogation_report(call: ServiceCall) -> ServiceResponse:
-    trigger = call.data[ATTR_TRIGGER]
+async def _ask_accounts[T](
+    call: ServiceCall,
+    ask: Callable[[HomeSmartlinkConfigEntry], Awaitable[T]],
+    not_found: ServiceValidationError,
+) -> T:
+    """Ask each partner account in turn until one knows the id (a trigger or a diagnosis)."""
     for entry in _accounts(call.hass, call):
         try:
-            report = await entry.runtime_data.client.get_report(trigger)
+            return await ask(entry)
         except HomeSmartlinkNotFoundError:
             continue
         except HomeSmartlinkError as err:
             raise translate_cloud_error(err) from err
-        break
-    else:
-        raise validation_error("unknown_trigger", trigger=trigger)
+    raise not_found
+
+
+async def _get_derogation_report(call: ServiceCall) -> ServiceResponse:
+    trigger = call.data[ATTR_TRIGGER]
+    report = await _ask_accounts(
+        call,
+        lambda entry: entry.runtime_data.client.get_report(trigger),
+        validation_error("unknown_trigger", trigger=trigger),
+    )
     summary = report.summary
     return {
         "summary": {
@@ -199,15 +212,12 @@ async def _request_diagnosis(call: ServiceCall) -> ServiceResponse:
 
 async def _get_diagnosis_result(call: ServiceCall) -> ServiceResponse:
     message_id = call.data[ATTR_MESSAGE_ID]
-    for entry in _accounts(call.hass, call):
-        try:
-            result = await entry.runtime_data.client.get_diagnosis_result(message_id)
-        except HomeSmartlinkNotFoundError:
-            continue
-        except HomeSmartlinkError as err:
-            raise translate_cloud_error(err) from err
-        return diagnosis_result_data(result)
-    raise validation_error("unknown_message", message_id=message_id)
+    result = await _ask_accounts(
+        call,
+        lambda entry: entry.runtime_data.client.get_diagnosis_result(message_id),
+        validation_error("unknown_message", message_id=message_id),
+    )
+    return diagnosis_result_data(result)
 
 
 async def _get_schedule(call: ServiceCall) -> ServiceResponse:

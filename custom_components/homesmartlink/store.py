@@ -17,6 +17,7 @@ from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN
+from .helpers import Listeners
 
 STORAGE_VERSION = 1
 SAVE_DELAY = 1
@@ -92,7 +93,7 @@ class DerogationStore:
             hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.derogations"
         )
         self._items: list[PlacedDerogation] = []
-        self._listeners: list[Callable[[], None]] = []
+        self._listeners = Listeners()
 
     async def async_load(self) -> None:
         """Read what an earlier run placed."""
@@ -117,19 +118,12 @@ class DerogationStore:
         self._items = [item for item in self._items if item.bounds()[1] + KEEP_AFTER_END > now]
         self._items.extend(placed)
         self._store.async_delay_save(self._data_to_save, SAVE_DELAY)
-        for listener in list(self._listeners):
-            listener()
+        self._listeners.async_notify()
 
     @callback
     def async_add_listener(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
         """Call `listener` whenever derogations are added."""
-        self._listeners.append(listener)
-
-        @callback
-        def remove() -> None:
-            self._listeners.remove(listener)
-
-        return remove
+        return self._listeners.async_add(listener)
 
     def active(self, room_id: int | None, moment: datetime) -> PlacedDerogation | None:
         """The derogation in force in a room now: the latest placed wins, as in the cloud."""
