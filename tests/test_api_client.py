@@ -145,8 +145,11 @@ def test_parse_retry_after() -> None:
     assert parse_retry_after("Mon, 23 Nov 2026 08:59:00 GMT", now) == 0.0
     assert parse_retry_after("Mon, 23 Nov 2026 09:01:00 -0000", now) == 60.0
     assert parse_retry_after("soon") is None
+    assert parse_retry_after("NaN") is None
+    assert parse_retry_after("inf") is None
+    assert parse_retry_after("999999999") == 86400.0
     assert parse_retry_after("Mon, 23 Nov 2026 09:01:00", now) == 60.0
-    assert parse_retry_after("Mon, 23 Nov 2126 09:01:00 GMT") is not None
+    assert parse_retry_after("Mon, 23 Nov 2126 09:01:00 GMT") == 86400.0
 
 
 async def test_invitations(client: HomeSmartlinkClient) -> None:

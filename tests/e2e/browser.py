@@ -113,7 +113,7 @@ def main() -> int:
             ):
                 other.click()
         # The week view: its toggle button is labelled "Week" somewhere in the shadow roots.
-        page.evaluate(
+        found = page.evaluate(
             """() => {
                 const find = (node) => {
                     for (const el of node.querySelectorAll('*')) {
@@ -123,9 +123,15 @@ def main() -> int:
                     }
                     return null;
                 };
-                find(document)?.click();
+                const button = find(document);
+                button?.click();
+                return Boolean(button);
             }"""
         )
+        if not found:
+            # The 2025.4 toggles carry no label: the week view is the second of the four toggles
+            # at the top right of the panel (month, week, day, list) at this viewport.
+            page.mouse.click(1174, 88)
         page.wait_for_timeout(1500)
         page.screenshot(path=str(args.out / "calendar.png"))
         browser.close()

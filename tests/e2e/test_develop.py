@@ -24,6 +24,7 @@ def test_develop_serves_the_dashboard(tmp_path: Path) -> None:
         # The virtualenv this suite runs in: the one scripts/develop would create.
         VENV=sys.prefix,
     )
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     log = (ARTIFACTS / "develop.log").open("wb")
     process = subprocess.Popen(
         [str(ROOT / "scripts" / "develop")],

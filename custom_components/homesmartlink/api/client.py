@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 import json
+import math
 from typing import Any
 
 import aiohttp
@@ -35,27 +36,31 @@ from .models import (
 )
 
 DEFAULT_TIMEOUT = 30.0
+# A Retry-After beyond a day is treated as a day: a broken header must not silence us for good.
+MAX_RETRY_AFTER = 24 * 3600.0
 DEFAULT_USERS_PAGE_SIZE = 100
 # A server that ignores paging would otherwise be read forever.
 MAX_USERS_PAGES = 1000
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header: delta-seconds or an HTTP date."""
+    """Seconds to wait from a Retry-After header: delta-seconds or an HTTP date (0..a day)."""
     if not value:
         return None
     text = value.strip()
     try:
-        return max(float(text), 0.0)
+        seconds = float(text)
     except ValueError:
         pass
+    else:
+        return min(max(seconds, 0.0), MAX_RETRY_AFTER) if math.isfinite(seconds) else None
     try:
         when = parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError):
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    return max((when - (now or datetime.now(UTC))).total_seconds(), 0.0)
+    return min(max((when - (now or datetime.now(UTC))).total_seconds(), 0.0), MAX_RETRY_AFTER)
 
 
 def _json_object(text: str, path: str) -> dict[str, Any]:
