@@ -11,8 +11,8 @@ from typing import Any
 
 from aiohttp.test_utils import TestServer
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET
-from homeassistant.core import HomeAssistant
+from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET, EVENT_STATE_CHANGED
+from homeassistant.core import Event, HomeAssistant, callback
 from hypothesis import settings
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -41,6 +41,23 @@ CLIENT_SECRET = "demo-secret"
 TIME_ZONE = "Europe/Paris"
 # A Monday, 10:00 in Paris: the living room (Salon) is in eco (comfort 06:00-08:30, 17:00-23:00).
 MONDAY_MORNING = "2026-11-23T10:00:00+01:00"
+
+
+def record_state_writes(hass: HomeAssistant) -> list[Event]:
+    """Every state write from now on: changes, and unchanged rewrites where HA reports them."""
+    writes: list[Event] = []
+
+    @callback
+    def note(event: Event) -> None:
+        writes.append(event)
+
+    hass.bus.async_listen(EVENT_STATE_CHANGED, note)
+    try:  # Home Assistant fires this for a state written unchanged
+        from homeassistant.const import EVENT_STATE_REPORTED
+    except ImportError:  # pragma: no cover - not in every release
+        return writes
+    hass.bus.async_listen(EVENT_STATE_REPORTED, note, event_filter=callback(lambda _: True))
+    return writes
 
 
 async def poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:

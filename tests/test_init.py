@@ -6,8 +6,8 @@ import logging
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
-from homeassistant.const import EVENT_STATE_CHANGED, STATE_UNAVAILABLE
-from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -17,13 +17,8 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.homesmartlink import async_remove_config_entry_device
 from custom_components.homesmartlink.const import DOMAIN
 
-from .conftest import HOME_ID, poll
+from .conftest import HOME_ID, poll, record_state_writes
 from .simulator import Fault, Simulator
-
-try:  # Home Assistant 2024.3+ fires this when a state is written unchanged.
-    from homeassistant.const import EVENT_STATE_REPORTED
-except ImportError:  # pragma: no cover
-    EVENT_STATE_REPORTED = None  # type: ignore[assignment]
 
 NEW_HEATER = {
     "header": "NEW00001",
@@ -49,19 +44,6 @@ def _device(
     return None
 
 
-def _count_writes(hass: HomeAssistant) -> list[Event]:
-    writes: list[Event] = []
-
-    @callback
-    def record(event: Event) -> None:
-        writes.append(event)
-
-    hass.bus.async_listen(EVENT_STATE_CHANGED, record)
-    if EVENT_STATE_REPORTED is not None:
-        hass.bus.async_listen(EVENT_STATE_REPORTED, record, event_filter=callback(lambda _: True))
-    return writes
-
-
 async def test_setup_and_unload(
     hass_tz: HomeAssistant, init_integration: MockConfigEntry, simulator: Simulator
 ) -> None:
@@ -78,7 +60,7 @@ async def test_one_request_per_poll_and_no_write_when_unchanged(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     simulator.requests.clear()
-    writes = _count_writes(hass_tz)
+    writes = record_state_writes(hass_tz)
     for _ in range(3):
         await poll(hass_tz, freezer)
     assert [r.path for r in simulator.requests] == ["config"] * 3

@@ -13,22 +13,18 @@ import time
 import tracemalloc
 from typing import Any
 
-from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET, EVENT_STATE_CHANGED
-from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET
+from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 import pytest_socket
 
 from custom_components.homesmartlink.const import CONF_BASE_URL, CONF_HOME_ID, DOMAIN
 from custom_components.homesmartlink.derogation import Room, Window, plan
+from tests.conftest import record_state_writes
 from tests.e2e.processes import SimulatorProcess
 
 from .conftest import record
-
-try:
-    from homeassistant.const import EVENT_STATE_REPORTED
-except ImportError:  # pragma: no cover
-    EVENT_STATE_REPORTED = None  # type: ignore[assignment]
 
 SCHEDULE = [[{"start": 360, "end": 510}, {"start": 1020, "end": 1380}]] * 5 + [
     [{"start": 480, "end": 1380}]
@@ -98,19 +94,6 @@ def _entry(cloud: SimulatorProcess, home_id: str) -> MockConfigEntry:
     )
 
 
-def _writes(hass: HomeAssistant) -> list[Event]:
-    writes: list[Event] = []
-
-    @callback
-    def note(event: Event) -> None:
-        writes.append(event)
-
-    hass.bus.async_listen(EVENT_STATE_CHANGED, note)
-    if EVENT_STATE_REPORTED is not None:
-        hass.bus.async_listen(EVENT_STATE_REPORTED, note, event_filter=callback(lambda _: True))
-    return writes
-
-
 async def _setup(hass: HomeAssistant, entries: list[MockConfigEntry]) -> tuple[float, float]:
     """Set the entries up; (wall ms, CPU ms)."""
     wall, cpu = time.perf_counter(), time.process_time()
@@ -135,7 +118,7 @@ async def test_heaters_per_home(hass: HomeAssistant, cloud: SimulatorProcess, he
     record("set-up", case, "wall ms", wall)
     record("set-up", case, "CPU ms", cpu)
     cloud.control("DELETE", "/_sim/requests")
-    writes = _writes(hass)
+    writes = record_state_writes(hass)
     cpu = time.process_time()
     for _ in range(POLLS):
         await _poll_all(hass, entries)
@@ -162,7 +145,7 @@ async def test_homes(hass: HomeAssistant, cloud: SimulatorProcess, homes: int) -
     record("set-up", case, "wall ms", wall)
     record("set-up", case, "CPU ms", cpu)
     cloud.control("DELETE", "/_sim/requests")
-    writes = _writes(hass)
+    writes = record_state_writes(hass)
     cpu = time.process_time()
     for _ in range(5):
         await _poll_all(hass, entries)
