@@ -184,6 +184,32 @@ def test_browser_shows_the_heater_and_the_week(stack: Stack) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     assert (ARTIFACTS / "thermostat.png").stat().st_size > 10_000
     assert (ARTIFACTS / "calendar.png").stat().st_size > 10_000
+    # The check can fail: a reading the card does not show is reported.
+    wrong = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tests.e2e.browser",
+            "--url",
+            hass.url,
+            "--out",
+            str(ARTIFACTS / "negative"),
+            "--entity",
+            "climate.salon_heater_1",
+            "--name",
+            "Salon heater 1",
+            "--temperature",
+            "42.7",
+        ],
+        cwd=ROOT,
+        env=child_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert wrong.returncode == 1, wrong.stdout + wrong.stderr
+    assert "'42.7' is not on the dashboard" in wrong.stdout
 
 
 def test_restart_keeps_entry_entities_and_derogations(stack: Stack) -> None:
