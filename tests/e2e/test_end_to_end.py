@@ -7,6 +7,7 @@ Assistant shows and what the simulated cloud received.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 import subprocess
 import sys
 from zoneinfo import ZoneInfo
@@ -156,23 +157,23 @@ def test_schedule_calendar_and_diagnosis(stack: Stack) -> None:
     assert result["acknowledge"] is True
 
 
-def test_browser_shows_the_heater_and_the_week(stack: Stack) -> None:
-    hass, _simulator = stack
-    result = subprocess.run(
+def _browser_check(url: str, out: Path, temperature: str) -> subprocess.CompletedProcess[str]:
+    """Run the browser check (tests/e2e/browser.py) on the Salon heater's thermostat card."""
+    return subprocess.run(
         [
             sys.executable,
             "-m",
             "tests.e2e.browser",
             "--url",
-            hass.url,
+            url,
             "--out",
-            str(ARTIFACTS),
+            str(out),
             "--entity",
             "climate.salon_heater_1",
             "--name",
             "Salon heater 1",
             "--temperature",
-            "19.5",
+            temperature,
         ],
         cwd=ROOT,
         env=child_env(),
@@ -181,33 +182,16 @@ def test_browser_shows_the_heater_and_the_week(stack: Stack) -> None:
         timeout=300,
         check=False,
     )
+
+
+def test_browser_shows_the_heater_and_the_week(stack: Stack) -> None:
+    hass, _simulator = stack
+    result = _browser_check(hass.url, ARTIFACTS, "19.5")
     assert result.returncode == 0, result.stdout + result.stderr
     assert (ARTIFACTS / "thermostat.png").stat().st_size > 10_000
     assert (ARTIFACTS / "calendar.png").stat().st_size > 10_000
     # The check can fail: a reading the card does not show is reported.
-    wrong = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "tests.e2e.browser",
-            "--url",
-            hass.url,
-            "--out",
-            str(ARTIFACTS / "negative"),
-            "--entity",
-            "climate.salon_heater_1",
-            "--name",
-            "Salon heater 1",
-            "--temperature",
-            "42.7",
-        ],
-        cwd=ROOT,
-        env=child_env(),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    wrong = _browser_check(hass.url, ARTIFACTS / "negative", "42.7")
     assert wrong.returncode == 1, wrong.stdout + wrong.stderr
     assert "'42.7' is not on the dashboard" in wrong.stdout
 
