@@ -254,13 +254,86 @@ async def test_reconfigure(
     await hass.config_entries.async_unload(mock_config_entry.entry_id)
 
 
+def _options_input(
+    duration: float = 45.0, yango: dict | None = None, sber: dict | None = None
+) -> dict:
+    return {
+        CONF_OVERRIDE_DURATION: duration,
+        "yango_bridge": {"yango": False, "yango_dialogs_url": "https://dialogs.yango.com"}
+        | (yango or {}),
+        "sber_bridge": {"sber": False, "sber_url": "https://partners.iot.sberdevices.ru"}
+        | (sber or {}),
+    }
+
+
 async def test_options(hass: HomeAssistant, mock_config_entry: MockConfigEntry) -> None:
     mock_config_entry.add_to_hass(hass)
     result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "init"
+    result = await hass.config_entries.options.async_configure(result["flow_id"], _options_input())
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert mock_config_entry.options == {
+        CONF_OVERRIDE_DURATION: 45,
+        "yango": False,
+        "sber": False,
+        "yango_dialogs_url": "https://dialogs.yango.com",
+        "sber_url": "https://partners.iot.sberdevices.ru",
+    }
+
+
+@pytest.mark.parametrize(
+    ("yango", "sber", "error"),
+    [
+        ({"yango_dialogs_url": "ftp://x"}, {}, "invalid_url"),
+        ({}, {"sber_url": "not a url"}, "invalid_url"),
+        ({"yango": True, "yango_skill_id": "skill-1"}, {}, "skill_incomplete"),
+        ({"yango": True, "yango_skill_token": "tok"}, {}, "skill_incomplete"),
+        ({}, {"sber": True}, "sber_key_required"),
+    ],
+)
+async def test_options_errors_keep_input(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, yango: dict, sber: dict, error: str
+) -> None:
+    """A wrong bridge setting is explained, and a corrected form goes through."""
+    mock_config_entry.add_to_hass(hass)
+    result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {CONF_OVERRIDE_DURATION: 45.0}
+        result["flow_id"], _options_input(yango=yango, sber=sber)
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": error}
+    result = await hass.config_entries.options.async_configure(result["flow_id"], _options_input())
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+async def test_options_bridges_keep_stored_secrets(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    """Secrets are never shown back; an empty secret field keeps the stored one."""
+    mock_config_entry.add_to_hass(hass)
+    result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        _options_input(
+            yango={"yango": True, "yango_skill_id": " skill-1 ", "yango_skill_token": "tok-1"},
+            sber={"sber": True, "sber_key": "key-1", "sber_url": "https://sber.test/"},
+        ),
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert mock_config_entry.options == {CONF_OVERRIDE_DURATION: 45}
+    assert mock_config_entry.options["yango_skill_id"] == "skill-1"
+    assert mock_config_entry.options["sber_url"] == "https://sber.test"
+    result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
+    schema_text = str(result["data_schema"].schema)
+    assert "tok-1" not in schema_text
+    assert "key-1" not in schema_text
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        _options_input(
+            yango={"yango": True, "yango_skill_id": "skill-1"},
+            sber={"sber": True, "sber_url": "https://sber.test"},
+        ),
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert mock_config_entry.options["yango_skill_token"] == "tok-1"
+    assert mock_config_entry.options["sber_key"] == "key-1"

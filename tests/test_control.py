@@ -135,6 +135,7 @@ async def test_duration_from_options(
     hass_tz: HomeAssistant, init_integration: MockConfigEntry, simulator: Simulator
 ) -> None:
     hass_tz.config_entries.async_update_entry(init_integration, options={"override_duration": 30})
+    await hass_tz.async_block_till_done()  # options reload the entry
     await _set(hass_tz, "climate.chambre_heater", 19)
     (body,) = _derogations(simulator)
     assert (body["derogations"][0]["startTime"], body["derogations"][0]["endTime"]) == (600, 630)

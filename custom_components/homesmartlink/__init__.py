@@ -9,7 +9,18 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 
 from .api import HomeSmartlinkClient
-from .const import CONF_BASE_URL, DOMAIN, REQUEST_TIMEOUT
+from .bridges import yango
+from .bridges.yango_notifier import YangoNotifier
+from .const import (
+    CONF_BASE_URL,
+    CONF_YANGO,
+    CONF_YANGO_DIALOGS_URL,
+    CONF_YANGO_SKILL_ID,
+    CONF_YANGO_SKILL_TOKEN,
+    DEFAULT_YANGO_DIALOGS_URL,
+    DOMAIN,
+    REQUEST_TIMEOUT,
+)
 from .coordinator import HomeSmartlinkConfigEntry, HomeSmartlinkCoordinator, HomeSmartlinkData
 from .delivery import DeliveryTracker
 from .entity import gateway_info
@@ -28,8 +39,9 @@ PLATFORMS: list[Platform] = [
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the actions once, whatever the number of homes."""
+    """Register the actions and the bridge endpoints once, whatever the number of homes."""
     async_setup_services(hass)
+    yango.async_register_views(hass)
     return True
 
 
@@ -58,7 +70,28 @@ async def async_setup_entry(hass: HomeAssistant, entry: HomeSmartlinkConfigEntry
         client=client, coordinator=coordinator, derogations=derogations, delivery=delivery
     )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    _async_start_bridges(hass, entry)
+    # Bridges are turned on and off in the options: apply them by reloading.
+    entry.async_on_unload(entry.add_update_listener(_async_options_updated))
     return True
+
+
+def _async_start_bridges(hass: HomeAssistant, entry: HomeSmartlinkConfigEntry) -> None:
+    """Start the outward pushes an entry's options ask for (the endpoints always answer)."""
+    options = entry.options
+    if options.get(CONF_YANGO) and options.get(CONF_YANGO_SKILL_ID):
+        notifier = YangoNotifier(
+            hass,
+            entry,
+            options.get(CONF_YANGO_DIALOGS_URL, DEFAULT_YANGO_DIALOGS_URL),
+            options[CONF_YANGO_SKILL_ID],
+            options[CONF_YANGO_SKILL_TOKEN],
+        )
+        entry.async_on_unload(notifier.async_start())
+
+
+async def _async_options_updated(hass: HomeAssistant, entry: HomeSmartlinkConfigEntry) -> None:
+    await hass.config_entries.async_reload(entry.entry_id)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: HomeSmartlinkConfigEntry) -> bool:

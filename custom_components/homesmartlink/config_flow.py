@@ -13,6 +13,7 @@ from homeassistant.config_entries import (
 )
 from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET
 from homeassistant.core import callback
+from homeassistant.data_entry_flow import section
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
     NumberSelector,
@@ -39,13 +40,25 @@ from .const import (
     CONF_BASE_URL,
     CONF_HOME_ID,
     CONF_OVERRIDE_DURATION,
+    CONF_SBER,
+    CONF_SBER_KEY,
+    CONF_SBER_URL,
+    CONF_YANGO,
+    CONF_YANGO_DIALOGS_URL,
+    CONF_YANGO_SKILL_ID,
+    CONF_YANGO_SKILL_TOKEN,
     DEFAULT_OVERRIDE_DURATION,
+    DEFAULT_SBER_URL,
+    DEFAULT_YANGO_DIALOGS_URL,
     DOMAIN,
     LOGGER,
     MAX_OVERRIDE_DURATION,
     MIN_OVERRIDE_DURATION,
 )
 from .helpers import schema
+
+SECTION_YANGO = "yango_bridge"
+SECTION_SBER = "sber_bridge"
 
 # A partner may have thousands of homes: list the first ones, the field also takes a typed id.
 MAX_HOME_CHOICES = 500
@@ -246,28 +259,108 @@ class HomeSmartlinkConfigFlow(ConfigFlow, domain=DOMAIN):
 
 
 class HomeSmartlinkOptionsFlow(OptionsFlow):
-    """Options of an entry: how long a temperature change lasts by default."""
+    """Options of an entry: temperature change duration, and the two voice bridges."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """One form of options."""
+        """One form; each bridge in its own section, off unless turned on."""
+        current = dict(self.config_entry.options)
+        errors: dict[str, str] = {}
         if user_input is not None:
-            return self.async_create_entry(
-                data={CONF_OVERRIDE_DURATION: int(user_input[CONF_OVERRIDE_DURATION])}
-            )
-        current = self.config_entry.options.get(CONF_OVERRIDE_DURATION, DEFAULT_OVERRIDE_DURATION)
+            options, errors = _read_options(user_input, current)
+            if not errors:
+                return self.async_create_entry(data=options)
+            current = {**current, **_flatten(user_input)}
         return self.async_show_form(
-            step_id="init",
-            data_schema=schema(
-                {
-                    vol.Required(CONF_OVERRIDE_DURATION, default=current): NumberSelector(
-                        NumberSelectorConfig(
-                            min=MIN_OVERRIDE_DURATION,
-                            max=MAX_OVERRIDE_DURATION,
-                            step=5,
-                            unit_of_measurement="min",
-                            mode=NumberSelectorMode.BOX,
-                        )
-                    )
-                }
-            ),
+            step_id="init", data_schema=_options_schema(current), errors=errors
         )
+
+
+def _flatten(user_input: Mapping[str, Any]) -> dict[str, Any]:
+    """The form's sections as one flat mapping of options."""
+    flat: dict[str, Any] = {}
+    for key, value in user_input.items():
+        if key in (SECTION_YANGO, SECTION_SBER) and isinstance(value, Mapping):
+            flat.update(value)
+        else:
+            flat[key] = value
+    return flat
+
+
+def _read_options(
+    user_input: Mapping[str, Any], current: Mapping[str, Any]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Validated options, or the errors of the form. An empty secret keeps the stored one."""
+    values = _flatten(user_input)
+    errors: dict[str, str] = {}
+    options: dict[str, Any] = {
+        CONF_OVERRIDE_DURATION: int(values[CONF_OVERRIDE_DURATION]),
+        CONF_YANGO: bool(values.get(CONF_YANGO, False)),
+        CONF_SBER: bool(values.get(CONF_SBER, False)),
+    }
+    for key in (CONF_YANGO_SKILL_ID, CONF_YANGO_SKILL_TOKEN, CONF_SBER_KEY):
+        text = str(values.get(key) or "").strip() or str(current.get(key) or "")
+        if text:
+            options[key] = text
+    for key, default in (
+        (CONF_YANGO_DIALOGS_URL, DEFAULT_YANGO_DIALOGS_URL),
+        (CONF_SBER_URL, DEFAULT_SBER_URL),
+    ):
+        url = _normalise_url(str(values.get(key) or default))
+        if url is None:
+            errors["base"] = "invalid_url"
+        else:
+            options[key] = url
+    if options[CONF_YANGO] and (CONF_YANGO_SKILL_TOKEN in options) != (
+        CONF_YANGO_SKILL_ID in options
+    ):
+        # Notifications need both; without either the bridge still answers the platform.
+        errors["base"] = "skill_incomplete"
+    if options[CONF_SBER] and CONF_SBER_KEY not in options:
+        errors["base"] = "sber_key_required"
+    return options, errors
+
+
+def _options_schema(current: Mapping[str, Any]) -> Any:
+    duration = current.get(CONF_OVERRIDE_DURATION, DEFAULT_OVERRIDE_DURATION)
+    return schema(
+        {
+            vol.Required(CONF_OVERRIDE_DURATION, default=duration): NumberSelector(
+                NumberSelectorConfig(
+                    min=MIN_OVERRIDE_DURATION,
+                    max=MAX_OVERRIDE_DURATION,
+                    step=5,
+                    unit_of_measurement="min",
+                    mode=NumberSelectorMode.BOX,
+                )
+            ),
+            vol.Required(SECTION_YANGO): section(
+                schema(
+                    {
+                        vol.Required(CONF_YANGO, default=bool(current.get(CONF_YANGO))): bool,
+                        vol.Optional(
+                            CONF_YANGO_SKILL_ID,
+                            description={"suggested_value": current.get(CONF_YANGO_SKILL_ID)},
+                        ): str,
+                        vol.Optional(CONF_YANGO_SKILL_TOKEN): SECRET_SELECTOR,
+                        vol.Required(
+                            CONF_YANGO_DIALOGS_URL,
+                            default=current.get(CONF_YANGO_DIALOGS_URL, DEFAULT_YANGO_DIALOGS_URL),
+                        ): URL_SELECTOR,
+                    }
+                ),
+                {"collapsed": not current.get(CONF_YANGO)},
+            ),
+            vol.Required(SECTION_SBER): section(
+                schema(
+                    {
+                        vol.Required(CONF_SBER, default=bool(current.get(CONF_SBER))): bool,
+                        vol.Required(
+                            CONF_SBER_URL, default=current.get(CONF_SBER_URL, DEFAULT_SBER_URL)
+                        ): URL_SELECTOR,
+                        vol.Optional(CONF_SBER_KEY): SECRET_SELECTOR,
+                    }
+                ),
+                {"collapsed": not current.get(CONF_SBER)},
+            ),
+        }
+    )

@@ -25,3 +25,14 @@ MANUFACTURER: Final = "HomeSmartlink"
 
 # Seconds a cloud call may take before it counts as failed.
 REQUEST_TIMEOUT: Final = 30.0
+
+# Voice bridges: options of an entry (each bridge is off unless turned on for the home).
+CONF_YANGO: Final = "yango"
+CONF_YANGO_SKILL_ID: Final = "yango_skill_id"
+CONF_YANGO_SKILL_TOKEN: Final = "yango_skill_token"  # noqa: S105 - an option key
+CONF_YANGO_DIALOGS_URL: Final = "yango_dialogs_url"
+DEFAULT_YANGO_DIALOGS_URL: Final = "https://dialogs.yango.com"
+CONF_SBER: Final = "sber"
+CONF_SBER_URL: Final = "sber_url"
+CONF_SBER_KEY: Final = "sber_key"
+DEFAULT_SBER_URL: Final = "https://partners.iot.sberdevices.ru"

@@ -11,6 +11,7 @@ failed, with the windows that did succeed, and the user decides.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,6 +20,7 @@ from homeassistant.const import CONF_CLIENT_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.util import dt as dt_util
+from homeassistant.util.hass_dict import HassKey
 from homeassistant.util.json import JsonValueType
 
 from .api import Device, DeviceMode, HomeSmartlinkError
@@ -35,6 +37,8 @@ from .derogation import (
 )
 from .helpers import cloud_error_key, translate_cloud_error, translate_plan_error, validation_error
 from .store import PlacedDerogation
+
+_WRITE_LOCK: HassKey[asyncio.Lock] = HassKey(f"{DOMAIN}_write_lock")
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,22 +189,99 @@ def override_end(entry: HomeSmartlinkConfigEntry, device: Device, now: datetime)
     return end
 
 
-async def async_set_heater_temperature(
-    hass: HomeAssistant, entry: HomeSmartlinkConfigEntry, device: Device, wanted: float
-) -> list[WindowOutcome]:
-    """Bring a heater's room to a wanted setpoint, from now until `override_end`."""
+@dataclass(frozen=True, slots=True)
+class HeaterTarget:
+    """A wanted setpoint for one heater of a loaded home."""
+
+    entry: HomeSmartlinkConfigEntry
+    device: Device
+    wanted: float
+
+
+def _plan_heater(
+    target: HeaterTarget, now: datetime
+) -> tuple[RoomShift, tuple[Window, ...]] | None:
+    """The shift and windows that bring a heater to its wanted setpoint; None if already there.
+
+    Raises a translated validation error when the heater cannot get there.
+    """
+    entry, device = target.entry, target.device
     if not device.online or device.room_id is None:
         raise validation_error("heater_unavailable")
     if device.mode is DeviceMode.STOP:
         raise validation_error("heater_stopped")
-    now = dt_util.now()
     base = scheduled_setpoint(entry, device, now)
     try:
-        delta = delta_for_setpoint(wanted, base)
-        windows = window_from_span(now, override_end(entry, device, now))
+        delta = delta_for_setpoint(target.wanted, base)
+        windows = tuple(window_from_span(now, override_end(entry, device, now)))
     except DerogationPlanError as err:
         raise translate_plan_error(err) from err
-    if delta == 0 and entry.runtime_data.derogations.active(device.room_id, now) is None:
-        return []  # already there, nothing of ours to undo
+    store = entry.runtime_data.derogations
+    if delta == 0 and store.active(device.room_id, now) is None:
+        return None  # already there, nothing of ours to undo
+    if all(
+        store.already_placed(device.room_id, delta, window.day, window.start, window.end)
+        for window in windows
+    ):
+        return None  # the same derogation is in force for this very window: sending it is waste
     room = Room(entry.runtime_data.coordinator.home_id, device.room_id)
-    return await async_apply(hass, [RoomShift(entry, room, delta, base)], windows)
+    return RoomShift(entry, room, delta, base), windows
+
+
+def _write_lock(hass: HomeAssistant) -> asyncio.Lock:
+    """One lock for set-temperature writes, so a burst of the same request plans once."""
+    lock = hass.data.get(_WRITE_LOCK)
+    if lock is None:
+        lock = hass.data[_WRITE_LOCK] = asyncio.Lock()
+    return lock
+
+
+async def async_set_heater_temperatures(
+    hass: HomeAssistant, targets: Sequence[HeaterTarget]
+) -> dict[str, HomeAssistantError | None]:
+    """Bring heaters to wanted setpoints: per heater, None when done or the translated error.
+
+    Heaters whose windows are the same share one request per window; a heater already at its
+    setpoint through one of our derogations sends nothing. Writes are serialised so that a burst
+    of identical requests (a voice assistant retrying) reaches the cloud once.
+    """
+    results: dict[str, HomeAssistantError | None] = {}
+    async with _write_lock(hass):
+        now = dt_util.now()
+        groups: dict[tuple[Window, ...], dict[str, RoomShift]] = {}
+        rooms: dict[tuple[Window, ...], dict[Room, int]] = {}
+        for target in targets:
+            device_id = target.device.id
+            try:
+                planned = _plan_heater(target, now)
+            except HomeAssistantError as err:
+                results[device_id] = err
+                continue
+            if planned is None:
+                results[device_id] = None
+                continue
+            shift, windows = planned
+            room_deltas = rooms.setdefault(windows, {})
+            if room_deltas.get(shift.room, shift.delta) != shift.delta:
+                # Heaters of a room share its setpoint: two different wishes cannot both hold.
+                results[device_id] = validation_error("room_conflict")
+                continue
+            room_deltas[shift.room] = shift.delta
+            groups.setdefault(windows, {})[device_id] = shift
+        for windows, shifts in groups.items():
+            try:
+                await async_apply(hass, list(shifts.values()), windows)
+            except HomeAssistantError as err:
+                results.update(dict.fromkeys(shifts, err))
+            else:
+                results.update(dict.fromkeys(shifts))
+    return results
+
+
+async def async_set_heater_temperature(
+    hass: HomeAssistant, entry: HomeSmartlinkConfigEntry, device: Device, wanted: float
+) -> None:
+    """Bring a heater's room to a wanted setpoint, from now until `override_end`."""
+    results = await async_set_heater_temperatures(hass, [HeaterTarget(entry, device, wanted)])
+    if (error := results[device.id]) is not None:
+        raise error

@@ -11,13 +11,15 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.json import json_dumps
 from homeassistant.util.json import json_loads
 
-from .const import CONF_BASE_URL
+from .const import CONF_BASE_URL, CONF_SBER_KEY, CONF_YANGO_SKILL_TOKEN
 from .coordinator import HomeSmartlinkConfigEntry
 
 TO_REDACT = {
     CONF_BASE_URL,
     CONF_CLIENT_ID,
     CONF_CLIENT_SECRET,
+    CONF_YANGO_SKILL_TOKEN,
+    CONF_SBER_KEY,
     "token",
     "room_name",
     "email",

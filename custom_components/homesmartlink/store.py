@@ -133,6 +133,28 @@ class DerogationStore:
                 found = item
         return found
 
+    def already_placed(self, room_id: int, delta: int, day: date, start: int, end: int) -> bool:
+        """Whether the cloud already holds this delta for the whole window, from us.
+
+        The latest placement that overlaps the window is the one in force there; if it covers the
+        window with the same delta, sending the same derogation again would change nothing.
+        """
+        latest: PlacedDerogation | None = None
+        for item in self._items:
+            if (
+                item.room_id == room_id
+                and item.day == day
+                and item.start < end
+                and start < item.end
+            ):
+                latest = item
+        return (
+            latest is not None
+            and latest.delta == delta
+            and latest.start <= start
+            and latest.end >= end
+        )
+
     def for_room(self, room_id: int | None) -> list[PlacedDerogation]:
         """The remembered derogations of a room."""
         return [item for item in self._items if item.room_id == room_id]

@@ -1,0 +1,148 @@
+"""What both bridges share: which heaters they expose, to whom, and how requests are read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from hashlib import sha256
+from http import HTTPStatus
+import json
+from typing import Any
+
+from aiohttp import web
+from homeassistant.auth.models import User
+from homeassistant.auth.permissions.const import POLICY_CONTROL, POLICY_READ
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import (
+    area_registry as ar,
+    device_registry as dr,
+    entity_registry as er,
+    instance_id,
+)
+
+from ..api import Device
+from ..const import DOMAIN
+from ..control import scheduled_setpoint
+from ..coordinator import HomeSmartlinkConfigEntry
+from ..derogation import MAX_DELTA, MIN_DELTA
+
+# Bodies of the voice platforms are a few kilobytes; anything far larger is refused unread.
+MAX_BODY_BYTES = 64 * 1024
+
+
+class BridgeRequestError(Exception):
+    """A request a bridge refuses as a whole, with the HTTP status to answer."""
+
+    def __init__(self, status: HTTPStatus, message: str) -> None:
+        """Keep the status and a message safe to show (never echoes the body)."""
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class BridgedHeater:
+    """A heater as a bridge shows it."""
+
+    entry: HomeSmartlinkConfigEntry
+    device: Device
+    name: str
+    room: str | None
+    entity_id: str
+
+
+def bridged_heaters(hass: HomeAssistant, option: str) -> dict[str, BridgedHeater]:
+    """Heaters of every loaded home with this bridge turned on, by cloud device id.
+
+    A heater whose climate entity was removed or disabled in Home Assistant is not shared: the
+    user chose not to have it. Names and rooms are the ones the user sees in Home Assistant.
+    """
+    devices = dr.async_get(hass)
+    entities = er.async_get(hass)
+    areas = ar.async_get(hass)
+    heaters: dict[str, BridgedHeater] = {}
+    for entry in hass.config_entries.async_entries(DOMAIN):
+        if entry.state is not ConfigEntryState.LOADED or not entry.options.get(option):
+            continue
+        registered = {
+            identifier: device_entry
+            for device_entry in dr.async_entries_for_config_entry(devices, entry.entry_id)
+            for domain, identifier in device_entry.identifiers
+            if domain == DOMAIN
+        }
+        typed: HomeSmartlinkConfigEntry = entry
+        for device in typed.runtime_data.coordinator.data.heaters:
+            entity_id = entities.async_get_entity_id("climate", DOMAIN, f"{device.id}_climate")
+            entity = entities.async_get(entity_id) if entity_id else None
+            if entity is None or entity.disabled:
+                continue
+            device_entry = registered.get(device.id)
+            name = device.room_name or device.id
+            room = device.room_name
+            if device_entry is not None:
+                name = device_entry.name_by_user or device_entry.name or name
+                area_id = entity.area_id or device_entry.area_id
+                if area_id and (area := areas.async_get_area(area_id)) is not None:
+                    room = area.name
+            heaters[device.id] = BridgedHeater(entry, device, name, room, entity.entity_id)
+    return heaters
+
+
+def request_user(request: web.Request) -> User:
+    """The Home Assistant user behind a request's access token, if it may use a bridge.
+
+    Tokens of system users (add-ons, the supervisor) or inactive users are refused: a voice
+    platform links a person's account.
+    """
+    user: User | None = request.get("hass_user")
+    if user is None or user.system_generated or not user.is_active:
+        raise BridgeRequestError(HTTPStatus.FORBIDDEN, "this token may not use the bridge")
+    return user
+
+
+def visible(user: User, heater: BridgedHeater) -> bool:
+    """Whether the user may see a heater (Home Assistant's entity permissions)."""
+    return user.is_admin or user.permissions.check_entity(heater.entity_id, POLICY_READ)
+
+
+def controllable(user: User, heater: BridgedHeater) -> bool:
+    """Whether the user may change a heater's temperature."""
+    return user.is_admin or user.permissions.check_entity(heater.entity_id, POLICY_CONTROL)
+
+
+def setpoint_range(heater: BridgedHeater, now: datetime) -> tuple[float, float] | None:
+    """The lowest and highest setpoint a derogation can reach now, or None when none can."""
+    try:
+        base = scheduled_setpoint(heater.entry, heater.device, now)
+    except HomeAssistantError:
+        return None
+    return base + MIN_DELTA, base + MAX_DELTA
+
+
+async def read_json_object(request: web.Request) -> dict[str, Any]:
+    """The request's JSON object, or a BridgeRequestError (413 too large, 400 malformed)."""
+    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+        raise BridgeRequestError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "body too large")
+    raw = await request.content.read(MAX_BODY_BYTES + 1)
+    if len(raw) > MAX_BODY_BYTES:
+        raise BridgeRequestError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "body too large")
+    try:
+        body = json.loads(raw)
+    except ValueError as err:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        raise BridgeRequestError(HTTPStatus.BAD_REQUEST, "body is not JSON") from err
+    if not isinstance(body, dict):
+        raise BridgeRequestError(HTTPStatus.BAD_REQUEST, "body is not a JSON object")
+    return body
+
+
+def error_key(err: HomeAssistantError) -> str | None:
+    """The translation key of one of our errors (what went wrong, in a word)."""
+    return err.translation_key if err.translation_domain == DOMAIN else None
+
+
+async def async_bridge_user_id(hass: HomeAssistant, platform: str) -> str:
+    """A stable, opaque user id for a platform: this installation, never a person's data."""
+    installation = await instance_id.async_get(hass)
+    return sha256(f"{DOMAIN}:{platform}:{installation}".encode()).hexdigest()[:32]
