@@ -22,7 +22,7 @@ from homeassistant.helpers import (
     instance_id,
 )
 
-from ..api import Device
+from ..api import Device, DeviceMode
 from ..const import DOMAIN
 from ..control import scheduled_setpoint
 from ..coordinator import HomeSmartlinkConfigEntry
@@ -53,9 +53,12 @@ class BridgedHeater:
     entity_id: str
 
 
-def bridged_heaters(hass: HomeAssistant, option: str) -> dict[str, BridgedHeater]:
+def bridged_heaters(
+    hass: HomeAssistant, option: str, only: HomeSmartlinkConfigEntry | None = None
+) -> dict[str, BridgedHeater]:
     """Heaters of every loaded home with this bridge turned on, by cloud device id.
 
+    With `only`, the heaters of that one entry (also while it is being set up).
     A heater whose climate entity was removed or disabled in Home Assistant is not shared: the
     user chose not to have it. Names and rooms are the ones the user sees in Home Assistant.
     """
@@ -63,8 +66,10 @@ def bridged_heaters(hass: HomeAssistant, option: str) -> dict[str, BridgedHeater
     entities = er.async_get(hass)
     areas = ar.async_get(hass)
     heaters: dict[str, BridgedHeater] = {}
-    for entry in hass.config_entries.async_entries(DOMAIN):
-        if entry.state is not ConfigEntryState.LOADED or not entry.options.get(option):
+    entries = [only] if only is not None else hass.config_entries.async_entries(DOMAIN)
+    for entry in entries:
+        loaded = entry is only or entry.state is ConfigEntryState.LOADED
+        if not loaded or not entry.options.get(option):
             continue
         registered = {
             identifier: device_entry
@@ -114,6 +119,8 @@ def controllable(user: User, heater: BridgedHeater) -> bool:
 
 def setpoint_range(heater: BridgedHeater, now: datetime) -> tuple[float, float] | None:
     """The lowest and highest setpoint a derogation can reach now, or None when none can."""
+    if heater.device.mode is DeviceMode.STOP:
+        return None  # a stopped heater ignores derogations
     try:
         base = scheduled_setpoint(heater.entry, heater.device, now)
     except HomeAssistantError:
@@ -125,9 +132,12 @@ async def read_json_object(request: web.Request) -> dict[str, Any]:
     """The request's JSON object, or a BridgeRequestError (413 too large, 400 malformed)."""
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
         raise BridgeRequestError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "body too large")
-    raw = await request.content.read(MAX_BODY_BYTES + 1)
-    if len(raw) > MAX_BODY_BYTES:
-        raise BridgeRequestError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "body too large")
+    raw = bytearray()
+    # A streamed body has no length: read it in pieces and stop as soon as it is too long.
+    while chunk := await request.content.read(MAX_BODY_BYTES + 1 - len(raw)):
+        raw += chunk
+        if len(raw) > MAX_BODY_BYTES:
+            raise BridgeRequestError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "body too large")
     try:
         body = json.loads(raw)
     except ValueError as err:  # UnicodeDecodeError and JSONDecodeError are ValueErrors

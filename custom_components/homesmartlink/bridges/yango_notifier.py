@@ -102,9 +102,7 @@ class YangoNotifier:
         now = dt_util.now()
         states: dict[str, str] = {}
         devices: dict[str, str] = {}
-        for device_id, heater in bridged_heaters(self._hass, CONF_YANGO).items():
-            if heater.entry.entry_id != self._entry.entry_id:
-                continue
+        for device_id, heater in bridged_heaters(self._hass, CONF_YANGO, self._entry).items():
             states[device_id] = json.dumps(current_state(heater), sort_keys=True)
             devices[device_id] = json.dumps(describe(heater, now), sort_keys=True)
         return states, devices

@@ -1,0 +1,192 @@
+"""The Yango notifier against a fake callback endpoint."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from datetime import timedelta
+import logging
+
+from aiohttp.test_utils import TestServer
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.climate import DOMAIN as CLIMATE_DOMAIN, SERVICE_SET_TEMPERATURE
+from homeassistant.const import ATTR_ENTITY_ID, ATTR_TEMPERATURE
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+
+from .conftest import HOME_ID, poll
+from .fake_platforms import RecordingServer
+from .simulator import Simulator
+
+SKILL = "skill-42"
+TOKEN = "yango-skill-token-SECRET"
+
+
+@pytest.fixture
+async def callback_server(socket_enabled: None) -> AsyncGenerator[tuple[RecordingServer, str]]:
+    fake = RecordingServer()
+    server = TestServer(fake.make_app(), host="127.0.0.1")
+    await server.start_server()
+    yield fake, str(server.make_url("")).rstrip("/")
+    await server.close()
+
+
+@pytest.fixture
+def mock_config_entry(
+    mock_config_entry: MockConfigEntry, callback_server: tuple[RecordingServer, str]
+) -> MockConfigEntry:
+    return MockConfigEntry(
+        domain=mock_config_entry.domain,
+        title=mock_config_entry.title,
+        unique_id=mock_config_entry.unique_id,
+        data=dict(mock_config_entry.data),
+        options={
+            "override_duration": 120,
+            "yango": True,
+            "yango_skill_id": SKILL,
+            "yango_skill_token": TOKEN,
+            "yango_dialogs_url": callback_server[1],
+        },
+    )
+
+
+async def _set(hass: HomeAssistant, entity_id: str, temperature: float) -> None:
+    await hass.services.async_call(
+        CLIMATE_DOMAIN,
+        SERVICE_SET_TEMPERATURE,
+        {ATTR_ENTITY_ID: entity_id, ATTR_TEMPERATURE: temperature},
+        blocking=True,
+    )
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def _tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float) -> None:
+    freezer.tick(timedelta(seconds=seconds))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def test_steady_state_sends_nothing(
+    hass_tz: HomeAssistant,
+    init_integration: MockConfigEntry,
+    callback_server: tuple[RecordingServer, str],
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    fake, _ = callback_server
+    for _ in range(3):
+        await poll(hass_tz, freezer)
+    await _tick(hass_tz, freezer, 5)
+    assert fake.received == []
+
+
+async def test_state_change_is_pushed_in_one_batch(
+    hass_tz: HomeAssistant,
+    init_integration: MockConfigEntry,
+    callback_server: tuple[RecordingServer, str],
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    fake, _ = callback_server
+    await _set(hass_tz, "climate.salon_heater_1", 19)
+    await _tick(hass_tz, freezer, 1)
+    (request,) = fake.received
+    assert request.method == "POST"
+    assert request.path == f"/api/v1/skills/{SKILL}/callback/state"
+    assert request.headers["Authorization"] == f"OAuth {TOKEN}"
+    assert isinstance(request.body["ts"], float)
+    payload = request.body["payload"]
+    assert len(payload["user_id"]) == 32
+    # Both heaters of the Salon follow the room's derogation: one request carries both.
+    assert {d["id"] for d in payload["devices"]} == {"A1B2C3D4", "A1B2C3D5"}
+    device = payload["devices"][0]
+    assert device["capabilities"] == [
+        {"type": "devices.capabilities.range", "state": {"instance": "temperature", "value": 19}}
+    ]
+    assert device["properties"][0]["type"] == "devices.properties.float"
+    # Changes since then are batched again, never more than one request a second.
+    await _set(hass_tz, "climate.chambre_heater", 20)
+    await _set(hass_tz, "climate.bureau_heater", 9)
+    await _tick(hass_tz, freezer, 0.2)
+    assert len(fake.received) == 1
+    await _tick(hass_tz, freezer, 1)
+    assert len(fake.received) == 2
+    assert {d["id"] for d in fake.received[1].body["payload"]["devices"]} == {
+        "B7E8F901",
+        "D15EA5E0",
+    }
+
+
+async def test_device_set_change_pushes_discovery(
+    hass_tz: HomeAssistant,
+    init_integration: MockConfigEntry,
+    callback_server: tuple[RecordingServer, str],
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    fake, _ = callback_server
+    simulator.remove_device(HOME_ID, "C0FFEE01")
+    await poll(hass_tz, freezer)
+    await _tick(hass_tz, freezer, 1)
+    (request,) = fake.received
+    assert request.path == f"/api/v1/skills/{SKILL}/callback/discovery"
+    assert set(request.body["payload"]) == {"user_id"}
+    await _tick(hass_tz, freezer, 5)
+    assert len(fake.received) == 1  # nothing else changed
+
+
+async def test_failures_logged_once_with_a_repair_and_backoff(
+    hass_tz: HomeAssistant,
+    init_integration: MockConfigEntry,
+    callback_server: tuple[RecordingServer, str],
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    fake, _ = callback_server
+    fake.reply = lambda _: (401, {"error": "bad token"})
+    caplog.set_level(logging.INFO, logger="custom_components.homesmartlink")
+    await _set(hass_tz, "climate.chambre_heater", 20)
+    await _tick(hass_tz, freezer, 1)
+    assert len(fake.received) == 1
+    issue_id = f"yango_notify_failed_{init_integration.entry_id}"
+    issue = ir.async_get(hass_tz).async_get_issue("homesmartlink", issue_id)
+    assert issue is not None
+    assert issue.translation_placeholders == {"home": HOME_ID, "reason": "HTTP 401"}
+    # No tight loop: nothing during the backoff, even with new changes.
+    await _set(hass_tz, "climate.bureau_heater", 9)
+    for _ in range(5):
+        await _tick(hass_tz, freezer, 5)
+    assert len(fake.received) == 1
+    await _tick(hass_tz, freezer, 10)  # 30 s after the failure
+    assert len(fake.received) == 2
+    warnings = [r for r in caplog.records if "Yango notifications failed" in r.getMessage()]
+    assert len(warnings) == 1
+    assert TOKEN not in caplog.text
+    # Back: the undelivered and the newer states go out together, and the repair goes away.
+    fake.reply = lambda _: (202, {"request_id": "x", "status": "ok"})
+    await _tick(hass_tz, freezer, 61)
+    assert len(fake.received) == 3
+    assert {d["id"] for d in fake.received[2].body["payload"]["devices"]} == {
+        "B7E8F901",
+        "D15EA5E0",
+    }
+    assert ir.async_get(hass_tz).async_get_issue("homesmartlink", issue_id) is None
+    assert "Yango notifications delivered again" in caplog.text
+
+
+async def test_unreachable_endpoint_is_a_failure_too(
+    hass_tz: HomeAssistant,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    hass_tz.config_entries.async_update_entry(
+        init_integration,
+        options={**init_integration.options, "yango_dialogs_url": "http://127.0.0.1:9"},
+    )
+    await hass_tz.async_block_till_done()
+    await _set(hass_tz, "climate.chambre_heater", 20)
+    await _tick(hass_tz, freezer, 1)
+    issue = ir.async_get(hass_tz).async_get_issue(
+        "homesmartlink", f"yango_notify_failed_{init_integration.entry_id}"
+    )
+    assert issue is not None
+    assert issue.translation_placeholders["reason"] == "ClientConnectorError"
