@@ -149,4 +149,5 @@ def test_services_yaml_matches_strings_and_icons() -> None:
         "request_diagnosis",
         "get_diagnosis_result",
         "get_schedule",
+        "sync_sber",
     }

@@ -9,14 +9,20 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 
 from .api import HomeSmartlinkClient
-from .bridges import yango
+from .bridges import sber_views, yango
+from .bridges.sber import SberSync
+from .bridges.sber_client import SberClient
 from .bridges.yango_notifier import YangoNotifier
 from .const import (
     CONF_BASE_URL,
+    CONF_SBER,
+    CONF_SBER_KEY,
+    CONF_SBER_URL,
     CONF_YANGO,
     CONF_YANGO_DIALOGS_URL,
     CONF_YANGO_SKILL_ID,
     CONF_YANGO_SKILL_TOKEN,
+    DEFAULT_SBER_URL,
     DEFAULT_YANGO_DIALOGS_URL,
     DOMAIN,
     REQUEST_TIMEOUT,
@@ -42,6 +48,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the actions and the bridge endpoints once, whatever the number of homes."""
     async_setup_services(hass)
     yango.async_register_views(hass)
+    sber_views.async_register_views(hass)
     return True
 
 
@@ -70,6 +77,18 @@ async def async_setup_entry(hass: HomeAssistant, entry: HomeSmartlinkConfigEntry
         client=client, coordinator=coordinator, derogations=derogations, delivery=delivery
     )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    if entry.options.get(CONF_SBER) and entry.options.get(CONF_SBER_KEY):
+        sber = SberSync(
+            hass,
+            entry,
+            SberClient(
+                async_get_clientsession(hass),
+                entry.options.get(CONF_SBER_URL, DEFAULT_SBER_URL),
+                entry.options[CONF_SBER_KEY],
+            ),
+        )
+        await sber.async_load()
+        entry.runtime_data.sber = sber
     _async_start_bridges(hass, entry)
     # Bridges are turned on and off in the options: apply them by reloading.
     entry.async_on_unload(entry.add_update_listener(_async_options_updated))
@@ -88,6 +107,8 @@ def _async_start_bridges(hass: HomeAssistant, entry: HomeSmartlinkConfigEntry) -
             options[CONF_YANGO_SKILL_TOKEN],
         )
         entry.async_on_unload(notifier.async_start())
+    if entry.runtime_data.sber is not None:
+        entry.async_on_unload(entry.runtime_data.sber.async_start())
 
 
 async def _async_options_updated(hass: HomeAssistant, entry: HomeSmartlinkConfigEntry) -> None:
@@ -100,8 +121,9 @@ async def async_unload_entry(hass: HomeAssistant, entry: HomeSmartlinkConfigEntr
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: HomeSmartlinkConfigEntry) -> None:
-    """Forget the derogations remembered for a removed home."""
+    """Forget what was remembered for a removed home."""
     await DerogationStore(hass, entry.entry_id).async_remove()
+    await SberSync.async_remove_store(hass, entry.entry_id)
 
 
 async def async_remove_config_entry_device(

@@ -23,6 +23,7 @@ from .api import (
 from .const import CONF_HOME_ID, DOMAIN, LOGGER, SCAN_INTERVAL
 
 if TYPE_CHECKING:
+    from .bridges.sber import SberSync
     from .delivery import DeliveryTracker
     from .store import DerogationStore
 
@@ -37,6 +38,8 @@ class HomeSmartlinkData:
     coordinator: HomeSmartlinkCoordinator
     derogations: DerogationStore
     delivery: DeliveryTracker
+    # The Sber sync engine, when the bridge is on for this home.
+    sber: SberSync | None = None
 
 
 class HomeSmartlinkCoordinator(DataUpdateCoordinator[HomeConfig]):

@@ -22,7 +22,7 @@ from homeassistant.core import (
     SupportsResponse,
     callback,
 )
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import (
     config_validation as cv,
     entity_registry as er,
@@ -44,6 +44,7 @@ SERVICE_GET_DEROGATION_REPORT = "get_derogation_report"
 SERVICE_REQUEST_DIAGNOSIS = "request_diagnosis"
 SERVICE_GET_DIAGNOSIS_RESULT = "get_diagnosis_result"
 SERVICE_GET_SCHEDULE = "get_schedule"
+SERVICE_SYNC_SBER = "sync_sber"
 
 ATTR_CONFIG_ENTRY_ID = "config_entry_id"
 ATTR_DELTA = "delta"
@@ -242,6 +243,21 @@ async def _get_schedule(call: ServiceCall) -> ServiceResponse:
     }
 
 
+async def _sync_sber(call: ServiceCall) -> ServiceResponse:
+    entry = _loaded_entry(call.hass, call.data[ATTR_CONFIG_ENTRY_ID])
+    sync = entry.runtime_data.sber
+    if sync is None:
+        raise validation_error("sber_not_enabled", home=entry.title)
+    report = await sync.async_sync(full=True)
+    if report.error is not None:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="sber_sync_error",
+            translation_placeholders={"reason": report.error},
+        )
+    return report.as_dict()
+
+
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register every action of the integration."""
@@ -279,4 +295,11 @@ def async_setup_services(hass: HomeAssistant) -> None:
         _get_schedule,
         schema=SCHEDULE_SCHEMA,
         supports_response=SupportsResponse.ONLY,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_SYNC_SBER,
+        _sync_sber,
+        schema=ENTRY_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
     )

@@ -1,0 +1,293 @@
+"""Sber → vendor webhooks (PROTOCOLS.md §2.2), served under `/api/homesmartlink/sber/v1/`.
+
+Account linking is Home Assistant's own OAuth: every webhook but ping carries a Home Assistant
+access token. A temperature command goes through the derogation path; `on_off` and anything else
+the cloud cannot do gets a per-device error.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+import math
+from typing import Any
+
+from aiohttp import web
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers.http import KEY_HASS, HomeAssistantView
+from homeassistant.util import dt as dt_util
+
+from ..const import CONF_SBER, LOGGER
+from ..control import HeaterTarget, async_set_heater_temperatures
+from .common import (
+    BridgedHeater,
+    BridgeRequestError,
+    async_bridge_user_id,
+    bridged_heaters,
+    controllable,
+    error_key,
+    read_json_object,
+    request_user,
+    setpoint_range,
+    visible,
+)
+from .sber import describe, states
+
+URL_PREFIX = "/api/homesmartlink/sber/v1"
+MAX_DEVICES = 500
+
+# Per-device error codes (Sber's errors carry an integer code and a message).
+NOT_FOUND = 404
+INVALID_VALUE = 400
+NOT_SUPPORTED = 501
+UNREACHABLE = 503
+BUSY = 429
+FORBIDDEN = 403
+INTERNAL = 500
+
+_ERROR_CODES = {
+    "heater_unavailable": UNREACHABLE,
+    "communication_error": UNREACHABLE,
+    "heater_stopped": NOT_SUPPORTED,
+    "setpoint_out_of_range": INVALID_VALUE,
+    "delta_out_of_range": INVALID_VALUE,
+    "delta_not_integer": INVALID_VALUE,
+    "room_conflict": INVALID_VALUE,
+    "rate_limited_action": BUSY,
+}
+
+
+def _error(device_id: str, code: int, message: str) -> dict[str, Any]:
+    return {"id": device_id, "code": code, "message": message}
+
+
+async def _refusal(request: web.Request, handler: Any) -> web.Response:
+    """Run a handler; a refused request is a common error with its status, never a 500."""
+    LOGGER.debug(
+        "Sber %s %s, request id %s",
+        request.method,
+        request.path,
+        request.headers.get("X-Request-Id"),
+    )
+    try:
+        answer: web.Response = await handler()
+    except BridgeRequestError as err:
+        return web.json_response(
+            {"code": int(err.status), "message": err.message, "details": []}, status=err.status
+        )
+    return answer
+
+
+def _heaters_for(request: web.Request) -> tuple[HomeAssistant, dict[str, BridgedHeater], Any]:
+    user = request_user(request)
+    hass = request.app[KEY_HASS]
+    heaters = {
+        device_id: heater
+        for device_id, heater in bridged_heaters(hass, CONF_SBER).items()
+        if visible(user, heater)
+    }
+    return hass, heaters, user
+
+
+class SberPingView(HomeAssistantView):
+    """`GET /v1/ping`: no auth."""
+
+    url = f"{URL_PREFIX}/ping"
+    name = "api:homesmartlink:sber:ping"
+    requires_auth = False
+
+    async def get(self, request: web.Request) -> web.Response:
+        """Up while Home Assistant is."""
+        return web.json_response({})
+
+
+class SberUserView(HomeAssistantView):
+    """`GET /v1/user`: the id devices are added under."""
+
+    url = f"{URL_PREFIX}/user"
+    name = "api:homesmartlink:sber:user"
+
+    async def get(self, request: web.Request) -> web.Response:
+        """The installation's stable, opaque id (the sync engine adds devices under it)."""
+
+        async def answer() -> web.Response:
+            request_user(request)
+            return web.json_response(
+                {"id": await async_bridge_user_id(request.app[KEY_HASS], "sber")}
+            )
+
+        return await _refusal(request, answer)
+
+
+class SberDevicesView(HomeAssistantView):
+    """`GET /v1/devices`: the user's heaters."""
+
+    url = f"{URL_PREFIX}/devices"
+    name = "api:homesmartlink:sber:devices"
+
+    async def get(self, request: web.Request) -> web.Response:
+        """Every heater the user may see, sorted by id."""
+
+        async def answer() -> web.Response:
+            _, heaters, _ = _heaters_for(request)
+            return web.json_response({"devices": [describe(heaters[d]) for d in sorted(heaters)]})
+
+        return await _refusal(request, answer)
+
+
+class SberQueryView(HomeAssistantView):
+    """`POST /v1/query`: states of named devices."""
+
+    url = f"{URL_PREFIX}/query"
+    name = "api:homesmartlink:sber:query"
+
+    async def post(self, request: web.Request) -> web.Response:
+        """Every declared feature that has a value; unknown ids as errors."""
+
+        async def answer() -> web.Response:
+            _, heaters, _ = _heaters_for(request)
+            body = await read_json_object(request)
+            ids = body.get("devices")
+            if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+                raise BridgeRequestError(HTTPStatus.BAD_REQUEST, "devices must be a list of ids")
+            if len(ids) > MAX_DEVICES:
+                raise BridgeRequestError(HTTPStatus.BAD_REQUEST, "too many devices")
+            found = {d: {"states": states(heaters[d].device)} for d in ids if d in heaters}
+            errors = [
+                _error(d, NOT_FOUND, "no such heater is shared") for d in ids if d not in heaters
+            ]
+            result: dict[str, Any] = {"devices": found}
+            if errors:
+                result["errors"] = errors
+            return web.json_response(result)
+
+        return await _refusal(request, answer)
+
+
+def _integer(value: Any) -> int | None:
+    """An INTEGER value: sent as a string; a missing one means 0 (Sber drops defaults)."""
+    if not isinstance(value, dict):
+        return None
+    raw = value.get("integer_value", 0)
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return raw
+    if isinstance(raw, str):
+        try:
+            return int(raw.strip())
+        except ValueError:
+            return None
+    if isinstance(raw, float) and math.isfinite(raw) and raw.is_integer():
+        return int(raw)
+    return None
+
+
+class SberCommandView(HomeAssistantView):
+    """`POST /v1/command`: change setpoints."""
+
+    url = f"{URL_PREFIX}/command"
+    name = "api:homesmartlink:sber:command"
+
+    async def post(self, request: web.Request) -> web.Response:
+        """Temperatures through the derogation path; everything else a per-device error."""
+
+        async def answer() -> web.Response:
+            hass, heaters, user = _heaters_for(request)
+            body = await read_json_object(request)
+            commands = body.get("devices")
+            if not isinstance(commands, dict) or len(commands) > MAX_DEVICES:
+                raise BridgeRequestError(HTTPStatus.BAD_REQUEST, "devices must be an object")
+            errors: list[dict[str, Any]] = []
+            targets: list[HeaterTarget] = []
+            now = dt_util.now()
+            for device_id, command in commands.items():
+                heater = heaters.get(device_id)
+                if heater is None:
+                    errors.append(_error(device_id, NOT_FOUND, "no such heater is shared"))
+                    continue
+                if not controllable(user, heater):
+                    errors.append(_error(device_id, FORBIDDEN, "not allowed to change it"))
+                    continue
+                wanted, error = _read_command(heater, command, now)
+                if error is not None:
+                    errors.append(error)
+                elif wanted is not None:
+                    targets.append(HeaterTarget(heater.entry, heater.device, wanted))
+            outcome = await async_set_heater_temperatures(hass, targets)
+            for device_id, failure in outcome.items():
+                if failure is not None:
+                    errors.append(_failure(device_id, failure))
+            # The refreshed snapshot: answer with the states Sber should now show.
+            done = {d for d, failure in outcome.items() if failure is None}
+            fresh = bridged_heaters(hass, CONF_SBER)
+            result: dict[str, Any] = {
+                "devices": {d: {"states": states(fresh[d].device)} for d in done if d in fresh}
+            }
+            if errors:
+                result["errors"] = errors
+            return web.json_response(result)
+
+        return await _refusal(request, answer)
+
+
+def _failure(device_id: str, err: HomeAssistantError) -> dict[str, Any]:
+    key = error_key(err) or "internal"
+    return _error(device_id, _ERROR_CODES.get(key, INTERNAL), key)
+
+
+def _read_command(
+    heater: BridgedHeater, command: Any, now: Any
+) -> tuple[float | None, dict[str, Any] | None]:
+    """The wanted setpoint of one device's command, or its error."""
+    device_id = heater.device.id
+    items = command.get("states") if isinstance(command, dict) else None
+    if not isinstance(items, list) or not items:
+        return None, _error(device_id, INVALID_VALUE, "states must be a non-empty list")
+    if not heater.device.online:
+        return None, _error(device_id, UNREACHABLE, "heater offline")
+    wanted: float | None = None
+    for item in items:
+        key = item.get("key") if isinstance(item, dict) else None
+        if key != "hvac_temp_set":
+            # on_off, modes and the rest: the cloud cannot do them.
+            return None, _error(device_id, NOT_SUPPORTED, f"{key or 'unknown'} is not supported")
+        value = _integer(item.get("value"))
+        reachable = setpoint_range(heater, now)
+        if value is None:
+            return None, _error(device_id, INVALID_VALUE, "hvac_temp_set must be an integer")
+        if reachable is None:
+            return None, _error(device_id, NOT_SUPPORTED, "heater_stopped")
+        if not reachable[0] <= value <= reachable[1]:
+            return None, _error(device_id, INVALID_VALUE, "setpoint_out_of_range")
+        wanted = float(value)
+    return wanted, None
+
+
+class SberUnlinkView(HomeAssistantView):
+    """`POST /v1/unlink`."""
+
+    url = f"{URL_PREFIX}/unlink"
+    name = "api:homesmartlink:sber:unlink"
+
+    async def post(self, request: web.Request) -> web.Response:
+        """Nothing is kept per linked account."""
+
+        async def answer() -> web.Response:
+            request_user(request)
+            return web.json_response({})
+
+        return await _refusal(request, answer)
+
+
+def async_register_views(hass: HomeAssistant) -> None:
+    """Serve the webhooks (once; each request finds the homes with the bridge on)."""
+    for view in (
+        SberPingView,
+        SberUserView,
+        SberDevicesView,
+        SberQueryView,
+        SberCommandView,
+        SberUnlinkView,
+    ):
+        hass.http.register_view(view())
