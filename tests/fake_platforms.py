@@ -43,3 +43,109 @@ class RecordingServer:
         self.received.append(item)
         status, body = self.reply(item)
         return web.json_response(body, status=status)
+
+
+class FakeSber:
+    """Sber's partner API as the spec describes it, strict about headers and bodies.
+
+    `reject` holds, per id, how many more times Sber refuses it (a partial error naming it);
+    `down` is how many calls in a row get a common 503 error.
+    """
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        self.server = RecordingServer(reply=self._reply)
+        self.reject: dict[str, int] = {}
+        self.down = 0
+        self.models: dict[str, Any] = {}
+        self.devices: dict[str, Any] = {}
+        self.states: dict[str, Any] = {}
+        self.request_ids: set[str] = set()
+        self.problems: list[str] = []  # anything the spec forbids, for the tests to assert empty
+
+    @property
+    def received(self) -> list[Received]:
+        return self.server.received
+
+    def calls(self) -> list[tuple[str, str]]:
+        return [(r.method, r.path) for r in self.received]
+
+    def _check_headers(self, item: Received) -> bool:
+        request_id = item.headers.get("X-Request-Id")
+        ok = (
+            item.headers.get("Authorization") == f"Bearer {self.key}"
+            and item.headers.get("Content-Type", "").startswith("application/json")
+            and bool(request_id)
+            and request_id not in self.request_ids
+        )
+        if request_id:
+            self.request_ids.add(request_id)
+        if not ok:
+            self.problems.append(f"bad headers on {item.method} {item.path}")
+        return ok
+
+    def _refused(self, item_id: str) -> bool:
+        left = self.reject.get(item_id, 0)
+        if left:
+            self.reject[item_id] = left - 1
+            return True
+        return False
+
+    def _reply(self, item: Received) -> tuple[int, Any]:
+        if not self._check_headers(item):
+            return 401, {"code": 401, "message": "unauthorized", "details": []}
+        if self.down:
+            self.down -= 1
+            return 503, {"code": 503, "message": "unavailable", "details": []}
+        body = item.body if isinstance(item.body, dict) else {}
+        errors: list[dict[str, Any]] = []
+        route = (item.method, item.path)
+        if route == ("POST", "/v1/models"):
+            for model in body.get("models", []):
+                missing = {"id", "manufacturer", "model", "category", "features"} - set(model)
+                if missing:
+                    self.problems.append(f"model without {sorted(missing)}")
+                if self._refused(model.get("id")):
+                    errors.append({"id": model.get("id"), "code": 500, "message": "try later"})
+                else:
+                    self.models[model["id"]] = model
+        elif route in (("POST", "/v1/devices"), ("PUT", "/v1/devices")):
+            if item.method == "POST" and not isinstance(body.get("user_id"), str):
+                self.problems.append("POST /v1/devices without user_id")
+            for device in body.get("devices", []):
+                if not {"id", "name", "default_name"} <= set(device):
+                    self.problems.append("device without id, name or default_name")
+                if device.get("model_id") not in self.models:
+                    self.problems.append(f"device {device.get('id')} before its model")
+                if item.method == "PUT" and device.get("id") not in self.devices:
+                    self.problems.append(f"PUT of unknown device {device.get('id')}")
+                if self._refused(device.get("id")):
+                    errors.append({"id": device["id"], "code": 400, "message": "rejected"})
+                else:
+                    self.devices[device["id"]] = device
+        elif route == ("DELETE", "/v1/devices"):
+            for device_id in body.get("device_ids", []):
+                if self._refused(device_id):
+                    errors.append({"id": device_id, "code": 500, "message": "busy"})
+                else:
+                    self.devices.pop(device_id, None)
+        elif route == ("POST", "/v1/state"):
+            for device_id, state in body.get("devices", {}).items():
+                if device_id not in self.devices:
+                    self.problems.append(f"state of unknown device {device_id}")
+                for feature in state.get("states", []):
+                    value = feature.get("value", {})
+                    if value.get("type") == "INTEGER" and not isinstance(
+                        value.get("integer_value"), str
+                    ):
+                        self.problems.append("INTEGER value not sent as a string")
+                if self._refused(device_id):
+                    errors.append({"id": device_id, "code": 400, "message": "bad state"})
+                else:
+                    self.states[device_id] = state["states"]
+        else:
+            self.problems.append(f"unexpected {item.method} {item.path}")
+            return 404, {"code": 404, "message": "not found", "details": []}
+        if errors:
+            return 200, {"errors": errors}
+        return 200, {}

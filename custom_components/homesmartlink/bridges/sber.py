@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 import json
 from typing import Any
 
-from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
-from homeassistant.helpers import issue_registry as ir
+from homeassistant.core import CALLBACK_TYPE, Event, HassJob, HomeAssistant, callback
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
@@ -37,6 +37,8 @@ TEMP_SET_MAX = 30
 # Rejected ids wait this long before the next try, doubled each time up to the maximum.
 FIRST_BACKOFF = timedelta(seconds=30)
 MAX_BACKOFF = timedelta(hours=1)
+# Changes are sent this long after the first one, so that one poll's changes travel together.
+DEBOUNCE_SECONDS = 1.0
 # A repair issue appears once an id has been rejected this many times in a row.
 REJECTIONS_FOR_REPAIR = 3
 
@@ -187,8 +189,14 @@ class SberSync:
         self._lock = asyncio.Lock()
         self._timer: CALLBACK_TYPE | None = None
         self._job = HassJob(
-            self._async_timer_sync, "homesmartlink sber sync", cancel_on_shutdown=True
+            self._async_retry_fired, "homesmartlink sber retry", cancel_on_shutdown=True
         )
+        self._debounce: CALLBACK_TYPE | None = None
+        self._debounce_job = HassJob(
+            self._async_debounce_fired, "homesmartlink sber sync", cancel_on_shutdown=True
+        )
+        self._task: asyncio.Task[None] | None = None
+        self._again = False
 
     @property
     def rejected_issue_id(self) -> str:
@@ -218,27 +226,66 @@ class SberSync:
     @callback
     def async_start(self) -> CALLBACK_TYPE:
         """Sync now (pending work from before a restart), then whenever the home changes."""
-        remove = self._entry.runtime_data.coordinator.async_add_listener(self._async_schedule)
-        self._async_schedule()
+        remove = self._entry.runtime_data.coordinator.async_add_listener(self._async_request)
+        # A heater renamed or moved in Home Assistant is renamed or moved at Sber.
+        remove_registry = self._hass.bus.async_listen(
+            dr.EVENT_DEVICE_REGISTRY_UPDATED, self._async_registry_updated
+        )
+        self._async_request()
 
         @callback
         def stop() -> None:
             remove()
-            if self._timer is not None:
-                self._timer()
-                self._timer = None
+            remove_registry()
+            for cancel in (self._timer, self._debounce):
+                if cancel is not None:
+                    cancel()
+            self._timer = self._debounce = None
 
         return stop
 
     @callback
-    def _async_schedule(self, delay: float = 0.0) -> None:
-        if self._timer is not None:
-            return
-        self._timer = async_call_later(self._hass, delay, self._job)
+    def _async_registry_updated(self, _event: Event[Any]) -> None:
+        self._async_request()
 
-    async def _async_timer_sync(self, _now: datetime) -> None:
+    @callback
+    def _async_request(self) -> None:
+        """Sync a moment from now, so that one poll's changes travel together."""
+        if self._debounce is None:
+            self._debounce = async_call_later(self._hass, DEBOUNCE_SECONDS, self._debounce_job)
+
+    @callback
+    def _async_debounce_fired(self, _now: datetime) -> None:
+        self._debounce = None
+        self._async_run_soon()
+
+    @callback
+    def _async_retry_fired(self, _now: datetime) -> None:
         self._timer = None
+        self._async_run_soon()
+
+    @callback
+    def _async_run_soon(self) -> None:
+        """Sync now, or once more after the sync that is running."""
+        if self._task is not None and not self._task.done():
+            self._again = True
+            return
+        self._task = self._entry.async_create_background_task(
+            self._hass, self._async_run(), "homesmartlink sber sync"
+        )
+
+    async def _async_run(self) -> None:
         await self.async_sync()
+        while self._again:
+            self._again = False
+            await self.async_sync()
+
+    @callback
+    def _async_schedule(self, delay: float) -> None:
+        """Come back later (a pause after failures)."""
+        if self._timer is not None:
+            self._timer()
+        self._timer = async_call_later(self._hass, delay, self._job)
 
     async def async_sync(self, *, full: bool = False) -> SyncReport:
         """Send what differs from what Sber accepted (everything when `full`)."""

@@ -1,0 +1,360 @@
+"""The Sber sync engine and its client against a fake Sber that checks headers and bodies."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from datetime import timedelta
+import logging
+from typing import Any
+
+from aiohttp.test_utils import TestServer
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+
+from custom_components.homesmartlink.bridges.sber_client import SberError, parse_answer
+
+from .conftest import HOME_ID, poll
+from .fake_platforms import FakeSber
+from .simulator import Simulator
+
+KEY = "sber-vendor-key-SECRET"
+HEATERS = {"A1B2C3D4", "A1B2C3D5", "B7E8F901", "C0FFEE01", "D15EA5E0", "E0E0E0E0", "F00DF00D"}
+
+
+@pytest.fixture
+async def sber(socket_enabled: None) -> AsyncGenerator[tuple[FakeSber, str]]:
+    fake = FakeSber(KEY)
+    server = TestServer(fake.server.make_app(), host="127.0.0.1")
+    await server.start_server()
+    yield fake, str(server.make_url("")).rstrip("/")
+    await server.close()
+
+
+@pytest.fixture
+def mock_config_entry(
+    mock_config_entry: MockConfigEntry, sber: tuple[FakeSber, str]
+) -> MockConfigEntry:
+    return MockConfigEntry(
+        domain=mock_config_entry.domain,
+        title=mock_config_entry.title,
+        unique_id=mock_config_entry.unique_id,
+        data=dict(mock_config_entry.data),
+        options={"override_duration": 120, "sber": True, "sber_key": KEY, "sber_url": sber[1]},
+    )
+
+
+async def _settle(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float = 1) -> None:
+    """Let time pass (by default the one-second gathering of changes), and the sync finish."""
+    freezer.tick(timedelta(seconds=seconds))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+@pytest.fixture
+async def synced(
+    hass_tz: HomeAssistant,
+    init_integration: MockConfigEntry,
+    sber: tuple[FakeSber, str],
+    freezer: FrozenDateTimeFactory,
+) -> FakeSber:
+    await _settle(hass_tz, freezer)
+    return sber[0]
+
+
+def _states(fake: FakeSber, device_id: str) -> dict[str, Any]:
+    values = {}
+    for feature in fake.states[device_id]:
+        value = feature["value"]
+        values[feature["key"]] = value.get("bool_value", value.get("integer_value"))
+    return values
+
+
+async def test_first_sync_declares_models_then_devices_then_states(synced: FakeSber) -> None:
+    assert synced.calls() == [
+        ("POST", "/v1/models"),
+        ("POST", "/v1/devices"),
+        ("POST", "/v1/state"),
+    ]
+    assert synced.problems == []
+    models = synced.received[0].body["models"]
+    assert {m["category"] for m in models} == {"hvac_radiator", "hvac_heater"}
+    for model in models:
+        assert model["features"] == ["online", "on_off", "temperature", "hvac_temp_set"]
+    add = synced.received[1].body
+    assert len(add["user_id"]) == 32
+    assert {d["id"] for d in add["devices"]} == HEATERS
+    salon = synced.devices["A1B2C3D4"]
+    assert salon["room"] == "Salon"
+    assert salon["model_id"] == "homesmartlink-radiator"
+    assert salon["sw_version"] == "412"
+    assert synced.devices["E0E0E0E0"]["model_id"] == "homesmartlink-heater"  # fireplace
+    # Temperature in tenths, setpoint in whole degrees, both as strings.
+    assert _states(synced, "A1B2C3D4") == {
+        "online": True,
+        "on_off": True,
+        "temperature": "195",
+        "hvac_temp_set": "17",
+    }
+    assert _states(synced, "E0E0E0E0")["on_off"] is False  # stopped
+    assert "hvac_temp_set" not in _states(synced, "E0E0E0E0")
+    assert _states(synced, "F00DF00D") == {"online": False}
+
+
+async def test_steady_state_sends_nothing(
+    hass_tz: HomeAssistant, synced: FakeSber, freezer: FrozenDateTimeFactory
+) -> None:
+    before = len(synced.received)
+    for _ in range(3):
+        await poll(hass_tz, freezer)
+    await _settle(hass_tz, freezer)
+    assert len(synced.received) == before
+
+
+async def test_cloud_changes_become_exactly_the_right_calls(
+    hass_tz: HomeAssistant,
+    synced: FakeSber,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    start = len(synced.received)
+    new = dict(simulator.device(HOME_ID, "B7E8F901"))
+    new.update(header="NEW00001", roomId=7, roomName="Grenier")
+    simulator.add_device(HOME_ID, new)
+    simulator.device(HOME_ID, "C0FFEE01")["roomName"] = "Salle d'eau"
+    simulator.device(HOME_ID, "D15EA5E0")["softwareVersion"] = 400
+    simulator.remove_device(HOME_ID, "A1B2C3D5")
+    await poll(hass_tz, freezer)
+    await _settle(hass_tz, freezer)
+    calls = synced.received[start:]
+    assert [(c.method, c.path) for c in calls] == [
+        ("POST", "/v1/devices"),
+        ("PUT", "/v1/devices"),
+        ("DELETE", "/v1/devices"),
+        ("POST", "/v1/state"),
+    ]
+    assert [d["id"] for d in calls[0].body["devices"]] == ["NEW00001"]
+    assert {d["id"]: d.get("room") for d in calls[1].body["devices"]} == {
+        "C0FFEE01": "Salle d'eau"
+    } | {"D15EA5E0": "Bureau"}
+    assert calls[1].body["devices"][1]["sw_version"] == "400"
+    assert calls[2].body == {"device_ids": ["A1B2C3D5"]}
+    assert set(calls[3].body["devices"]) == {"NEW00001"}
+    assert synced.problems == []
+
+
+async def test_ha_rename_is_an_update(
+    hass_tz: HomeAssistant,
+    init_integration: MockConfigEntry,
+    synced: FakeSber,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    start = len(synced.received)
+    registry = dr.async_get(hass_tz)
+    (device,) = [
+        d
+        for d in dr.async_entries_for_config_entry(registry, init_integration.entry_id)
+        if ("homesmartlink", "B7E8F901") in d.identifiers
+    ]
+    registry.async_update_device(device.id, name_by_user="Guest heater")
+    await _settle(hass_tz, freezer)
+    (call,) = synced.received[start:]
+    assert (call.method, call.path) == ("PUT", "/v1/devices")
+    assert call.body["devices"][0]["name"] == "Guest heater"
+
+
+async def test_state_change_pushes_only_that_state(
+    hass_tz: HomeAssistant,
+    synced: FakeSber,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    start = len(synced.received)
+    simulator.device(HOME_ID, "B7E8F901")["pv"] = "18.7"
+    await poll(hass_tz, freezer)
+    await _settle(hass_tz, freezer)
+    (call,) = synced.received[start:]
+    assert (call.method, call.path) == ("POST", "/v1/state")
+    assert list(call.body["devices"]) == ["B7E8F901"]
+    assert _states(synced, "B7E8F901")["temperature"] == "187"
+
+
+async def test_rejected_ids_are_retried_with_backoff_until_accepted(
+    hass_tz: HomeAssistant,
+    init_integration: MockConfigEntry,
+    sber: tuple[FakeSber, str],
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    fake, _ = sber
+    # The very first sync already ran at set-up; start over from a fresh fake.
+    fake.devices.clear()
+    fake.states.clear()
+    fake.received.clear()
+    fake.reject["C0FFEE01"] = 3
+    await hass_tz.services.async_call(
+        "homesmartlink",
+        "sync_sber",
+        {"config_entry_id": init_integration.entry_id},
+        blocking=True,
+        return_response=True,
+    )
+    issue_id = f"sber_rejected_{init_integration.entry_id}"
+    assert "C0FFEE01" not in fake.devices
+    # Retried at 30 s, 60 s, 120 s: the third refusal raises a repair issue.
+    await _settle(hass_tz, freezer, 31)
+    assert "C0FFEE01" not in fake.devices
+    await _settle(hass_tz, freezer, 61)
+    assert "C0FFEE01" not in fake.devices
+    assert ir.async_get(hass_tz).async_get_issue("homesmartlink", issue_id) is not None
+    posts = [r for r in fake.received if (r.method, r.path) == ("POST", "/v1/devices")]
+    await _settle(hass_tz, freezer, 60)  # still inside the 120 s pause: nothing
+    assert len([r for r in fake.received if r.path == "/v1/devices"]) == len(posts)
+    await _settle(hass_tz, freezer, 61)
+    assert "C0FFEE01" in fake.devices
+    assert "C0FFEE01" in fake.states
+    assert ir.async_get(hass_tz).async_get_issue("homesmartlink", issue_id) is None
+    assert fake.problems == []
+
+
+async def test_pending_work_survives_a_restart(
+    hass_tz: HomeAssistant,
+    init_integration: MockConfigEntry,
+    sber: tuple[FakeSber, str],
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    fake, _ = sber
+    await _settle(hass_tz, freezer)
+    fake.reject["B7E8F901"] = 1
+    simulator.device(HOME_ID, "B7E8F901")["roomName"] = "Chambre 1"
+    simulator.device(HOME_ID, "C0FFEE01")["pv"] = "22.5"
+    await poll(hass_tz, freezer)
+    await _settle(hass_tz, freezer)
+    assert fake.devices["B7E8F901"]["room"] == "Chambre"
+    await hass_tz.config_entries.async_reload(init_integration.entry_id)
+    await _settle(hass_tz, freezer)
+    start = len(fake.received)
+    await _settle(hass_tz, freezer)
+    # After the restart only the refused update is sent again (no model, no add, no states).
+    assert fake.devices["B7E8F901"]["room"] == "Chambre 1"
+    puts = [r for r in fake.received if r.method == "PUT"]
+    assert [d["id"] for d in puts[-1].body["devices"]] == ["B7E8F901"]
+    assert [r for r in fake.received[start:] if r.path == "/v1/models"] == []
+    assert fake.problems == []
+
+
+async def test_sber_down_is_logged_once_and_retried_later(
+    hass_tz: HomeAssistant,
+    init_integration: MockConfigEntry,
+    sber: tuple[FakeSber, str],
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    fake, _ = sber
+    await _settle(hass_tz, freezer)
+    caplog.set_level(logging.INFO, logger="custom_components.homesmartlink")
+    fake.down = 2
+    simulator.device(HOME_ID, "B7E8F901")["pv"] = "19.0"
+    await poll(hass_tz, freezer)
+    await _settle(hass_tz, freezer)
+    issue_id = f"sber_sync_failed_{init_integration.entry_id}"
+    issue = ir.async_get(hass_tz).async_get_issue("homesmartlink", issue_id)
+    assert issue is not None
+    assert issue.translation_placeholders["reason"] == "HTTP 503 code 503: unavailable"
+    calls = len(fake.received)
+    await _settle(hass_tz, freezer, 10)
+    assert len(fake.received) == calls  # no tight loop
+    await _settle(hass_tz, freezer, 21)  # first retry, still down
+    await _settle(hass_tz, freezer, 61)  # second retry, back
+    assert _states(fake, "B7E8F901")["temperature"] == "190"
+    assert ir.async_get(hass_tz).async_get_issue("homesmartlink", issue_id) is None
+    failures = [r for r in caplog.records if "Sber sync failed" in r.getMessage()]
+    assert len(failures) == 1
+    assert "Sber sync works again" in caplog.text
+    assert KEY not in caplog.text
+
+
+async def test_sync_sber_action_reports_sent_and_failed(
+    hass_tz: HomeAssistant, init_integration: MockConfigEntry, synced: FakeSber
+) -> None:
+    synced.reject["A1B2C3D4"] = 1
+    result = await hass_tz.services.async_call(
+        "homesmartlink",
+        "sync_sber",
+        {"config_entry_id": init_integration.entry_id},
+        blocking=True,
+        return_response=True,
+    )
+    assert result["models"] == ["homesmartlink-radiator", "homesmartlink-heater"]
+    assert set(result["updated"]) == HEATERS - {"A1B2C3D4"}
+    assert result["failed"] == [
+        {"id": "A1B2C3D4", "operation": "update", "code": 400, "message": "rejected"}
+    ]
+    assert set(result["states"]) == HEATERS
+    assert result["error"] is None
+    synced.down = 1
+    with pytest.raises(HomeAssistantError) as err:
+        await hass_tz.services.async_call(
+            "homesmartlink",
+            "sync_sber",
+            {"config_entry_id": init_integration.entry_id},
+            blocking=True,
+            return_response=True,
+        )
+    assert err.value.translation_key == "sber_sync_error"
+
+
+async def test_sync_sber_needs_the_bridge(
+    hass_tz: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    hass_tz.config_entries.async_update_entry(init_integration, options={"override_duration": 120})
+    await hass_tz.async_block_till_done()
+    with pytest.raises(ServiceValidationError) as err:
+        await hass_tz.services.async_call(
+            "homesmartlink",
+            "sync_sber",
+            {"config_entry_id": init_integration.entry_id},
+            blocking=True,
+            return_response=True,
+        )
+    assert err.value.translation_key == "sber_not_enabled"
+
+
+async def test_removing_the_entry_forgets_what_was_sent(
+    hass_tz: HomeAssistant, init_integration: MockConfigEntry, synced: FakeSber, hass_storage: dict
+) -> None:
+    key = f"homesmartlink.{init_integration.entry_id}.sber"
+    await hass_tz.async_block_till_done()
+    assert key in hass_storage
+    await hass_tz.config_entries.async_remove(init_integration.entry_id)
+    await hass_tz.async_block_till_done()
+    assert key not in hass_storage
+
+
+@pytest.mark.parametrize(
+    ("status", "text", "rejected", "error"),
+    [
+        (200, "", set(), None),
+        (200, "{}", set(), None),
+        (200, '{"errors": [{"id": "a", "code": 400, "message": "x"}, 5, {"id": 3}]}', {"a"}, None),
+        (207, '{"errors": [{"id": "b", "code": true}]}', {"b"}, None),
+        (400, '{"code": 400, "message": "bad", "details": []}', None, "HTTP 400 code 400: bad"),
+        (401, "not json", None, "HTTP 401"),
+        (503, '{"errors": []}', None, "HTTP 503"),
+        (500, "[1]", None, "HTTP 500"),
+    ],
+)
+def test_answers_are_parsed(
+    status: int, text: str, rejected: set[str] | None, error: str | None
+) -> None:
+    if error is None:
+        assert parse_answer(status, text).rejected_ids == rejected
+    else:
+        with pytest.raises(SberError) as err:
+            parse_answer(status, text)
+        assert err.value.reason == error
+        assert err.value.status == status

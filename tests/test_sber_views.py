@@ -1,0 +1,228 @@
+"""Sber → vendor webhooks (PROTOCOLS.md §2.2)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp.test_utils import TestClient
+from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUser
+
+from custom_components.homesmartlink.bridges.common import MAX_BODY_BYTES
+
+from .conftest import HOME_ID
+from .simulator import Fault, Simulator
+
+BASE = "/api/homesmartlink/sber/v1"
+HEATERS = {"A1B2C3D4", "A1B2C3D5", "B7E8F901", "C0FFEE01", "D15EA5E0", "E0E0E0E0", "F00DF00D"}
+
+type ClientFactory = Callable[..., Awaitable[TestClient]]
+
+
+@pytest.fixture
+def mock_config_entry(mock_config_entry: MockConfigEntry) -> MockConfigEntry:
+    """The sample home with the Sber bridge on; the vendor push goes nowhere reachable."""
+    return MockConfigEntry(
+        domain=mock_config_entry.domain,
+        title=mock_config_entry.title,
+        unique_id=mock_config_entry.unique_id,
+        data=dict(mock_config_entry.data),
+        options={
+            "override_duration": 120,
+            "sber": True,
+            "sber_key": "k",
+            "sber_url": "http://127.0.0.1:9",
+        },
+    )
+
+
+@pytest.fixture
+async def sber(
+    hass_tz: HomeAssistant, init_integration: MockConfigEntry, hass_client: ClientFactory
+) -> TestClient:
+    return await hass_client()
+
+
+def _command(device_id: str, *states: dict[str, Any]) -> dict[str, Any]:
+    return {"devices": {device_id: {"states": list(states)}}}
+
+
+def _temp_set(value: Any) -> dict[str, Any]:
+    integer = {} if value is None else {"integer_value": value}
+    return {"key": "hvac_temp_set", "value": {"type": "INTEGER", **integer}}
+
+
+async def _post(client: TestClient, path: str, body: Any) -> Any:
+    response = await client.post(f"{BASE}{path}", json=body, headers={"X-Request-Id": "r-1"})
+    assert response.status == 200, await response.text()
+    return await response.json()
+
+
+def _derogations(simulator: Simulator) -> list[Any]:
+    return [request.body["derogations"] for request in simulator.requests_to("derogations")]
+
+
+async def test_ping_needs_no_token_and_the_rest_do(
+    init_integration: MockConfigEntry, hass_client_no_auth: Callable[[], Awaitable[TestClient]]
+) -> None:
+    client = await hass_client_no_auth()
+    assert (await client.get(f"{BASE}/ping")).status == 200
+    for method, path in (
+        ("get", "/user"),
+        ("get", "/devices"),
+        ("post", "/query"),
+        ("post", "/command"),
+        ("post", "/unlink"),
+    ):
+        assert (await client.request(method, f"{BASE}{path}", json={})).status == 401, path
+
+
+async def test_user_and_devices(sber: TestClient) -> None:
+    user = await (await sber.get(f"{BASE}/user")).json()
+    assert len(user["id"]) == 32
+    devices = (await (await sber.get(f"{BASE}/devices")).json())["devices"]
+    assert {d["id"] for d in devices} == HEATERS
+    assert all({"id", "name", "default_name", "model_id"} <= set(d) for d in devices)
+    assert (await _post(sber, "/unlink", None)) == {}
+
+
+async def test_query_has_every_feature_with_a_value(sber: TestClient) -> None:
+    answer = await _post(sber, "/query", {"devices": ["A1B2C3D4", "nope"]})
+    assert answer["devices"] == {
+        "A1B2C3D4": {
+            "states": [
+                {"key": "online", "value": {"type": "BOOL", "bool_value": True}},
+                {"key": "on_off", "value": {"type": "BOOL", "bool_value": True}},
+                {"key": "temperature", "value": {"type": "INTEGER", "integer_value": "195"}},
+                {"key": "hvac_temp_set", "value": {"type": "INTEGER", "integer_value": "17"}},
+            ]
+        }
+    }
+    assert answer["errors"] == [{"id": "nope", "code": 404, "message": "no such heater is shared"}]
+
+
+async def test_temperature_command_is_a_derogation(
+    hass_tz: HomeAssistant, sber: TestClient, simulator: Simulator
+) -> None:
+    answer = await _post(sber, "/command", _command("A1B2C3D4", _temp_set("19")))
+    assert "errors" not in answer
+    states = {s["key"]: s["value"] for s in answer["devices"]["A1B2C3D4"]["states"]}
+    assert states["hvac_temp_set"] == {"type": "INTEGER", "integer_value": "19"}
+    assert _derogations(simulator) == [
+        [
+            {
+                "homeId": HOME_ID,
+                "roomId": 1,
+                "startTime": 600,
+                "endTime": 720,
+                "delta": 2,
+                "date": "2026-11-23",
+            }
+        ]
+    ]
+    assert hass_tz.states.get("climate.salon_heater_1").attributes["temperature"] == 19
+
+
+async def test_missing_integer_value_is_zero(sber: TestClient, simulator: Simulator) -> None:
+    """Sber leaves out a value equal to its type's default: 0 °C, which no heater reaches."""
+    answer = await _post(sber, "/command", _command("B7E8F901", _temp_set(None)))
+    assert answer["errors"] == [{"id": "B7E8F901", "code": 400, "message": "setpoint_out_of_range"}]
+    assert _derogations(simulator) == []
+
+
+@pytest.mark.parametrize(
+    ("command", "code"),
+    [
+        (_command("B7E8F901", {"key": "on_off", "value": {"type": "BOOL"}}), 501),
+        (
+            _command("B7E8F901", {"key": "on_off", "value": {"type": "BOOL", "bool_value": True}}),
+            501,
+        ),
+        (_command("B7E8F901", {"key": "hvac_thermostat_mode", "value": {}}), 501),
+        (_command("B7E8F901", _temp_set("30")), 400),
+        (_command("B7E8F901", _temp_set("warm")), 400),
+        (_command("B7E8F901", _temp_set(True)), 400),
+        (_command("B7E8F901", {"key": "hvac_temp_set", "value": "20"}), 400),
+        (_command("B7E8F901"), 400),
+        (_command("E0E0E0E0", _temp_set("18")), 501),  # stopped
+        (_command("F00DF00D", _temp_set("18")), 503),  # offline
+        (_command("elsewhere", _temp_set("18")), 404),
+    ],
+)
+async def test_refused_commands_get_a_per_device_error(
+    sber: TestClient, simulator: Simulator, command: dict[str, Any], code: int
+) -> None:
+    answer = await _post(sber, "/command", command)
+    ((device_id, _),) = command["devices"].items()
+    assert [(e["id"], e["code"]) for e in answer["errors"]] == [(device_id, code)]
+    assert answer["devices"] == {}
+    assert _derogations(simulator) == []
+
+
+async def test_mixed_command_applies_what_it_can(sber: TestClient, simulator: Simulator) -> None:
+    body = {
+        "devices": {
+            "B7E8F901": {"states": [_temp_set(20)]},
+            "D15EA5E0": {"states": [_temp_set(9.0)]},
+            "E0E0E0E0": {"states": [_temp_set("18")]},
+        }
+    }
+    answer = await _post(sber, "/command", body)
+    assert set(answer["devices"]) == {"B7E8F901", "D15EA5E0"}
+    assert [e["id"] for e in answer["errors"]] == ["E0E0E0E0"]
+    (request,) = _derogations(simulator)
+    assert {(d["roomId"], d["delta"]) for d in request} == {(2, 2), (4, 2)}
+
+
+async def test_cloud_failure_is_a_per_device_error(sber: TestClient, simulator: Simulator) -> None:
+    simulator.faults.append(Fault(path="derogations", status=503))
+    answer = await _post(sber, "/command", _command("B7E8F901", _temp_set("20")))
+    assert answer["errors"] == [{"id": "B7E8F901", "code": 503, "message": "communication_error"}]
+
+
+@pytest.mark.parametrize(
+    ("path", "raw", "status"),
+    [
+        ("/query", b"nope", 400),
+        ("/query", b'{"devices": "x"}', 400),
+        ("/query", b'{"devices": [1]}', 400),
+        ("/command", b'{"devices": []}', 400),
+        ("/command", b"[]", 400),
+        ("/command", b'{"devices": {}}' + b" " * MAX_BODY_BYTES, 413),
+    ],
+)
+async def test_malformed_bodies_get_a_clear_4xx(
+    sber: TestClient, path: str, raw: bytes, status: int
+) -> None:
+    response = await sber.post(
+        f"{BASE}{path}", data=raw, headers={"Content-Type": "application/json"}
+    )
+    assert response.status == status
+    answer = await response.json()
+    assert answer["code"] == status
+    assert answer["message"]
+
+
+async def test_permissions_follow_home_assistant(
+    init_integration: MockConfigEntry,
+    hass_client: ClientFactory,
+    hass_admin_user: MockUser,
+    hass_read_only_access_token: str,
+    hass_supervisor_access_token: str,
+    simulator: Simulator,
+) -> None:
+    read_only = await hass_client(hass_read_only_access_token)
+    answer = await _post(read_only, "/command", _command("B7E8F901", _temp_set("20")))
+    assert answer["errors"][0]["code"] == 403
+    system = await hass_client(hass_supervisor_access_token)
+    assert (await system.get(f"{BASE}/devices")).status == 403
+    hass_admin_user.groups = []
+    hass_admin_user.mock_policy({"entities": {"entity_ids": {"climate.chambre_heater": True}}})
+    limited = await hass_client()
+    devices = (await (await limited.get(f"{BASE}/devices")).json())["devices"]
+    assert [d["id"] for d in devices] == ["B7E8F901"]
+    answer = await _post(limited, "/command", _command("A1B2C3D4", _temp_set("19")))
+    assert answer["errors"][0]["code"] == 404
+    assert _derogations(simulator) == []
