@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from aiohttp import web
+from multidict import CIMultiDict
 
 
 @dataclass
@@ -16,7 +17,9 @@ class Received:
 
     method: str
     path: str
-    headers: dict[str, str]
+    headers: CIMultiDict[
+        str
+    ]  # header names are case-insensitive (newer aiohttp spells X-Request-ID)
     body: Any
 
 
@@ -37,7 +40,7 @@ class RecordingServer:
         item = Received(
             request.method,
             request.path,
-            dict(request.headers),
+            CIMultiDict(request.headers),
             json.loads(text) if text else None,
         )
         self.received.append(item)

@@ -6,6 +6,7 @@ import contextlib
 import copy
 from datetime import UTC, date, datetime, time, timedelta
 import json
+from types import SimpleNamespace
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -23,6 +24,9 @@ from custom_components.homesmartlink.api import (
     WeekSchedule,
     parse_retry_after,
 )
+from custom_components.homesmartlink.bridges import sber_views, yango
+from custom_components.homesmartlink.bridges.common import BridgedHeater, BridgeRequestError
+from custom_components.homesmartlink.bridges.sber_client import SberError, parse_answer
 from custom_components.homesmartlink.derogation import (
     DerogationPlanError,
     check_delta,
@@ -43,6 +47,7 @@ json_values = st.recursive(
     max_leaves=25,
 )
 SAMPLE_DEVICE = json.loads(SAMPLE_HOME.read_text())["homes"][0]["devices"][0]
+CHAMBRE = json.loads(SAMPLE_HOME.read_text())["homes"][0]["devices"][2]
 DEVICE_KEYS = sorted({*SAMPLE_DEVICE, "sp", "lastUpdate", "header", "weekSchedule"})
 PARSERS = (
     HomeConfig.from_wire,
@@ -120,3 +125,95 @@ def test_action_times(start: time, end: time, day: date, span: datetime, hours: 
     ):
         with contextlib.suppress(DerogationPlanError):
             check()
+
+
+# --- Bridge request bodies: what Yango and Sber send us, and what Sber answers. ---
+
+_NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+def _heater() -> BridgedHeater:
+    """A heater bound to a stand-in entry with no derogation of ours in force."""
+    device = Device.from_wire(CHAMBRE)  # manual 18 °C: a derogation reaches 13..23
+    assert device is not None
+    derogations = SimpleNamespace(active=lambda _room, _moment: None)
+    entry = SimpleNamespace(runtime_data=SimpleNamespace(derogations=derogations))
+    return BridgedHeater(entry, device, "Heater", "Room", "climate.heater")  # type: ignore[arg-type]
+
+
+@FUZZ
+@given(body=json_values, in_payload=st.booleans())
+def test_yango_device_lists(body: Any, in_payload: bool) -> None:
+    if not isinstance(body, dict):
+        body = {"payload": body, "devices": body}
+    with contextlib.suppress(BridgeRequestError):
+        for device_id, item in yango._device_ids(body, in_payload=in_payload):
+            assert isinstance(device_id, str)
+            assert isinstance(item, dict)
+
+
+@FUZZ
+@given(
+    capability=json_values
+    | st.fixed_dictionaries(
+        {
+            "type": st.just("devices.capabilities.range") | st.text(max_size=5),
+            "state": st.fixed_dictionaries(
+                {"instance": st.just("temperature"), "value": json_values}
+            )
+            | json_values,
+        }
+    ),
+)
+def test_yango_capabilities(capability: Any) -> None:
+    answer, wanted = yango._read_capability(_heater(), capability, _NOW)
+    assert isinstance(answer["type"], str)
+    assert isinstance(answer["state"]["instance"], str)
+    if wanted is None:
+        assert answer["state"]["action_result"]["status"] == "ERROR"
+    else:
+        assert 13 <= wanted <= 23
+
+
+@FUZZ
+@given(
+    command=json_values
+    | st.fixed_dictionaries(
+        {
+            "states": st.lists(
+                st.fixed_dictionaries(
+                    {
+                        "key": st.just("hvac_temp_set") | st.text(max_size=5),
+                        "value": st.fixed_dictionaries(
+                            {"type": st.just("INTEGER"), "integer_value": json_values}
+                        )
+                        | json_values,
+                    }
+                )
+                | json_values,
+                max_size=3,
+            )
+        }
+    ),
+)
+def test_sber_commands(command: Any) -> None:
+    wanted, error = sber_views._read_command(_heater(), command, _NOW)
+    assert wanted is None or error is None
+    if error is not None:
+        assert isinstance(error["code"], int)
+    else:
+        assert wanted is not None
+        assert 13 <= wanted <= 23
+
+
+@FUZZ
+@given(status=st.integers(100, 599), text=st.text(max_size=60) | json_values.map(json.dumps))
+def test_sber_answers(status: int, text: str) -> None:
+    try:
+        answer = parse_answer(status, text)
+    except SberError as err:
+        reason = err.reason
+        assert status >= 300
+        assert reason.startswith("HTTP ")
+    else:
+        assert all(isinstance(item.id, str) for item in answer.rejected)

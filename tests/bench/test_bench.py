@@ -6,13 +6,15 @@ Counts are also asserted by the unit tests; times and memory live only here.
 
 from __future__ import annotations
 
-from collections.abc import Generator
+import asyncio
+from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
 from datetime import date
 import json
 import time
 import tracemalloc
 from typing import Any
 
+from aiohttp.test_utils import TestClient, TestServer
 from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET
 from homeassistant.core import HomeAssistant
 import pytest
@@ -23,6 +25,7 @@ from custom_components.homesmartlink.const import CONF_BASE_URL, CONF_HOME_ID, D
 from custom_components.homesmartlink.derogation import Room, Window, plan
 from tests.conftest import record_state_writes
 from tests.e2e.processes import SimulatorProcess
+from tests.fake_platforms import RecordingServer
 
 from .conftest import record
 
@@ -63,6 +66,7 @@ def cloud(tmp_path_factory: pytest.TempPathFactory) -> Generator[SimulatorProces
     pytest_socket.enable_socket()
     homes = [_home("h1", 1), _home("h20", 20), _home("h200", 200)]
     homes += [_home(f"m{index:02d}", 20) for index in range(50)]
+    homes += [_home("b1", 1), _home("b100", 100)]  # for the bridges
     seed = {
         "timezone": "UTC",
         "partners": [{"client_id": "bench", "client_secret": "bench-secret"}],
@@ -202,6 +206,110 @@ def test_derogation_requests() -> None:
         assert requests == windows
 
 
-def test_bridges_not_built_yet() -> None:
-    for row in ("Yango query/action", "Sber query/command", "steady-state pushes"):
-        record("bridges", row, "handler ms / requests", "n/a: bridge not built yet")
+@pytest.fixture
+async def platforms() -> AsyncGenerator[tuple[RecordingServer, str]]:
+    """One fake for both platforms' own servers (Yango callbacks and Sber's partner API)."""
+    fake = RecordingServer(reply=lambda item: (202 if "skills" in item.path else 200, {}))
+    server = TestServer(fake.make_app(), host="127.0.0.1")
+    await server.start_server()
+    yield fake, str(server.make_url("")).rstrip("/")
+    await server.close()
+
+
+async def _cpu_ms(call: Callable[[], Awaitable[Any]], repeat: int) -> float:
+    cpu = time.process_time()
+    for _ in range(repeat):
+        await call()
+    return (time.process_time() - cpu) * 1000 / repeat
+
+
+@pytest.mark.parametrize("heaters", [1, 100])
+async def test_bridges(
+    hass: HomeAssistant,
+    cloud: SimulatorProcess,
+    platforms: tuple[RecordingServer, str],
+    hass_client: Callable[[], Awaitable[TestClient]],
+    heaters: int,
+) -> None:
+    """Handler CPU (the cloud is another process, so its round trip is not counted; the
+    in-process HTTP client is) and what the bridges send when nothing changes."""
+    fake, url = platforms
+    case = f"{heaters} heaters"
+    home = f"b{heaters}"
+    entry = _entry(cloud, home)
+    entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        entry,
+        options={
+            "yango": True,
+            "yango_skill_id": "bench-skill",
+            "yango_skill_token": "bench-token",
+            "yango_dialogs_url": url,
+            "sber": True,
+            "sber_key": "bench-key",
+            "sber_url": url,
+        },
+    )
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    await asyncio.sleep(1.2)  # Sber gathers changes for a second before its first sync
+    await hass.async_block_till_done(wait_background_tasks=True)
+    client = await hass_client()
+    ids = [f"{home}-{index:04d}" for index in range(heaters)]
+    yango = "/api/homesmartlink/yango/v1.0/user/devices"
+    sber = "/api/homesmartlink/sber/v1"
+
+    async def yango_query() -> None:
+        response = await client.post(f"{yango}/query", json={"devices": [{"id": i} for i in ids]})
+        assert response.status == 200
+        await response.read()
+
+    async def sber_query() -> None:
+        response = await client.post(f"{sber}/query", json={"devices": ids})
+        assert response.status == 200
+        await response.read()
+
+    def _yango_action(value: int) -> dict[str, Any]:
+        capability = {
+            "type": "devices.capabilities.range",
+            "state": {"instance": "temperature", "value": value},
+        }
+        return {"payload": {"devices": [{"id": i, "capabilities": [capability]} for i in ids]}}
+
+    def _sber_command(value: int) -> dict[str, Any]:
+        state = {"key": "hvac_temp_set", "value": {"type": "INTEGER", "integer_value": str(value)}}
+        return {"devices": {i: {"states": [state]} for i in ids}}
+
+    async def post(path: str, body: dict[str, Any]) -> None:
+        response = await client.post(path, json=body)
+        assert response.status == 200
+        await response.read()
+
+    record("bridges", case, "Yango query, CPU ms", await _cpu_ms(yango_query, 20))
+    record("bridges", case, "Sber query, CPU ms", await _cpu_ms(sber_query, 20))
+    cloud.control("DELETE", "/_sim/requests")
+    first = await _cpu_ms(lambda: post(f"{yango}/action", _yango_action(19)), 1)
+    record("bridges", case, "Yango action (new setpoint), CPU ms", first)
+    repeat = await _cpu_ms(lambda: post(f"{yango}/action", _yango_action(19)), 10)
+    record("bridges", case, "Yango action (already set), CPU ms", repeat)
+    record(
+        "bridges",
+        case,
+        "cloud requests, 11 identical actions",
+        len(cloud.requests("derogations")),
+        "1",
+    )
+    assert len(cloud.requests("derogations")) == 1
+    first = await _cpu_ms(lambda: post(f"{sber}/command", _sber_command(20)), 1)
+    record("bridges", case, "Sber command (new setpoint), CPU ms", first)
+    await asyncio.sleep(1.2)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    # Steady state: polls that change nothing send nothing to either platform.
+    before = len(fake.received)
+    for _ in range(POLLS):
+        await _poll_all(hass, [entry])
+    await asyncio.sleep(1.2)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    sent = len(fake.received) - before
+    record("bridges", case, "Sber + Yango requests, 20 unchanged polls", sent, "0")
+    assert sent == 0

@@ -17,6 +17,7 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.http import KEY_HASS, HomeAssistantView
 from homeassistant.util import dt as dt_util
 
+from ..api import DeviceMode
 from ..const import CONF_SBER, LOGGER
 from ..control import HeaterTarget, async_set_heater_temperatures
 from .common import (
@@ -257,7 +258,9 @@ def _read_command(
         if value is None:
             return None, _error(device_id, INVALID_VALUE, "hvac_temp_set must be an integer")
         if reachable is None:
-            return None, _error(device_id, NOT_SUPPORTED, "heater_stopped")
+            if heater.device.mode is DeviceMode.STOP:
+                return None, _error(device_id, NOT_SUPPORTED, "heater_stopped")
+            return None, _error(device_id, UNREACHABLE, "heater_unavailable")
         if not reachable[0] <= value <= reachable[1]:
             return None, _error(device_id, INVALID_VALUE, "setpoint_out_of_range")
         wanted = float(value)

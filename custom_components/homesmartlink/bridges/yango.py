@@ -22,6 +22,7 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.http import KEY_HASS, HomeAssistantView
 from homeassistant.util import dt as dt_util
 
+from ..api import DeviceMode
 from ..const import CONF_YANGO, LOGGER, MANUFACTURER
 from ..control import HeaterTarget, async_set_heater_temperatures
 from .common import (
@@ -353,13 +354,17 @@ def _read_capability(
     ):
         answer["state"]["action_result"] = _failure("INVALID_VALUE")
         return answer, None
-    if relative:
-        if heater.device.setpoint is None:
-            answer["state"]["action_result"] = _failure("NOT_SUPPORTED_IN_CURRENT_MODE")
-            return answer, None
+    if relative and heater.device.setpoint is not None:
         value = heater.device.setpoint + value
     reachable = setpoint_range(heater, now)
-    if reachable is not None and not reachable[0] <= value <= reachable[1]:
+    if reachable is None:
+        # Stopped, or no setpoint known: no derogation can apply now.
+        stopped = heater.device.mode is DeviceMode.STOP
+        answer["state"]["action_result"] = _failure(
+            "NOT_SUPPORTED_IN_CURRENT_MODE" if stopped else "DEVICE_UNREACHABLE"
+        )
+        return answer, None
+    if not reachable[0] <= value <= reachable[1]:
         answer["state"]["action_result"] = _failure("INVALID_VALUE")
         return answer, None
     return answer, float(value)
