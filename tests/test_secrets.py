@@ -9,18 +9,21 @@ import json
 import logging
 from typing import Any
 
+from aiohttp.test_utils import TestServer
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_USER
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.json import JSONEncoder
 import pytest
-from pytest_homeassistant_custom_component.common import async_fire_time_changed
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.homesmartlink.const import DOMAIN
 from custom_components.homesmartlink.diagnostics import async_get_config_entry_diagnostics
 
 from .conftest import CLIENT_ID, HOME_ID
+from .fake_platforms import FakeSber, RecordingServer
 from .simulator import Fault, Simulator
 
 SECRET = "SECRET-c0ffee-9137"
@@ -128,3 +131,117 @@ async def test_nothing_secret_or_personal_leaks(
     assert "homesmartlink" in caplog.text
     assert len(errors) == 3
     assert "climate.chambre_heater" in states
+
+
+SKILL_TOKEN = "SKILL-TOKEN-8086"
+VENDOR_KEY = "VENDOR-KEY-6502"
+
+
+async def test_bridges_leak_nothing(
+    hass_tz: HomeAssistant,
+    mock_config_entry: Any,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+    hass_client: Any,
+    socket_enabled: None,
+) -> None:
+    """Both bridges, with their own secrets, failing and working, under debug logging."""
+    caplog.set_level(logging.DEBUG)
+    sber = FakeSber(VENDOR_KEY)
+    sber.down = 1
+    yango = RecordingServer(reply=lambda _: (403, {"error": "bad token"}))
+    servers = [
+        TestServer(app, host="127.0.0.1") for app in (sber.server.make_app(), yango.make_app())
+    ]
+    for server in servers:
+        await server.start_server()
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=mock_config_entry.title,
+        unique_id=mock_config_entry.unique_id,
+        data={**mock_config_entry.data, "client_secret": SECRET},
+        options={
+            "override_duration": 120,
+            "sber": True,
+            "sber_key": VENDOR_KEY,
+            "sber_url": str(servers[0].make_url("")),
+            "yango": True,
+            "yango_skill_id": "skill",
+            "yango_skill_token": SKILL_TOKEN,
+            "yango_dialogs_url": str(servers[1].make_url("")),
+        },
+    )
+    entry.add_to_hass(hass_tz)
+    assert await hass_tz.config_entries.async_setup(entry.entry_id)
+    await hass_tz.async_block_till_done()
+    client = await hass_client()
+    answers = []
+    action = {
+        "payload": {
+            "devices": [
+                {
+                    "id": "B7E8F901",
+                    "capabilities": [
+                        {
+                            "type": "devices.capabilities.range",
+                            "state": {"instance": "temperature", "value": 20},
+                        }
+                    ],
+                }
+            ]
+        }
+    }
+    yango_base = "/api/homesmartlink/yango/v1.0/user"
+    sber_base = "/api/homesmartlink/sber/v1"
+    for method, path, body in (
+        ("get", f"{yango_base}/devices", None),
+        ("post", f"{yango_base}/devices/query", {"devices": [{"id": "B7E8F901"}]}),
+        ("post", f"{yango_base}/devices/action", action),
+        ("get", f"{sber_base}/devices", None),
+        ("post", f"{sber_base}/query", {"devices": ["B7E8F901"]}),
+        (
+            "post",
+            f"{sber_base}/command",
+            {"devices": {"B7E8F901": {"states": [{"key": "on_off"}]}}},
+        ),
+    ):
+        response = await client.request(method, path, json=body)
+        answers.append(await response.text())
+    for _ in range(3):
+        freezer.tick(timedelta(seconds=61))
+        async_fire_time_changed(hass_tz)
+        await hass_tz.async_block_till_done(wait_background_tasks=True)
+    result = await hass_tz.services.async_call(
+        DOMAIN,
+        "sync_sber",
+        {"config_entry_id": entry.entry_id},
+        blocking=True,
+        return_response=True,
+    )
+    for server in servers:
+        await server.close()
+    diagnostics = json.dumps(
+        await async_get_config_entry_diagnostics(hass_tz, entry), cls=JSONEncoder
+    )
+    issues = json.dumps(
+        [
+            {"id": issue_id, "placeholders": issue.translation_placeholders}
+            for issue_id, issue in ir.async_get(hass_tz).issues.items()
+        ]
+    )
+    for where, text in (
+        ("logs", caplog.text),
+        ("diagnostics", diagnostics),
+        ("bridge answers", " ".join(answers)),
+        ("repair issues", issues),
+        ("sync report", json.dumps(result)),
+    ):
+        for value in (*NEVER, SKILL_TOKEN, VENDOR_KEY):
+            assert value not in text, f"{value!r} leaked into {where}"
+    # The audit looked at real material: both platforms were called and both failed once.
+    assert sber.received
+    assert yango.received
+    assert "Sber sync failed" in caplog.text
+    assert "Sber sync works again" in caplog.text  # the failure placeholders were seen too
+    assert "yango_notify_failed" in issues
