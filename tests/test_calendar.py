@@ -7,7 +7,7 @@ from typing import Any
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from .conftest import HOME_ID
+from .conftest import HOME_ID, record_state_writes
 from .simulator import Simulator
 
 
@@ -103,3 +103,18 @@ async def test_calendar_of_a_heater_gone(
     await entity.async_refresh()
     await hass_tz.async_block_till_done()
     assert hass_tz.states.get("calendar.chambre_heater_schedule") is None
+
+
+async def test_a_derogation_rewrites_only_its_rooms_calendars(
+    hass_tz: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    writes = record_state_writes(hass_tz)
+    await hass_tz.services.async_call(
+        "homesmartlink",
+        "set_derogation",
+        {"entity_id": "climate.chambre_heater", "delta": 1, "start": "18:00", "end": "19:00"},
+        blocking=True,
+    )
+    await hass_tz.async_block_till_done()
+    calendars = {e.data["entity_id"] for e in writes if e.data["entity_id"].startswith("calendar.")}
+    assert calendars == {"calendar.chambre_heater_schedule"}

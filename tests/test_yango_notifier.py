@@ -11,13 +11,13 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.climate import DOMAIN as CLIMATE_DOMAIN, SERVICE_SET_TEMPERATURE
 from homeassistant.const import ATTR_ENTITY_ID, ATTR_TEMPERATURE
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from .conftest import HOME_ID, poll
 from .fake_platforms import RecordingServer
-from .simulator import Simulator
+from .simulator import Fault, Simulator
 
 SKILL = "skill-42"
 TOKEN = "yango-skill-token-SECRET"
@@ -190,3 +190,42 @@ async def test_unreachable_endpoint_is_a_failure_too(
     )
     assert issue is not None
     assert issue.translation_placeholders["reason"] == "ClientConnectorError"
+
+
+async def test_rename_in_home_assistant_pushes_discovery(
+    hass_tz: HomeAssistant,
+    init_integration: MockConfigEntry,
+    callback_server: tuple[RecordingServer, str],
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    fake, _ = callback_server
+    registry = dr.async_get(hass_tz)
+    (device,) = [
+        d
+        for d in dr.async_entries_for_config_entry(registry, init_integration.entry_id)
+        if ("homesmartlink", "B7E8F901") in d.identifiers
+    ]
+    registry.async_update_device(device.id, name_by_user="Guest heater")
+    await _tick(hass_tz, freezer, 1)
+    (request,) = fake.received
+    assert request.path.endswith("/callback/discovery")
+
+
+async def test_cloud_outage_pushes_no_stale_state(
+    hass_tz: HomeAssistant,
+    init_integration: MockConfigEntry,
+    callback_server: tuple[RecordingServer, str],
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """While the cloud fails, heaters are unreachable for Yango, and nothing stale is pushed."""
+    fake, _ = callback_server
+    simulator.faults.append(Fault(status=500, count=3))
+    await poll(hass_tz, freezer)
+    await _tick(hass_tz, freezer, 1)
+    assert fake.received == []
+    await poll(hass_tz, freezer)
+    await poll(hass_tz, freezer)
+    await poll(hass_tz, freezer)  # back
+    await _tick(hass_tz, freezer, 1)
+    assert fake.received == []  # the same values as before the outage: nothing to tell

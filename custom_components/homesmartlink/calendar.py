@@ -14,7 +14,7 @@ from .api import Device, DeviceMode
 from .const import DOMAIN
 from .coordinator import HomeSmartlinkConfigEntry, HomeSmartlinkCoordinator
 from .entity import HomeSmartlinkDeviceEntity, async_add_device_entities
-from .store import DerogationStore
+from .store import DerogationStore, PlacedDerogation
 
 PARALLEL_UPDATES = 0
 # How far ahead the current-or-next event is looked for.
@@ -77,15 +77,27 @@ class HomeSmartlinkCalendar(HomeSmartlinkDeviceEntity, CalendarEntity):
         super().__init__(coordinator, device_id, "calendar")
         self._store = store
         self._summaries = summaries
+        self._room_derogations: tuple[PlacedDerogation, ...] = ()
 
     async def async_added_to_hass(self) -> None:
         """Also rewrite the state when a derogation is placed."""
         await super().async_added_to_hass()
+        device = self.device
+        if device is not None:
+            self._room_derogations = tuple(self._store.for_room(device.room_id))
         self.async_on_remove(self._store.async_add_listener(self._handle_store_update))
 
     @callback
     def _handle_store_update(self) -> None:
-        self.async_write_ha_state()
+        """Write only when this heater's room got a derogation.
+
+        A load-shedding run over many rooms would otherwise recompute every calendar of the home.
+        """
+        device = self.device
+        mine = tuple(self._store.for_room(device.room_id)) if device is not None else ()
+        if mine != self._room_derogations:
+            self._room_derogations = mine
+            self.async_write_ha_state()
 
     def _events(self, start: datetime, end: datetime) -> list[CalendarEvent]:
         device = self.device

@@ -7,9 +7,12 @@ Assistant shows and what the simulated cloud received.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+import json
 from pathlib import Path
 import subprocess
 import sys
+from typing import Any
+import urllib.request
 from zoneinfo import ZoneInfo
 
 from .conftest import ARTIFACTS, HOME_ID
@@ -214,3 +217,71 @@ def test_restart_keeps_entry_entities_and_derogations(stack: Stack) -> None:
     # The derogation placed before the restart is still known and shown.
     assert state["attributes"]["preset_mode"] == "derogation"
     assert state["attributes"]["derogation_delta"] == 2
+
+
+def _platform_call(url: str, token: str, method: str = "GET", body: Any = None) -> Any:
+    """A call as the voice platforms make it: bearer token, request id, JSON."""
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(body).encode() if body is not None else None,
+        method=method,
+        headers={
+            "Authorization": f"Bearer {token}",
+            "X-Request-Id": "e2e-req-1",
+            "Content-Type": "application/json",
+        },
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read().decode())
+
+
+def test_yango_bridge_turned_on_in_the_options(stack: Stack) -> None:
+    """Options flow over REST, then the platform's calls against the real Home Assistant."""
+    hass, simulator = stack
+    (entry,) = [
+        e
+        for e in hass.api("GET", "/api/config/config_entries/entry")
+        if e["domain"] == "homesmartlink"
+    ]
+    flow = hass.api(
+        "POST", "/api/config/config_entries/options/flow", {"handler": entry["entry_id"]}
+    )
+    assert flow["step_id"] == "init", flow
+    result = hass.api(
+        "POST",
+        f"/api/config/config_entries/options/flow/{flow['flow_id']}",
+        {
+            "override_duration": 120,
+            "yango_bridge": {"yango": True, "yango_dialogs_url": "https://dialogs.yango.com"},
+            "sber_bridge": {"sber": False, "sber_url": "https://partners.iot.sberdevices.ru"},
+        },
+    )
+    assert result["type"] == "create_entry", result
+    base = f"{hass.url}/api/homesmartlink/yango/v1.0"
+    head = urllib.request.Request(base, method="HEAD")
+    with urllib.request.urlopen(head, timeout=30) as response:
+        assert response.status == 200
+    devices = wait_until(
+        lambda: _platform_call(f"{base}/user/devices", hass.token)["payload"]["devices"],
+        60,
+        "heaters shared with Yango after the reload",
+    )
+    assert len(devices) == 7
+    simulator.control("DELETE", "/_sim/requests")
+    capability = {
+        "type": "devices.capabilities.range",
+        "state": {"instance": "temperature", "value": 9},
+    }
+    answer = _platform_call(
+        f"{base}/user/devices/action",
+        hass.token,
+        "POST",
+        {"payload": {"devices": [{"id": "D15EA5E0", "capabilities": [capability]}]}},
+    )
+    assert answer["request_id"] == "e2e-req-1"
+    (device,) = answer["payload"]["devices"]
+    assert device["capabilities"][0]["state"]["action_result"] == {"status": "DONE"}
+    (request,) = simulator.requests("derogations")
+    assert {(d["roomId"], d["delta"]) for d in request["body"]["derogations"]} == {(4, 2)}
+    state = hass.states("climate")["climate.bureau_heater"]
+    assert state["attributes"]["temperature"] == 9

@@ -51,6 +51,13 @@ class BridgedHeater:
     name: str
     room: str | None
     entity_id: str
+    # False while the cloud does not answer: the last known values are then not current.
+    cloud_ok: bool = True
+
+    @property
+    def online(self) -> bool:
+        """Whether the heater can be read and changed now."""
+        return self.cloud_ok and self.device.online
 
 
 def bridged_heaters(
@@ -78,7 +85,8 @@ def bridged_heaters(
             if domain == DOMAIN
         }
         typed: HomeSmartlinkConfigEntry = entry
-        for device in typed.runtime_data.coordinator.data.heaters:
+        coordinator = typed.runtime_data.coordinator
+        for device in coordinator.data.heaters:
             entity_id = entities.async_get_entity_id("climate", DOMAIN, f"{device.id}_climate")
             entity = entities.async_get(entity_id) if entity_id else None
             if entity is None or entity.disabled:
@@ -91,7 +99,9 @@ def bridged_heaters(
                 area_id = entity.area_id or device_entry.area_id
                 if area_id and (area := areas.async_get_area(area_id)) is not None:
                     room = area.name
-            heaters[device.id] = BridgedHeater(entry, device, name, room, entity.entity_id)
+            heaters[device.id] = BridgedHeater(
+                entry, device, name, room, entity.entity_id, coordinator.last_update_success
+            )
     return heaters
 
 

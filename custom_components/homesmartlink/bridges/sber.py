@@ -109,9 +109,10 @@ def _integer(key: str, value: int) -> Json:
     return {"key": key, "value": {"type": "INTEGER", "integer_value": str(value)}}
 
 
-def states(device: Device) -> list[Json]:
+def states(heater: BridgedHeater) -> list[Json]:
     """Every declared feature that has a value now."""
-    found = [_bool("online", device.online)]
+    device = heater.device
+    found = [_bool("online", heater.online)]
     if device.mode is not None:
         found.append(_bool("on_off", device.mode is not DeviceMode.STOP))
     if device.current_temperature is not None:
@@ -395,7 +396,7 @@ class SberSync:
                 report.deleted.append(d)
 
         # 3. States of the devices Sber knows.
-        current = {d: states(heaters[d].device) for d in sent["devices"] if d in heaters}
+        current = {d: states(heaters[d]) for d in sent["devices"] if d in heaters}
         push = [
             d
             for d, value in current.items()

@@ -153,7 +153,7 @@ class SberQueryView(HomeAssistantView):
                 raise BridgeRequestError(HTTPStatus.BAD_REQUEST, "devices must be a list of ids")
             if len(ids) > MAX_DEVICES:
                 raise BridgeRequestError(HTTPStatus.BAD_REQUEST, "too many devices")
-            found = {d: {"states": states(heaters[d].device)} for d in ids if d in heaters}
+            found = {d: {"states": states(heaters[d])} for d in ids if d in heaters}
             errors = [
                 _error(d, NOT_FOUND, "no such heater is shared") for d in ids if d not in heaters
             ]
@@ -223,7 +223,7 @@ class SberCommandView(HomeAssistantView):
             done = {d for d, failure in outcome.items() if failure is None}
             fresh = bridged_heaters(hass, CONF_SBER)
             result: dict[str, Any] = {
-                "devices": {d: {"states": states(fresh[d].device)} for d in done if d in fresh}
+                "devices": {d: {"states": states(fresh[d])} for d in done if d in fresh}
             }
             if errors:
                 result["errors"] = errors
@@ -245,7 +245,7 @@ def _read_command(
     items = command.get("states") if isinstance(command, dict) else None
     if not isinstance(items, list) or not items:
         return None, _error(device_id, INVALID_VALUE, "states must be a non-empty list")
-    if not heater.device.online:
+    if not heater.online:
         return None, _error(device_id, UNREACHABLE, "heater offline")
     wanted: float | None = None
     for item in items:

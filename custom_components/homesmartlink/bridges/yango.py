@@ -120,7 +120,7 @@ def describe(heater: BridgedHeater, now: datetime) -> dict[str, Any]:
 def current_state(heater: BridgedHeater) -> dict[str, Any]:
     """Query form of a heater: its setpoint and measured temperature, or why not."""
     device = heater.device
-    if not device.online:
+    if not heater.online:
         return {
             "id": device.id,
             "error_code": "DEVICE_UNREACHABLE",
@@ -293,7 +293,7 @@ class YangoActionView(HomeAssistantView):
             if not controllable(user, heater):
                 answers.append(_device_failure(device_id, "INVALID_ACTION"))
                 continue
-            if not heater.device.online:
+            if not heater.online:
                 answers.append(_device_failure(device_id, "DEVICE_UNREACHABLE"))
                 continue
             capabilities = item.get("capabilities")

@@ -16,8 +16,8 @@ import json
 from typing import Any
 
 import aiohttp
-from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
-from homeassistant.helpers import issue_registry as ir
+from homeassistant.core import CALLBACK_TYPE, Event, HassJob, HomeAssistant, callback
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.event import async_call_later
 from homeassistant.util import dt as dt_util
@@ -87,10 +87,15 @@ class YangoNotifier:
         """Take the current snapshot as known, and follow the coordinator from now on."""
         self._sent_states, self._sent_devices = self._snapshot()
         remove = self._entry.runtime_data.coordinator.async_add_listener(self._async_changed)
+        # A heater renamed or moved in Home Assistant changes what Yango should show.
+        remove_registry = self._hass.bus.async_listen(
+            dr.EVENT_DEVICE_REGISTRY_UPDATED, self._async_registry_updated
+        )
 
         @callback
         def stop() -> None:
             remove()
+            remove_registry()
             if self._timer is not None:
                 self._timer()
                 self._timer = None
@@ -108,18 +113,30 @@ class YangoNotifier:
         return states, devices
 
     @callback
+    def _async_registry_updated(self, _event: Event[Any]) -> None:
+        self._async_changed()
+
+    @callback
     def _async_changed(self) -> None:
         """A poll or a write changed the snapshot: queue what differs from what was sent."""
         states, devices = self._snapshot()
         if devices != self._sent_devices:
             self._pending_discovery = True
             self._sent_devices = devices
+        known: dict[str, str] = {}
         for device_id, state in states.items():
-            if self._sent_states.get(device_id) != state:
-                parsed = json.loads(state)
-                if "error_code" not in parsed:  # an offline heater has no state to push
-                    self._pending_states[device_id] = parsed
-        self._sent_states = states
+            previous = self._sent_states.get(device_id)
+            parsed = json.loads(state)
+            if "error_code" in parsed:
+                # Offline, or the cloud not answering: nothing to push, and the last values
+                # told stay the reference, so that coming back unchanged sends nothing.
+                if previous is not None:
+                    known[device_id] = previous
+                continue
+            known[device_id] = state
+            if previous != state:
+                self._pending_states[device_id] = parsed
+        self._sent_states = known
         self._async_schedule()
 
     @callback
