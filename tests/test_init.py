@@ -209,3 +209,41 @@ async def test_remove_config_entry_device(
         config_entry_id=init_integration.entry_id, identifiers={(DOMAIN, "OLD")}
     )
     assert await async_remove_config_entry_device(hass_tz, init_integration, stale)
+
+
+async def test_device_names_follow_the_cloud(
+    hass_tz: HomeAssistant,
+    init_integration: MockConfigEntry,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A room renamed in the app renames its heaters; a name given in Home Assistant stays."""
+    registry = dr.async_get(hass_tz)
+
+    def names() -> dict[str, tuple[str | None, str | None, str | None]]:
+        return {
+            identifier: (device.name, device.name_by_user, device.sw_version)
+            for device in dr.async_entries_for_config_entry(registry, init_integration.entry_id)
+            for domain, identifier in device.identifiers
+            if domain == "homesmartlink"
+        }
+
+    salon_2 = next(
+        d
+        for d in dr.async_entries_for_config_entry(registry, init_integration.entry_id)
+        if ("homesmartlink", "A1B2C3D5") in d.identifiers
+    )
+    registry.async_update_device(salon_2.id, name_by_user="Sofa heater")
+    assert names()["B7E8F901"] == ("Chambre heater", None, "398")
+    simulator.device(HOME_ID, "B7E8F901")["roomName"] = "Grenier"
+    simulator.device(HOME_ID, "B7E8F901")["softwareVersion"] = 399
+    simulator.device(HOME_ID, "A1B2C3D4")["roomName"] = "Séjour"
+    simulator.device(HOME_ID, "A1B2C3D5")["roomName"] = "Séjour"
+    await poll(hass_tz, freezer)
+    after = names()
+    assert after["B7E8F901"] == ("Grenier heater", None, "399")
+    assert after["A1B2C3D4"] == ("Séjour heater 1", None, "412")
+    assert after["A1B2C3D5"] == ("Séjour heater 2", "Sofa heater", "412")
+    assert after["C0FFEE01"][0] == "Salle de bain towel dryer"
+    # Entity ids stay: automations keep working.
+    assert hass_tz.states.get("climate.chambre_heater") is not None

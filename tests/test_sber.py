@@ -137,10 +137,12 @@ async def test_cloud_changes_become_exactly_the_right_calls(
         ("POST", "/v1/state"),
     ]
     assert [d["id"] for d in calls[0].body["devices"]] == ["NEW00001"]
-    assert {d["id"]: d.get("room") for d in calls[1].body["devices"]} == {
-        "C0FFEE01": "Salle d'eau"
-    } | {"D15EA5E0": "Bureau"}
-    assert calls[1].body["devices"][1]["sw_version"] == "400"
+    updated = {d["id"]: (d["name"], d["room"], d["sw_version"]) for d in calls[1].body["devices"]}
+    assert updated == {
+        "C0FFEE01": ("Salle d'eau towel dryer", "Salle d'eau", "405"),  # room renamed
+        "D15EA5E0": ("Bureau heater", "Bureau", "400"),  # new firmware
+        "A1B2C3D4": ("Salon heater", "Salon", "412"),  # alone in its room: no number now
+    }
     assert calls[2].body == {"device_ids": ["A1B2C3D5"]}
     assert set(calls[3].body["devices"]) == {"NEW00001"}
     assert synced.problems == []

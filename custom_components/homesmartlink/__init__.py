@@ -29,7 +29,7 @@ from .const import (
 )
 from .coordinator import HomeSmartlinkConfigEntry, HomeSmartlinkCoordinator, HomeSmartlinkData
 from .delivery import DeliveryTracker
-from .entity import gateway_info
+from .entity import async_follow_device_changes, gateway_info
 from .services import async_setup_services
 from .store import DerogationStore
 
@@ -77,6 +77,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: HomeSmartlinkConfigEntry
         client=client, coordinator=coordinator, derogations=derogations, delivery=delivery
     )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    async_follow_device_changes(entry)
     if entry.options.get(CONF_SBER) and entry.options.get(CONF_SBER_KEY):
         sber = SberSync(
             hass,

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 from typing import cast
 
 from homeassistant.core import callback
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
@@ -201,3 +202,45 @@ def async_add_device_entities(
 
     add_new_devices()
     entry.async_on_unload(coordinator.async_add_listener(add_new_devices))
+
+
+@callback
+def async_follow_device_changes(entry: HomeSmartlinkConfigEntry) -> None:
+    """Keep the device registry's names and firmware versions in step with the cloud.
+
+    Device info is read when an entity is added; a room renamed in the HomeSmartlink app or a new
+    firmware would otherwise show only after a restart. A name the user gave is kept (the
+    registry holds it apart). Cheap when nothing of the kind changed: one tuple per device.
+    """
+    coordinator = entry.runtime_data.coordinator
+    registry = dr.async_get(coordinator.hass)
+
+    def shape() -> tuple[tuple[str, int | None, str | None, int | None, str], ...]:
+        return tuple(
+            (d.id, d.room_id, d.room_name, d.software_version, d.category.value)
+            for d in coordinator.data.devices
+            if has_own_device(d)
+        )
+
+    seen = shape()
+
+    @callback
+    def refresh() -> None:
+        nonlocal seen
+        current = shape()
+        if current == seen:
+            return
+        changed = set(current) ^ set(seen)  # added, removed and changed alike
+        seen = current
+        changed_ids = {item[0] for item in changed}
+        for device in coordinator.data.devices:
+            # A rename can renumber the room's other devices too: refresh every device of a
+            # room that changed.
+            if not has_own_device(device):
+                continue
+            if device.id in changed_ids or any(item[1] == device.room_id for item in changed):
+                registry.async_get_or_create(
+                    config_entry_id=entry.entry_id, **device_info(coordinator, device)
+                )
+
+    entry.async_on_unload(coordinator.async_add_listener(refresh))
