@@ -119,7 +119,7 @@ async def test_discovery_lists_every_heater_as_a_thermostat(yango: TestClient) -
     assert capability == {
         "type": RANGE,
         "retrievable": True,
-        "reportable": True,
+        "reportable": False,  # no skill configured: Yango asks, we do not push
         "parameters": {
             "instance": "temperature",
             "unit": "unit.temperature.celsius",
@@ -131,7 +131,7 @@ async def test_discovery_lists_every_heater_as_a_thermostat(yango: TestClient) -
         {
             "type": "devices.properties.float",
             "retrievable": True,
-            "reportable": True,
+            "reportable": False,  # no skill configured: Yango asks, we do not push
             "parameters": {"instance": "temperature", "unit": "unit.temperature.celsius"},
         }
     ]

@@ -23,7 +23,7 @@ from homeassistant.helpers.http import KEY_HASS, HomeAssistantView
 from homeassistant.util import dt as dt_util
 
 from ..api import DeviceMode
-from ..const import CONF_YANGO, LOGGER, MANUFACTURER
+from ..const import CONF_YANGO, CONF_YANGO_SKILL_ID, LOGGER, MANUFACTURER
 from ..control import HeaterTarget, async_set_heater_temperatures
 from .common import (
     BridgedHeater,
@@ -74,6 +74,8 @@ async def async_yango_user_id(hass: HomeAssistant) -> str:
 def describe(heater: BridgedHeater, now: datetime) -> dict[str, Any]:
     """Discovery form of a heater: a thermostat whose setpoint a derogation can shift."""
     device = heater.device
+    # Reportable only when this home pushes changes (a skill is configured for notifications).
+    reportable = bool(heater.entry.options.get(CONF_YANGO_SKILL_ID))
     capabilities: list[dict[str, Any]] = []
     reachable = setpoint_range(heater, now)
     if reachable is not None:
@@ -81,7 +83,7 @@ def describe(heater: BridgedHeater, now: datetime) -> dict[str, Any]:
             {
                 "type": RANGE,
                 "retrievable": True,
-                "reportable": True,
+                "reportable": reportable,
                 "parameters": {
                     "instance": TEMPERATURE,
                     "unit": CELSIUS,
@@ -99,7 +101,7 @@ def describe(heater: BridgedHeater, now: datetime) -> dict[str, Any]:
             {
                 "type": FLOAT,
                 "retrievable": True,
-                "reportable": True,
+                "reportable": reportable,
                 "parameters": {"instance": TEMPERATURE, "unit": CELSIUS},
             }
         ],
