@@ -122,9 +122,11 @@ class HomeSmartlinkCalendar(HomeSmartlinkDeviceEntity, CalendarEntity):
     def event(self) -> CalendarEvent | None:
         """The event in progress, or else the next one."""
         now = dt_util.now()
-        for event in self._events(now, now + LOOKAHEAD):
-            if event.end_datetime_local > now:
-                return event
+        # Most heaters have an event within a day: look there first, the whole horizon after.
+        for horizon in (timedelta(days=1), LOOKAHEAD):
+            for event in self._events(now, now + horizon):
+                if event.end_datetime_local > now:
+                    return event
         return None
 
     async def async_get_events(
