@@ -13,6 +13,8 @@ from aiohttp.test_utils import TestServer
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET, EVENT_STATE_CHANGED
 from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.device_registry import DeviceEntry
 from hypothesis import settings
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -60,6 +62,27 @@ def record_state_writes(hass: HomeAssistant) -> list[Event]:
     return writes
 
 
+async def set_temperature(hass: HomeAssistant, entity_id: str, temperature: float) -> None:
+    """Set a climate entity's temperature as a user does, and let what follows finish."""
+    await hass.services.async_call(
+        "climate",
+        "set_temperature",
+        {"entity_id": entity_id, "temperature": temperature},
+        blocking=True,
+    )
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+def registry_device(hass: HomeAssistant, entry: MockConfigEntry, device_id: str) -> DeviceEntry:
+    """The registry entry of a cloud device of the entry's home."""
+    registry = dr.async_get(hass)
+    return next(
+        device
+        for device in dr.async_entries_for_config_entry(registry, entry.entry_id)
+        if (DOMAIN, device_id) in device.identifiers
+    )
+
+
 async def poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
     """Let one polling interval pass, and the poll it starts finish."""
     freezer.tick(timedelta(seconds=61))
@@ -96,6 +119,17 @@ async def simulator(seed: dict[str, Any], socket_enabled: None) -> AsyncGenerato
     sim.base_url = str(server.make_url("")).rstrip("/")  # type: ignore[attr-defined]
     yield sim
     await server.close()
+
+
+def with_options(entry: MockConfigEntry, **options: Any) -> MockConfigEntry:
+    """The same home with other options (the bridges' tests turn a bridge on)."""
+    return MockConfigEntry(
+        domain=entry.domain,
+        title=entry.title,
+        unique_id=entry.unique_id,
+        data=dict(entry.data),
+        options={CONF_OVERRIDE_DURATION: 120, **options},
+    )
 
 
 @pytest.fixture

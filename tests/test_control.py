@@ -8,10 +8,8 @@ from typing import Any
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.climate import (
     ATTR_PRESET_MODE,
-    DOMAIN as CLIMATE_DOMAIN,
-    SERVICE_SET_TEMPERATURE,
 )
-from homeassistant.const import ATTR_ENTITY_ID, ATTR_TEMPERATURE
+from homeassistant.const import ATTR_TEMPERATURE
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 import pytest
@@ -20,18 +18,8 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from .conftest import HOME_ID
+from .conftest import HOME_ID, set_temperature
 from .simulator import Fault, Simulator
-
-
-async def _set(hass: HomeAssistant, entity_id: str, temperature: float) -> None:
-    await hass.services.async_call(
-        CLIMATE_DOMAIN,
-        SERVICE_SET_TEMPERATURE,
-        {ATTR_ENTITY_ID: entity_id, ATTR_TEMPERATURE: temperature},
-        blocking=True,
-    )
-    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 def _derogations(simulator: Simulator) -> list[Any]:
@@ -42,7 +30,7 @@ async def test_set_temperature_places_one_derogation(
     hass_tz: HomeAssistant, init_integration: MockConfigEntry, simulator: Simulator
 ) -> None:
     # Monday 10:00, eco 17 °C until 17:00; the default duration (120 min) ends first.
-    await _set(hass_tz, "climate.salon_heater_1", 19)
+    await set_temperature(hass_tz, "climate.salon_heater_1", 19)
     assert _derogations(simulator) == [
         {
             "derogations": [
@@ -74,13 +62,13 @@ async def test_set_temperature_places_one_derogation(
 async def test_next_delta_counts_our_active_derogation(
     hass_tz: HomeAssistant, init_integration: MockConfigEntry, simulator: Simulator
 ) -> None:
-    await _set(hass_tz, "climate.salon_heater_1", 19)
-    await _set(hass_tz, "climate.salon_heater_2", 16)
+    await set_temperature(hass_tz, "climate.salon_heater_1", 19)
+    await set_temperature(hass_tz, "climate.salon_heater_2", 16)
     deltas = [body["derogations"][0]["delta"] for body in _derogations(simulator)]
     assert deltas == [2, -1]  # against the scheduled 17 °C, not the shifted 19 °C
     assert hass_tz.states.get("climate.salon_heater_1").attributes[ATTR_TEMPERATURE] == 16
     # Back to the schedule: a zero shift replaces ours.
-    await _set(hass_tz, "climate.salon_heater_1", 17)
+    await set_temperature(hass_tz, "climate.salon_heater_1", 17)
     assert [b["derogations"][0]["delta"] for b in _derogations(simulator)] == [2, -1, 0]
     assert hass_tz.states.get("climate.salon_heater_1").attributes[ATTR_TEMPERATURE] == 17
 
@@ -88,7 +76,7 @@ async def test_next_delta_counts_our_active_derogation(
 async def test_same_temperature_without_derogation_sends_nothing(
     hass_tz: HomeAssistant, init_integration: MockConfigEntry, simulator: Simulator
 ) -> None:
-    await _set(hass_tz, "climate.salon_heater_1", 17)
+    await set_temperature(hass_tz, "climate.salon_heater_1", 17)
     assert _derogations(simulator) == []
 
 
@@ -101,7 +89,7 @@ async def test_window_ends_at_the_next_schedule_change(
     freezer.move_to("2026-11-23T16:07:00+01:00")
     async_fire_time_changed(hass_tz)
     await hass_tz.async_block_till_done(wait_background_tasks=True)
-    await _set(hass_tz, "climate.salon_heater_1", 15)
+    await set_temperature(hass_tz, "climate.salon_heater_1", 15)
     (body,) = _derogations(simulator)
     assert body["derogations"][0] | {} == {
         "homeId": HOME_ID,
@@ -122,7 +110,7 @@ async def test_manual_heater_over_midnight(
     freezer.move_to("2026-11-23T23:00:00+01:00")
     async_fire_time_changed(hass_tz)
     await hass_tz.async_block_till_done(wait_background_tasks=True)
-    await _set(hass_tz, "climate.chambre_heater", 20)
+    await set_temperature(hass_tz, "climate.chambre_heater", 20)
     bodies = _derogations(simulator)
     assert [
         (d["date"], d["startTime"], d["endTime"], d["delta"])
@@ -136,7 +124,7 @@ async def test_duration_from_options(
 ) -> None:
     hass_tz.config_entries.async_update_entry(init_integration, options={"override_duration": 30})
     await hass_tz.async_block_till_done()  # options reload the entry
-    await _set(hass_tz, "climate.chambre_heater", 19)
+    await set_temperature(hass_tz, "climate.chambre_heater", 19)
     (body,) = _derogations(simulator)
     assert (body["derogations"][0]["startTime"], body["derogations"][0]["endTime"]) == (600, 630)
 
@@ -158,7 +146,7 @@ async def test_refused_temperatures_send_nothing(
     key: str,
 ) -> None:
     with pytest.raises(ServiceValidationError) as err:
-        await _set(hass_tz, entity_id, temperature)
+        await set_temperature(hass_tz, entity_id, temperature)
     # Home Assistant checks the entity's min/max (set to what a derogation can reach) first.
     assert err.value.translation_key in {key, "temp_out_of_range"}
     assert _derogations(simulator) == []
@@ -182,7 +170,7 @@ async def test_cloud_failure_is_reported_and_nothing_remembered(
 ) -> None:
     simulator.faults.append(fault)
     with pytest.raises(HomeAssistantError) as err:
-        await _set(hass_tz, "climate.salon_heater_1", 19)
+        await set_temperature(hass_tz, "climate.salon_heater_1", 19)
     assert err.value.translation_key == key
     assert len(simulator.requests_to("derogations")) == 1  # never retried by itself
     assert init_integration.runtime_data.derogations.items == ()
@@ -195,7 +183,7 @@ async def test_derogation_survives_a_restart(
     simulator: Simulator,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    await _set(hass_tz, "climate.salon_heater_1", 19)
+    await set_temperature(hass_tz, "climate.salon_heater_1", 19)
     freezer.tick(timedelta(seconds=5))  # past the store's save delay
     async_fire_time_changed(hass_tz)
     await hass_tz.async_block_till_done()
@@ -205,7 +193,7 @@ async def test_derogation_survives_a_restart(
     assert state.attributes[ATTR_PRESET_MODE] == "derogation"
     assert state.attributes["derogation_delta"] == 2
     # And the next temperature still counts it.
-    await _set(hass_tz, "climate.salon_heater_1", 18)
+    await set_temperature(hass_tz, "climate.salon_heater_1", 18)
     assert [b["derogations"][0]["delta"] for b in _derogations(simulator)] == [2, 1]
 
 
@@ -215,7 +203,7 @@ async def test_derogation_ends_on_time(
     simulator: Simulator,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    await _set(hass_tz, "climate.salon_heater_1", 19)
+    await set_temperature(hass_tz, "climate.salon_heater_1", 19)
     freezer.move_to("2026-11-23T12:00:30+01:00")
     async_fire_time_changed(hass_tz)
     await hass_tz.async_block_till_done(wait_background_tasks=True)

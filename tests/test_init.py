@@ -17,7 +17,7 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.homesmartlink import async_remove_config_entry_device
 from custom_components.homesmartlink.const import DOMAIN
 
-from .conftest import HOME_ID, poll, record_state_writes
+from .conftest import HOME_ID, poll, record_state_writes, registry_device
 from .simulator import Fault, Simulator
 
 NEW_HEATER = {
@@ -228,11 +228,7 @@ async def test_device_names_follow_the_cloud(
             if domain == "homesmartlink"
         }
 
-    salon_2 = next(
-        d
-        for d in dr.async_entries_for_config_entry(registry, init_integration.entry_id)
-        if ("homesmartlink", "A1B2C3D5") in d.identifiers
-    )
+    salon_2 = registry_device(hass_tz, init_integration, "A1B2C3D5")
     registry.async_update_device(salon_2.id, name_by_user="Sofa heater")
     assert names()["B7E8F901"] == ("Chambre heater", None, "398")
     simulator.device(HOME_ID, "B7E8F901")["roomName"] = "Grenier"

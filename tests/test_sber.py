@@ -7,7 +7,6 @@ from datetime import timedelta
 import logging
 from typing import Any
 
-from aiohttp.test_utils import TestServer
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
@@ -16,9 +15,10 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.homesmartlink.bridges.sber_client import SberError, parse_answer
+from custom_components.homesmartlink.diagnostics import async_get_config_entry_diagnostics
 
-from .conftest import HOME_ID, poll
-from .fake_platforms import FakeSber
+from .conftest import HOME_ID, poll, registry_device, with_options
+from .fake_platforms import FakeSber, serving
 from .simulator import Simulator
 
 KEY = "sber-vendor-key-SECRET"
@@ -28,23 +28,15 @@ HEATERS = {"A1B2C3D4", "A1B2C3D5", "B7E8F901", "C0FFEE01", "D15EA5E0", "E0E0E0E0
 @pytest.fixture
 async def sber(socket_enabled: None) -> AsyncGenerator[tuple[FakeSber, str]]:
     fake = FakeSber(KEY)
-    server = TestServer(fake.server.make_app(), host="127.0.0.1")
-    await server.start_server()
-    yield fake, str(server.make_url("")).rstrip("/")
-    await server.close()
+    async with serving(fake.server.make_app()) as url:
+        yield fake, url
 
 
 @pytest.fixture
 def mock_config_entry(
     mock_config_entry: MockConfigEntry, sber: tuple[FakeSber, str]
 ) -> MockConfigEntry:
-    return MockConfigEntry(
-        domain=mock_config_entry.domain,
-        title=mock_config_entry.title,
-        unique_id=mock_config_entry.unique_id,
-        data=dict(mock_config_entry.data),
-        options={"override_duration": 120, "sber": True, "sber_key": KEY, "sber_url": sber[1]},
-    )
+    return with_options(mock_config_entry, sber=True, sber_key=KEY, sber_url=sber[1])
 
 
 async def _settle(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float = 1) -> None:
@@ -52,6 +44,16 @@ async def _settle(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: 
     freezer.tick(timedelta(seconds=seconds))
     async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def _sync_sber(hass: HomeAssistant, entry: MockConfigEntry) -> Any:
+    return await hass.services.async_call(
+        "homesmartlink",
+        "sync_sber",
+        {"config_entry_id": entry.entry_id},
+        blocking=True,
+        return_response=True,
+    )
 
 
 @pytest.fixture
@@ -156,11 +158,7 @@ async def test_ha_rename_is_an_update(
 ) -> None:
     start = len(synced.received)
     registry = dr.async_get(hass_tz)
-    (device,) = [
-        d
-        for d in dr.async_entries_for_config_entry(registry, init_integration.entry_id)
-        if ("homesmartlink", "B7E8F901") in d.identifiers
-    ]
+    device = registry_device(hass_tz, init_integration, "B7E8F901")
     registry.async_update_device(device.id, name_by_user="Guest heater")
     await _settle(hass_tz, freezer)
     (call,) = synced.received[start:]
@@ -196,13 +194,7 @@ async def test_rejected_ids_are_retried_with_backoff_until_accepted(
     fake.states.clear()
     fake.received.clear()
     fake.reject["C0FFEE01"] = 3
-    await hass_tz.services.async_call(
-        "homesmartlink",
-        "sync_sber",
-        {"config_entry_id": init_integration.entry_id},
-        blocking=True,
-        return_response=True,
-    )
+    await _sync_sber(hass_tz, init_integration)
     issue_id = f"sber_rejected_{init_integration.entry_id}"
     assert "C0FFEE01" not in fake.devices
     # Retried at 30 s, 60 s, 120 s: the third refusal raises a repair issue.
@@ -211,6 +203,8 @@ async def test_rejected_ids_are_retried_with_backoff_until_accepted(
     await _settle(hass_tz, freezer, 61)
     assert "C0FFEE01" not in fake.devices
     assert ir.async_get(hass_tz).async_get_issue("homesmartlink", issue_id) is not None
+    diagnostics = (await async_get_config_entry_diagnostics(hass_tz, init_integration))["sber"]
+    assert [(r["item"], r["times"]) for r in diagnostics["rejected"]] == [("device:C0FFEE01", 3)]
     posts = [r for r in fake.received if (r.method, r.path) == ("POST", "/v1/devices")]
     await _settle(hass_tz, freezer, 60)  # still inside the 120 s pause: nothing
     assert len([r for r in fake.received if r.path == "/v1/devices"]) == len(posts)
@@ -218,6 +212,9 @@ async def test_rejected_ids_are_retried_with_backoff_until_accepted(
     assert "C0FFEE01" in fake.devices
     assert "C0FFEE01" in fake.states
     assert ir.async_get(hass_tz).async_get_issue("homesmartlink", issue_id) is None
+    diagnostics = (await async_get_config_entry_diagnostics(hass_tz, init_integration))["sber"]
+    assert diagnostics["rejected"] == []
+    assert diagnostics["devices_accepted"] == len(HEATERS)
     assert fake.problems == []
 
 
@@ -276,7 +273,7 @@ async def test_sber_down_is_logged_once_and_retried_later(
     assert ir.async_get(hass_tz).async_get_issue("homesmartlink", issue_id) is None
     failures = [r for r in caplog.records if "Sber sync failed" in r.getMessage()]
     assert len(failures) == 1
-    assert "Sber sync works again" in caplog.text
+    assert "Sber sync back to normal" in caplog.text
     assert KEY not in caplog.text
 
 
@@ -284,13 +281,7 @@ async def test_sync_sber_action_reports_sent_and_failed(
     hass_tz: HomeAssistant, init_integration: MockConfigEntry, synced: FakeSber
 ) -> None:
     synced.reject["A1B2C3D4"] = 1
-    result = await hass_tz.services.async_call(
-        "homesmartlink",
-        "sync_sber",
-        {"config_entry_id": init_integration.entry_id},
-        blocking=True,
-        return_response=True,
-    )
+    result = await _sync_sber(hass_tz, init_integration)
     assert result["models"] == ["homesmartlink-radiator", "homesmartlink-heater"]
     assert set(result["updated"]) == HEATERS - {"A1B2C3D4"}
     assert result["failed"] == [
@@ -300,13 +291,7 @@ async def test_sync_sber_action_reports_sent_and_failed(
     assert result["error"] is None
     synced.down = 1
     with pytest.raises(HomeAssistantError) as err:
-        await hass_tz.services.async_call(
-            "homesmartlink",
-            "sync_sber",
-            {"config_entry_id": init_integration.entry_id},
-            blocking=True,
-            return_response=True,
-        )
+        await _sync_sber(hass_tz, init_integration)
     assert err.value.translation_key == "sber_sync_error"
 
 
@@ -316,13 +301,7 @@ async def test_sync_sber_needs_the_bridge(
     hass_tz.config_entries.async_update_entry(init_integration, options={"override_duration": 120})
     await hass_tz.async_block_till_done()
     with pytest.raises(ServiceValidationError) as err:
-        await hass_tz.services.async_call(
-            "homesmartlink",
-            "sync_sber",
-            {"config_entry_id": init_integration.entry_id},
-            blocking=True,
-            return_response=True,
-        )
+        await _sync_sber(hass_tz, init_integration)
     assert err.value.translation_key == "sber_not_enabled"
 
 

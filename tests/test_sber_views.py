@@ -12,7 +12,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUs
 
 from custom_components.homesmartlink.bridges.common import MAX_BODY_BYTES
 
-from .conftest import HOME_ID
+from .conftest import HOME_ID, with_options
 from .simulator import Fault, Simulator
 
 BASE = "/api/homesmartlink/sber/v1"
@@ -24,18 +24,7 @@ type ClientFactory = Callable[..., Awaitable[TestClient]]
 @pytest.fixture
 def mock_config_entry(mock_config_entry: MockConfigEntry) -> MockConfigEntry:
     """The sample home with the Sber bridge on; the vendor push goes nowhere reachable."""
-    return MockConfigEntry(
-        domain=mock_config_entry.domain,
-        title=mock_config_entry.title,
-        unique_id=mock_config_entry.unique_id,
-        data=dict(mock_config_entry.data),
-        options={
-            "override_duration": 120,
-            "sber": True,
-            "sber_key": "k",
-            "sber_url": "http://127.0.0.1:9",
-        },
-    )
+    return with_options(mock_config_entry, sber=True, sber_key="k", sber_url="http://127.0.0.1:9")
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUs
 
 from custom_components.homesmartlink.bridges.common import MAX_BODY_BYTES
 
-from .conftest import HOME_ID
+from .conftest import HOME_ID, registry_device, with_options
 from .simulator import Fault, Simulator
 
 BASE = "/api/homesmartlink/yango/v1.0"
@@ -33,13 +33,7 @@ type ClientFactory = Callable[..., Awaitable[TestClient]]
 @pytest.fixture
 def mock_config_entry(mock_config_entry: MockConfigEntry) -> MockConfigEntry:
     """The sample home, shared with Yango."""
-    return MockConfigEntry(
-        domain=mock_config_entry.domain,
-        title=mock_config_entry.title,
-        unique_id=mock_config_entry.unique_id,
-        data=dict(mock_config_entry.data),
-        options={"override_duration": 120, "yango": True},
-    )
+    return with_options(mock_config_entry, yango=True)
 
 
 @pytest.fixture
@@ -149,11 +143,7 @@ async def test_discovery_follows_home_assistant_names_and_areas(
     hass_tz: HomeAssistant, init_integration: MockConfigEntry, yango: TestClient
 ) -> None:
     devices = dr.async_get(hass_tz)
-    (device,) = [
-        d
-        for d in dr.async_entries_for_config_entry(devices, init_integration.entry_id)
-        if (("homesmartlink", CHAMBRE)) in d.identifiers
-    ]
+    device = registry_device(hass_tz, init_integration, CHAMBRE)
     area = ar.async_get(hass_tz).async_create("Guest room")
     devices.async_update_device(device.id, name_by_user="Guest heater", area_id=area.id)
     entity_id = er.async_get(hass_tz).async_get_entity_id(

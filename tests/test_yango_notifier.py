@@ -6,17 +6,14 @@ from collections.abc import AsyncGenerator
 from datetime import timedelta
 import logging
 
-from aiohttp.test_utils import TestServer
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.components.climate import DOMAIN as CLIMATE_DOMAIN, SERVICE_SET_TEMPERATURE
-from homeassistant.const import ATTR_ENTITY_ID, ATTR_TEMPERATURE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
-from .conftest import HOME_ID, poll
-from .fake_platforms import RecordingServer
+from .conftest import HOME_ID, poll, registry_device, set_temperature, with_options
+from .fake_platforms import RecordingServer, serving
 from .simulator import Fault, Simulator
 
 SKILL = "skill-42"
@@ -26,39 +23,21 @@ TOKEN = "yango-skill-token-SECRET"
 @pytest.fixture
 async def callback_server(socket_enabled: None) -> AsyncGenerator[tuple[RecordingServer, str]]:
     fake = RecordingServer()
-    server = TestServer(fake.make_app(), host="127.0.0.1")
-    await server.start_server()
-    yield fake, str(server.make_url("")).rstrip("/")
-    await server.close()
+    async with serving(fake.make_app()) as url:
+        yield fake, url
 
 
 @pytest.fixture
 def mock_config_entry(
     mock_config_entry: MockConfigEntry, callback_server: tuple[RecordingServer, str]
 ) -> MockConfigEntry:
-    return MockConfigEntry(
-        domain=mock_config_entry.domain,
-        title=mock_config_entry.title,
-        unique_id=mock_config_entry.unique_id,
-        data=dict(mock_config_entry.data),
-        options={
-            "override_duration": 120,
-            "yango": True,
-            "yango_skill_id": SKILL,
-            "yango_skill_token": TOKEN,
-            "yango_dialogs_url": callback_server[1],
-        },
+    return with_options(
+        mock_config_entry,
+        yango=True,
+        yango_skill_id=SKILL,
+        yango_skill_token=TOKEN,
+        yango_dialogs_url=callback_server[1],
     )
-
-
-async def _set(hass: HomeAssistant, entity_id: str, temperature: float) -> None:
-    await hass.services.async_call(
-        CLIMATE_DOMAIN,
-        SERVICE_SET_TEMPERATURE,
-        {ATTR_ENTITY_ID: entity_id, ATTR_TEMPERATURE: temperature},
-        blocking=True,
-    )
-    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 async def _tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float) -> None:
@@ -87,7 +66,7 @@ async def test_state_change_is_pushed_in_one_batch(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     fake, _ = callback_server
-    await _set(hass_tz, "climate.salon_heater_1", 19)
+    await set_temperature(hass_tz, "climate.salon_heater_1", 19)
     await _tick(hass_tz, freezer, 1)
     (request,) = fake.received
     assert request.method == "POST"
@@ -104,8 +83,8 @@ async def test_state_change_is_pushed_in_one_batch(
     ]
     assert device["properties"][0]["type"] == "devices.properties.float"
     # Changes since then are batched again, never more than one request a second.
-    await _set(hass_tz, "climate.chambre_heater", 20)
-    await _set(hass_tz, "climate.bureau_heater", 9)
+    await set_temperature(hass_tz, "climate.chambre_heater", 20)
+    await set_temperature(hass_tz, "climate.bureau_heater", 9)
     await _tick(hass_tz, freezer, 0.2)
     assert len(fake.received) == 1
     await _tick(hass_tz, freezer, 1)
@@ -144,7 +123,7 @@ async def test_failures_logged_once_with_a_repair_and_backoff(
     fake, _ = callback_server
     fake.reply = lambda _: (401, {"error": "bad token"})
     caplog.set_level(logging.INFO, logger="custom_components.homesmartlink")
-    await _set(hass_tz, "climate.chambre_heater", 20)
+    await set_temperature(hass_tz, "climate.chambre_heater", 20)
     await _tick(hass_tz, freezer, 1)
     assert len(fake.received) == 1
     issue_id = f"yango_notify_failed_{init_integration.entry_id}"
@@ -152,7 +131,7 @@ async def test_failures_logged_once_with_a_repair_and_backoff(
     assert issue is not None
     assert issue.translation_placeholders == {"home": HOME_ID, "reason": "HTTP 401"}
     # No tight loop: nothing during the backoff, even with new changes.
-    await _set(hass_tz, "climate.bureau_heater", 9)
+    await set_temperature(hass_tz, "climate.bureau_heater", 9)
     for _ in range(5):
         await _tick(hass_tz, freezer, 5)
     assert len(fake.received) == 1
@@ -170,7 +149,7 @@ async def test_failures_logged_once_with_a_repair_and_backoff(
         "D15EA5E0",
     }
     assert ir.async_get(hass_tz).async_get_issue("homesmartlink", issue_id) is None
-    assert "Yango notifications delivered again" in caplog.text
+    assert "Yango notifications back to normal" in caplog.text
 
 
 async def test_unreachable_endpoint_is_a_failure_too(
@@ -183,7 +162,7 @@ async def test_unreachable_endpoint_is_a_failure_too(
         options={**init_integration.options, "yango_dialogs_url": "http://127.0.0.1:9"},
     )
     await hass_tz.async_block_till_done()
-    await _set(hass_tz, "climate.chambre_heater", 20)
+    await set_temperature(hass_tz, "climate.chambre_heater", 20)
     await _tick(hass_tz, freezer, 1)
     issue = ir.async_get(hass_tz).async_get_issue(
         "homesmartlink", f"yango_notify_failed_{init_integration.entry_id}"
@@ -200,11 +179,7 @@ async def test_rename_in_home_assistant_pushes_discovery(
 ) -> None:
     fake, _ = callback_server
     registry = dr.async_get(hass_tz)
-    (device,) = [
-        d
-        for d in dr.async_entries_for_config_entry(registry, init_integration.entry_id)
-        if ("homesmartlink", "B7E8F901") in d.identifiers
-    ]
+    device = registry_device(hass_tz, init_integration, "B7E8F901")
     registry.async_update_device(device.id, name_by_user="Guest heater")
     await _tick(hass_tz, freezer, 1)
     (request,) = fake.received

@@ -17,7 +17,7 @@ from homeassistant.helpers.event import async_call_later
 
 from .api import HomeSmartlinkClient, HomeSmartlinkError, Report
 from .const import DOMAIN, LOGGER
-from .helpers import Listeners
+from .helpers import Listeners, async_raise_issue
 
 # Seconds after the derogation at which the report is read.
 CHECK_DELAYS: tuple[float, ...] = (15.0, 60.0, 180.0, 600.0)
@@ -108,14 +108,11 @@ class DeliveryTracker:
             ir.async_delete_issue(self._hass, DOMAIN, self.issue_id)
         elif final:
             summary = report.summary if report else None
-            ir.async_create_issue(
+            async_raise_issue(
                 self._hass,
-                DOMAIN,
                 self.issue_id,
-                is_fixable=False,
-                severity=ir.IssueSeverity.WARNING,
-                translation_key="delivery_incomplete",
-                translation_placeholders={
+                "delivery_incomplete",
+                {
                     "home": self._home_id,
                     "requested": str(summary.requested if summary else "?"),
                     "received": str(summary.received if summary else "?"),

@@ -44,6 +44,7 @@ async def async_get_config_entry_diagnostics(
             "options": async_redact_data(dict(entry.options), TO_REDACT),
         },
         "last_update_success": coordinator.last_update_success,
+        "sber": entry.runtime_data.sber.diagnostics() if entry.runtime_data.sber else None,
         # Through JSON first: the snapshot holds tuples and datetimes that redaction skips.
         "home": async_redact_data(
             cast(

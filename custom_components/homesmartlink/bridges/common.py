@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from hashlib import sha256
 from http import HTTPStatus
 import json
@@ -157,9 +158,36 @@ async def read_json_object(request: web.Request) -> dict[str, Any]:
     return body
 
 
+class Failure(StrEnum):
+    """Why a heater could not be changed, in the terms both platforms have a code for."""
+
+    UNREACHABLE = "unreachable"
+    STOPPED = "stopped"
+    INVALID_VALUE = "invalid_value"
+    BUSY = "busy"
+    INTERNAL = "internal"
+
+
+_FAILURES = {
+    "heater_unavailable": Failure.UNREACHABLE,
+    "communication_error": Failure.UNREACHABLE,
+    "heater_stopped": Failure.STOPPED,
+    "setpoint_out_of_range": Failure.INVALID_VALUE,
+    "delta_out_of_range": Failure.INVALID_VALUE,
+    "delta_not_integer": Failure.INVALID_VALUE,
+    "room_conflict": Failure.INVALID_VALUE,
+    "rate_limited_action": Failure.BUSY,
+}
+
+
 def error_key(err: HomeAssistantError) -> str | None:
     """The translation key of one of our errors (what went wrong, in a word)."""
     return err.translation_key if err.translation_domain == DOMAIN else None
+
+
+def failure(err: HomeAssistantError) -> Failure:
+    """What kind of failure one of our errors is (anything unforeseen is internal)."""
+    return _FAILURES.get(error_key(err) or "", Failure.INTERNAL)
 
 
 async def async_bridge_user_id(hass: HomeAssistant, platform: str) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 import json
 from typing import Any
 
@@ -23,8 +23,9 @@ from homeassistant.util import dt as dt_util
 from homeassistant.util.json import JsonValueType
 
 from ..api import Device, DeviceCategory, DeviceMode
-from ..const import CONF_SBER, DOMAIN, LOGGER, MANUFACTURER
+from ..const import CONF_SBER, DOMAIN, MANUFACTURER
 from ..coordinator import HomeSmartlinkConfigEntry
+from ..helpers import OutageNotice, async_raise_issue, backoff
 from .common import BridgedHeater, async_bridge_user_id, bridged_heaters
 from .sber_client import SberAnswer, SberClient, SberError
 
@@ -34,9 +35,6 @@ MODEL_HEATER = "homesmartlink-heater"
 # Whole degrees Sber may ask for; what a heater can reach now is narrower (schedule ± 5).
 TEMP_SET_MIN = 5
 TEMP_SET_MAX = 30
-# Rejected ids wait this long before the next try, doubled each time up to the maximum.
-FIRST_BACKOFF = timedelta(seconds=30)
-MAX_BACKOFF = timedelta(hours=1)
 # Changes are sent this long after the first one, so that one poll's changes travel together.
 DEBOUNCE_SECONDS = 1.0
 # A repair issue appears once an id has been rejected this many times in a row.
@@ -185,7 +183,9 @@ class SberSync:
         self._sent: dict[str, dict[str, str]] = {"models": {}, "devices": {}, "states": {}}
         # Rejections in a row and the earliest next try, by "kind:id".
         self._rejections: dict[str, tuple[int, datetime]] = {}
-        self._failures = 0
+        self._outage = OutageNotice(
+            hass, "Sber sync", f"sber_sync_failed_{entry.entry_id}", "sber_sync_failed", entry.title
+        )
         self._not_before: datetime | None = None
         self._lock = asyncio.Lock()
         self._timer: CALLBACK_TYPE | None = None
@@ -204,10 +204,18 @@ class SberSync:
         """Repair issue while Sber keeps rejecting ids."""
         return f"sber_rejected_{self._entry.entry_id}"
 
-    @property
-    def failed_issue_id(self) -> str:
-        """Repair issue while Sber cannot be reached or refuses every call."""
-        return f"sber_sync_failed_{self._entry.entry_id}"
+    def diagnostics(self) -> dict[str, Any]:
+        """What Sber has accepted and what is waiting, for the diagnostics download."""
+        return {
+            "models_accepted": sorted(self._sent["models"]),
+            "devices_accepted": len(self._sent["devices"]),
+            "states_accepted": len(self._sent["states"]),
+            "rejected": [
+                {"item": key, "times": count, "next_try": when.isoformat()}
+                for key, (count, when) in sorted(self._rejections.items())
+            ],
+            "failures_in_a_row": self._outage.failures,
+        }
 
     @staticmethod
     async def async_remove_store(hass: HomeAssistant, entry_id: str) -> None:
@@ -325,8 +333,7 @@ class SberSync:
             key = f"{kind}:{item_id}"
             if item_id in refused:
                 count = self._rejections.get(key, (0, now))[0] + 1
-                wait = min(FIRST_BACKOFF * 2 ** (count - 1), MAX_BACKOFF)
-                self._rejections[key] = (count, now + wait)
+                self._rejections[key] = (count, now + backoff(count))
                 rejected = refused[item_id]
                 report.failed.append(
                     {
@@ -411,28 +418,11 @@ class SberSync:
 
     @callback
     def _async_whole_failure(self, reason: str) -> None:
-        self._failures += 1
-        wait = min(FIRST_BACKOFF * 2 ** (self._failures - 1), MAX_BACKOFF)
-        self._not_before = dt_util.utcnow() + wait
-        if self._failures > 1:
-            return  # said once; the repair issue stays until a sync succeeds
-        LOGGER.warning("Sber sync failed (%s); retrying later with backoff", reason)
-        ir.async_create_issue(
-            self._hass,
-            DOMAIN,
-            self.failed_issue_id,
-            is_fixable=False,
-            severity=ir.IssueSeverity.WARNING,
-            translation_key="sber_sync_failed",
-            translation_placeholders={"home": self._entry.title, "reason": reason},
-        )
+        self._not_before = dt_util.utcnow() + self._outage.async_failed(reason)
 
     @callback
     def _async_whole_success(self) -> None:
-        if self._failures:
-            LOGGER.info("Sber sync works again")
-            ir.async_delete_issue(self._hass, DOMAIN, self.failed_issue_id)
-        self._failures = 0
+        self._outage.async_succeeded()
         self._not_before = None
 
     @callback
@@ -441,14 +431,11 @@ class SberSync:
             key for key, (count, _) in self._rejections.items() if count >= REJECTIONS_FOR_REPAIR
         ]
         if stuck:
-            ir.async_create_issue(
+            async_raise_issue(
                 self._hass,
-                DOMAIN,
                 self.rejected_issue_id,
-                is_fixable=False,
-                severity=ir.IssueSeverity.WARNING,
-                translation_key="sber_rejected",
-                translation_placeholders={"home": self._entry.title, "count": str(len(stuck))},
+                "sber_rejected",
+                {"home": self._entry.title, "count": str(len(stuck))},
             )
         else:
             ir.async_delete_issue(self._hass, DOMAIN, self.rejected_issue_id)

@@ -7,6 +7,8 @@ the cloud cannot do gets a per-device error.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
+from functools import wraps
 from http import HTTPStatus
 import math
 from typing import Any
@@ -23,10 +25,12 @@ from ..control import HeaterTarget, async_set_heater_temperatures
 from .common import (
     BridgedHeater,
     BridgeRequestError,
+    Failure,
     async_bridge_user_id,
     bridged_heaters,
     controllable,
     error_key,
+    failure,
     read_json_object,
     request_user,
     setpoint_range,
@@ -35,6 +39,8 @@ from .common import (
 from .sber import describe, states
 
 URL_PREFIX = "/api/homesmartlink/sber/v1"
+
+type _Handler = Callable[[Any, web.Request], Coroutine[Any, Any, web.Response]]
 MAX_DEVICES = 500
 
 # Per-device error codes (Sber's errors carry an integer code and a message).
@@ -47,14 +53,11 @@ FORBIDDEN = 403
 INTERNAL = 500
 
 _ERROR_CODES = {
-    "heater_unavailable": UNREACHABLE,
-    "communication_error": UNREACHABLE,
-    "heater_stopped": NOT_SUPPORTED,
-    "setpoint_out_of_range": INVALID_VALUE,
-    "delta_out_of_range": INVALID_VALUE,
-    "delta_not_integer": INVALID_VALUE,
-    "room_conflict": INVALID_VALUE,
-    "rate_limited_action": BUSY,
+    Failure.UNREACHABLE: UNREACHABLE,
+    Failure.STOPPED: NOT_SUPPORTED,
+    Failure.INVALID_VALUE: INVALID_VALUE,
+    Failure.BUSY: BUSY,
+    Failure.INTERNAL: INTERNAL,
 }
 
 
@@ -62,21 +65,26 @@ def _error(device_id: str, code: int, message: str) -> dict[str, Any]:
     return {"id": device_id, "code": code, "message": message}
 
 
-async def _refusal(request: web.Request, handler: Any) -> web.Response:
-    """Run a handler; a refused request is a common error with its status, never a 500."""
-    LOGGER.debug(
-        "Sber %s %s, request id %s",
-        request.method,
-        request.path,
-        request.headers.get("X-Request-Id"),
-    )
-    try:
-        answer: web.Response = await handler()
-    except BridgeRequestError as err:
-        return web.json_response(
-            {"code": int(err.status), "message": err.message, "details": []}, status=err.status
+def _answers(handler: _Handler) -> _Handler:
+    """Log the request id; a refused request is a common error with its status, never a 500."""
+
+    @wraps(handler)
+    async def wrapper(view: Any, request: web.Request) -> web.Response:
+        LOGGER.debug(
+            "Sber %s %s, request id %s",
+            request.method,
+            request.path,
+            request.headers.get("X-Request-Id"),
         )
-    return answer
+        try:
+            return await handler(view, request)
+        except BridgeRequestError as err:
+            return web.json_response(
+                {"code": int(err.status), "message": err.message, "details": []},
+                status=err.status,
+            )
+
+    return wrapper
 
 
 def _heaters_for(request: web.Request) -> tuple[HomeAssistant, dict[str, BridgedHeater], Any]:
@@ -108,16 +116,11 @@ class SberUserView(HomeAssistantView):
     url = f"{URL_PREFIX}/user"
     name = "api:homesmartlink:sber:user"
 
+    @_answers
     async def get(self, request: web.Request) -> web.Response:
         """The installation's stable, opaque id (the sync engine adds devices under it)."""
-
-        async def answer() -> web.Response:
-            request_user(request)
-            return web.json_response(
-                {"id": await async_bridge_user_id(request.app[KEY_HASS], "sber")}
-            )
-
-        return await _refusal(request, answer)
+        request_user(request)
+        return web.json_response({"id": await async_bridge_user_id(request.app[KEY_HASS], "sber")})
 
 
 class SberDevicesView(HomeAssistantView):
@@ -126,14 +129,11 @@ class SberDevicesView(HomeAssistantView):
     url = f"{URL_PREFIX}/devices"
     name = "api:homesmartlink:sber:devices"
 
+    @_answers
     async def get(self, request: web.Request) -> web.Response:
         """Every heater the user may see, sorted by id."""
-
-        async def answer() -> web.Response:
-            _, heaters, _ = _heaters_for(request)
-            return web.json_response({"devices": [describe(heaters[d]) for d in sorted(heaters)]})
-
-        return await _refusal(request, answer)
+        _, heaters, _ = _heaters_for(request)
+        return web.json_response({"devices": [describe(heaters[d]) for d in sorted(heaters)]})
 
 
 class SberQueryView(HomeAssistantView):
@@ -142,27 +142,22 @@ class SberQueryView(HomeAssistantView):
     url = f"{URL_PREFIX}/query"
     name = "api:homesmartlink:sber:query"
 
+    @_answers
     async def post(self, request: web.Request) -> web.Response:
         """Every declared feature that has a value; unknown ids as errors."""
-
-        async def answer() -> web.Response:
-            _, heaters, _ = _heaters_for(request)
-            body = await read_json_object(request)
-            ids = body.get("devices")
-            if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
-                raise BridgeRequestError(HTTPStatus.BAD_REQUEST, "devices must be a list of ids")
-            if len(ids) > MAX_DEVICES:
-                raise BridgeRequestError(HTTPStatus.BAD_REQUEST, "too many devices")
-            found = {d: {"states": states(heaters[d])} for d in ids if d in heaters}
-            errors = [
-                _error(d, NOT_FOUND, "no such heater is shared") for d in ids if d not in heaters
-            ]
-            result: dict[str, Any] = {"devices": found}
-            if errors:
-                result["errors"] = errors
-            return web.json_response(result)
-
-        return await _refusal(request, answer)
+        _, heaters, _ = _heaters_for(request)
+        body = await read_json_object(request)
+        ids = body.get("devices")
+        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+            raise BridgeRequestError(HTTPStatus.BAD_REQUEST, "devices must be a list of ids")
+        if len(ids) > MAX_DEVICES:
+            raise BridgeRequestError(HTTPStatus.BAD_REQUEST, "too many devices")
+        found = {d: {"states": states(heaters[d])} for d in ids if d in heaters}
+        errors = [_error(d, NOT_FOUND, "no such heater is shared") for d in ids if d not in heaters]
+        result: dict[str, Any] = {"devices": found}
+        if errors:
+            result["errors"] = errors
+        return web.json_response(result)
 
 
 def _integer(value: Any) -> int | None:
@@ -190,51 +185,48 @@ class SberCommandView(HomeAssistantView):
     url = f"{URL_PREFIX}/command"
     name = "api:homesmartlink:sber:command"
 
+    @_answers
     async def post(self, request: web.Request) -> web.Response:
         """Temperatures through the derogation path; everything else a per-device error."""
-
-        async def answer() -> web.Response:
-            hass, heaters, user = _heaters_for(request)
-            body = await read_json_object(request)
-            commands = body.get("devices")
-            if not isinstance(commands, dict) or len(commands) > MAX_DEVICES:
-                raise BridgeRequestError(HTTPStatus.BAD_REQUEST, "devices must be an object")
-            errors: list[dict[str, Any]] = []
-            targets: list[HeaterTarget] = []
-            now = dt_util.now()
-            for device_id, command in commands.items():
-                heater = heaters.get(device_id)
-                if heater is None:
-                    errors.append(_error(device_id, NOT_FOUND, "no such heater is shared"))
-                    continue
-                if not controllable(user, heater):
-                    errors.append(_error(device_id, FORBIDDEN, "not allowed to change it"))
-                    continue
-                wanted, error = _read_command(heater, command, now)
-                if error is not None:
-                    errors.append(error)
-                elif wanted is not None:
-                    targets.append(HeaterTarget(heater.entry, heater.device, wanted))
-            outcome = await async_set_heater_temperatures(hass, targets)
-            for device_id, failure in outcome.items():
-                if failure is not None:
-                    errors.append(_failure(device_id, failure))
-            # The refreshed snapshot: answer with the states Sber should now show.
-            done = {d for d, failure in outcome.items() if failure is None}
-            fresh = bridged_heaters(hass, CONF_SBER)
-            result: dict[str, Any] = {
-                "devices": {d: {"states": states(fresh[d])} for d in done if d in fresh}
-            }
-            if errors:
-                result["errors"] = errors
-            return web.json_response(result)
-
-        return await _refusal(request, answer)
+        hass, heaters, user = _heaters_for(request)
+        body = await read_json_object(request)
+        commands = body.get("devices")
+        if not isinstance(commands, dict) or len(commands) > MAX_DEVICES:
+            raise BridgeRequestError(HTTPStatus.BAD_REQUEST, "devices must be an object")
+        errors: list[dict[str, Any]] = []
+        targets: list[HeaterTarget] = []
+        now = dt_util.now()
+        for device_id, command in commands.items():
+            heater = heaters.get(device_id)
+            if heater is None:
+                errors.append(_error(device_id, NOT_FOUND, "no such heater is shared"))
+                continue
+            if not controllable(user, heater):
+                errors.append(_error(device_id, FORBIDDEN, "not allowed to change it"))
+                continue
+            wanted, error = _read_command(heater, command, now)
+            if error is not None:
+                errors.append(error)
+            elif wanted is not None:
+                targets.append(HeaterTarget(heater.entry, heater.device, wanted))
+        outcome = await async_set_heater_temperatures(hass, targets)
+        for device_id, problem in outcome.items():
+            if problem is not None:
+                errors.append(_failure(device_id, problem))
+        # The refreshed snapshot: answer with the states Sber should now show.
+        done = {d for d, problem in outcome.items() if problem is None}
+        fresh = bridged_heaters(hass, CONF_SBER)
+        result: dict[str, Any] = {
+            "devices": {d: {"states": states(fresh[d])} for d in done if d in fresh}
+        }
+        if errors:
+            result["errors"] = errors
+        return web.json_response(result)
 
 
 def _failure(device_id: str, err: HomeAssistantError) -> dict[str, Any]:
     key = error_key(err) or "internal"
-    return _error(device_id, _ERROR_CODES.get(key, INTERNAL), key)
+    return _error(device_id, _ERROR_CODES[failure(err)], key)
 
 
 def _read_command(
@@ -273,14 +265,11 @@ class SberUnlinkView(HomeAssistantView):
     url = f"{URL_PREFIX}/unlink"
     name = "api:homesmartlink:sber:unlink"
 
+    @_answers
     async def post(self, request: web.Request) -> web.Response:
         """Nothing is kept per linked account."""
-
-        async def answer() -> web.Response:
-            request_user(request)
-            return web.json_response({})
-
-        return await _refusal(request, answer)
+        request_user(request)
+        return web.json_response({})
 
 
 def async_register_views(hass: HomeAssistant) -> None:

@@ -28,10 +28,11 @@ from ..control import HeaterTarget, async_set_heater_temperatures
 from .common import (
     BridgedHeater,
     BridgeRequestError,
+    Failure,
     async_bridge_user_id,
     bridged_heaters,
     controllable,
-    error_key,
+    failure,
     read_json_object,
     request_user,
     setpoint_range,
@@ -48,14 +49,11 @@ MAX_DEVICES = 301  # the platform reads at most this many devices per user
 
 # What our translated errors mean in the platform's words.
 _ERROR_CODES = {
-    "heater_unavailable": "DEVICE_UNREACHABLE",
-    "communication_error": "DEVICE_UNREACHABLE",
-    "heater_stopped": "NOT_SUPPORTED_IN_CURRENT_MODE",
-    "setpoint_out_of_range": "INVALID_VALUE",
-    "delta_out_of_range": "INVALID_VALUE",
-    "delta_not_integer": "INVALID_VALUE",
-    "room_conflict": "INVALID_VALUE",
-    "rate_limited_action": "DEVICE_BUSY",
+    Failure.UNREACHABLE: "DEVICE_UNREACHABLE",
+    Failure.STOPPED: "NOT_SUPPORTED_IN_CURRENT_MODE",
+    Failure.INVALID_VALUE: "INVALID_VALUE",
+    Failure.BUSY: "DEVICE_BUSY",
+    Failure.INTERNAL: "INTERNAL_ERROR",
 }
 
 type _Handler = Callable[[Any, web.Request], Coroutine[Any, Any, web.Response]]
@@ -63,7 +61,7 @@ type _Handler = Callable[[Any, web.Request], Coroutine[Any, Any, web.Response]]
 
 def yango_error_code(err: HomeAssistantError) -> str:
     """The platform's error code for one of our errors."""
-    return _ERROR_CODES.get(error_key(err) or "", "INTERNAL_ERROR")
+    return _ERROR_CODES[failure(err)]
 
 
 async def async_yango_user_id(hass: HomeAssistant) -> str:

@@ -17,22 +17,20 @@ from typing import Any
 
 import aiohttp
 from homeassistant.core import CALLBACK_TYPE, Event, HassJob, HomeAssistant, callback
-from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.event import async_call_later
 from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 
-from ..const import CONF_YANGO, DOMAIN, LOGGER
+from ..const import CONF_YANGO, DOMAIN
 from ..coordinator import HomeSmartlinkConfigEntry
+from ..helpers import OutageNotice
 from .common import bridged_heaters
 from .yango import async_yango_user_id, current_state, describe
 
 # Requests to one skill are at least this far apart.
 MIN_INTERVAL = timedelta(seconds=1)
-# After a failure the next attempt waits this long, doubled each time up to the maximum.
-FIRST_BACKOFF = timedelta(seconds=30)
-MAX_BACKOFF = timedelta(hours=1)
 TIMEOUT = aiohttp.ClientTimeout(total=15)
 
 
@@ -70,17 +68,18 @@ class YangoNotifier:
         self._sent_devices: dict[str, str] = {}
         self._pending_states: dict[str, dict[str, Any]] = {}
         self._pending_discovery = False
-        self._failures = 0
+        self._outage = OutageNotice(
+            hass,
+            "Yango notifications",
+            f"yango_notify_failed_{entry.entry_id}",
+            "yango_notify_failed",
+            entry.title,
+        )
         self._timer: CALLBACK_TYPE | None = None
         self._job = HassJob(
             self._async_flush, "homesmartlink yango notifier", cancel_on_shutdown=True
         )
         self.requests_sent = 0
-
-    @property
-    def issue_id(self) -> str:
-        """The repair issue raised while pushing fails."""
-        return f"yango_notify_failed_{self._entry.entry_id}"
 
     @callback
     def async_start(self) -> CALLBACK_TYPE:
@@ -173,8 +172,6 @@ class YangoNotifier:
                 self._pending_discovery = True
             else:
                 self._pending_states = sent_states | self._pending_states
-            backoff = min(FIRST_BACKOFF * 2 ** (self._failures - 1), MAX_BACKOFF)
-            self._gate.not_before = dt_util.utcnow() + backoff
         self._async_schedule()
 
     async def _async_post(self, kind: str, payload: dict[str, Any]) -> bool:
@@ -190,33 +187,10 @@ class YangoNotifier:
                 timeout=TIMEOUT,
             ) as response:
                 if response.status < HTTPStatus.BAD_REQUEST:
-                    self._async_succeeded()
+                    self._outage.async_succeeded()
                     return True
                 reason = f"HTTP {response.status}"
         except (aiohttp.ClientError, TimeoutError) as err:
             reason = type(err).__name__
-        self._async_failed(reason)
+        self._gate.not_before = dt_util.utcnow() + self._outage.async_failed(reason)
         return False
-
-    @callback
-    def _async_succeeded(self) -> None:
-        if self._failures:
-            LOGGER.info("Yango notifications delivered again")
-            ir.async_delete_issue(self._hass, DOMAIN, self.issue_id)
-        self._failures = 0
-
-    @callback
-    def _async_failed(self, reason: str) -> None:
-        self._failures += 1
-        if self._failures > 1:
-            return  # said once already; the repair issue stays until a success
-        LOGGER.warning("Yango notifications failed (%s); retrying later with backoff", reason)
-        ir.async_create_issue(
-            self._hass,
-            DOMAIN,
-            self.issue_id,
-            is_fixable=False,
-            severity=ir.IssueSeverity.WARNING,
-            translation_key="yango_notify_failed",
-            translation_placeholders={"home": self._entry.title, "reason": reason},
-        )
