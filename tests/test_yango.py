@@ -81,6 +81,7 @@ async def test_head_needs_no_token(
 ) -> None:
     client = await hass_client_no_auth()
     assert (await client.head(BASE)).status == 200
+    assert (await client.head(f"{BASE}/")).status == 200
     for method, path in (
         ("get", "/user/devices"),
         ("post", "/user/devices/query"),

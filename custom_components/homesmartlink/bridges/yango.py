@@ -196,6 +196,8 @@ class YangoRootView(HomeAssistantView):
     """`HEAD /v1.0`: the platform checks that the endpoint is up."""
 
     url = URL_PREFIX
+    # The platform's docs write the check both with and without the trailing slash.
+    extra_urls = [f"{URL_PREFIX}/"]
     name = "api:homesmartlink:yango:root"
     requires_auth = False
 
