@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -215,3 +216,19 @@ async def test_permissions_follow_home_assistant(
     answer = await _post(limited, "/command", _command("A1B2C3D4", _temp_set("19")))
     assert answer["errors"][0]["code"] == 404
     assert _derogations(simulator) == []
+
+
+async def test_burst_of_a_thousand_commands(
+    hass_tz: HomeAssistant, sber: TestClient, simulator: Simulator
+) -> None:
+    """1,000 identical commands at once: every one answered, one derogation request."""
+
+    async def one() -> Any:
+        response = await sber.post(f"{BASE}/command", json=_command("B7E8F901", _temp_set("21")))
+        assert response.status == 200
+        return await response.json()
+
+    answers = await asyncio.gather(*(one() for _ in range(1000)))
+    assert all("errors" not in answer for answer in answers)
+    assert len(_derogations(simulator)) == 1
+    assert (await sber.get(f"{BASE}/ping")).status == 200

@@ -7,10 +7,12 @@ Assistant shows and what the simulated cloud received.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+import http.server
 import json
 from pathlib import Path
 import subprocess
 import sys
+import threading
 from typing import Any
 import urllib.request
 from zoneinfo import ZoneInfo
@@ -285,3 +287,106 @@ def test_yango_bridge_turned_on_in_the_options(stack: Stack) -> None:
     assert {(d["roomId"], d["delta"]) for d in request["body"]["derogations"]} == {(4, 2)}
     state = hass.states("climate")["climate.bureau_heater"]
     assert state["attributes"]["temperature"] == 9
+
+
+class _FakeSber:
+    """Sber's partner API in a thread of the test: records every call, answers 200 `{}`."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str, dict[str, str], Any]] = []
+        calls = self.calls
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def _any(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                calls.append(
+                    (
+                        self.command,
+                        self.path,
+                        {k.lower(): v for k, v in self.headers.items()},
+                        json.loads(raw) if raw else None,
+                    )
+                )
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"{}")
+
+            do_POST = do_PUT = do_DELETE = _any  # noqa: N815 - http.server's names
+
+            def log_message(self, *args: Any) -> None:
+                """Quiet."""
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def routes(self) -> list[tuple[str, str]]:
+        return [(method, path) for method, path, _, _ in self.calls]
+
+
+def _set_options(hass: HomeAssistantProcess, data: dict[str, Any]) -> None:
+    entries = hass.api("GET", "/api/config/config_entries/entry")
+    (entry,) = [e for e in entries if e["domain"] == "homesmartlink"]
+    flow = hass.api(
+        "POST", "/api/config/config_entries/options/flow", {"handler": entry["entry_id"]}
+    )
+    result = hass.api("POST", f"/api/config/config_entries/options/flow/{flow['flow_id']}", data)
+    assert result["type"] == "create_entry", result
+
+
+def test_sber_sync_follows_the_cloud(stack: Stack) -> None:
+    """Real Home Assistant, options set over REST, heaters added, renamed, removed in the cloud."""
+    hass, simulator = stack
+    sber = _FakeSber()
+    try:
+        _set_options(
+            hass,
+            {
+                "override_duration": 120,
+                "yango_bridge": {"yango": False, "yango_dialogs_url": "https://dialogs.yango.com"},
+                "sber_bridge": {"sber": True, "sber_url": sber.url, "sber_key": "e2e-vendor-key"},
+            },
+        )
+        wait_until(lambda: ("POST", "/v1/state") in sber.routes(), 60, "the first Sber sync")
+        assert sber.routes() == [
+            ("POST", "/v1/models"),
+            ("POST", "/v1/devices"),
+            ("POST", "/v1/state"),
+        ]
+        for _, _, headers, _ in sber.calls:
+            assert headers["authorization"] == "Bearer e2e-vendor-key"
+            assert headers["content-type"].startswith("application/json")
+        assert len({headers["x-request-id"] for _, _, headers, _ in sber.calls}) == 3
+        added = {d["id"] for d in sber.calls[1][3]["devices"]}
+        assert len(added) == 7
+        # One poll later: a heater added, one room renamed, one heater gone.
+        sber.calls.clear()
+        new = dict(simulator.control("GET", f"/_sim/homes/{HOME_ID}")["devices"][2])
+        new.update(header="E2E00001", roomId=9, roomName="Grenier")
+        simulator.control("POST", f"/_sim/homes/{HOME_ID}/devices", new)
+        simulator.control("PATCH", f"/_sim/homes/{HOME_ID}/devices/C0FFEE01", {"roomName": "Spa"})
+        simulator.control("DELETE", f"/_sim/homes/{HOME_ID}/devices/D15EA5E0")
+        wait_until(lambda: ("DELETE", "/v1/devices") in sber.routes(), 90, "the next poll's sync")
+        wait_until(
+            lambda: any(
+                p == "/v1/state" and "E2E00001" in body["devices"] for _, p, _, body in sber.calls
+            ),
+            10,
+            "the new heater's state",
+        )
+        writes = [(m, p, body) for m, p, _, body in sber.calls if p == "/v1/devices"]
+        # Exactly one call of each kind, with exactly the heaters concerned.
+        assert [m for m, _, _ in writes] == ["POST", "PUT", "DELETE"]
+        assert len(writes[0][2]["user_id"]) == 32
+        assert writes[2][2] == {"device_ids": ["D15EA5E0"]}
+        assert [d["id"] for d in writes[0][2]["devices"]] == ["E2E00001"]
+        assert [(d["id"], d["room"]) for d in writes[1][2]["devices"]] == [("C0FFEE01", "Spa")]
+        states = [body for m, p, _, body in sber.calls if p == "/v1/state"]
+        assert any("E2E00001" in state["devices"] for state in states)
+        # Nothing else (a schedule boundary passing during the test may add a state push).
+        assert {p for _, p, _, _ in sber.calls} == {"/v1/devices", "/v1/state"}
+    finally:
+        sber.server.shutdown()
