@@ -93,6 +93,8 @@ async def test_first_sync_declares_models_then_devices_then_states(synced: FakeS
     assert salon["room"] == "Salon"
     assert salon["model_id"] == "homesmartlink-radiator"
     assert salon["sw_version"] == "412"
+    assert salon["default_name"] == "HomeSmartlink heater"
+    assert synced.devices["C0FFEE01"]["default_name"] == "HomeSmartlink towel dryer"
     assert synced.devices["E0E0E0E0"]["model_id"] == "homesmartlink-heater"  # fireplace
     # Temperature in tenths, setpoint in whole degrees, both as strings.
     assert _states(synced, "A1B2C3D4") == {

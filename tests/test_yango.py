@@ -108,7 +108,12 @@ async def test_discovery_lists_every_heater_as_a_thermostat(yango: TestClient) -
     salon = devices[SALON_1]
     assert salon["type"] == "devices.types.thermostat"
     assert salon["room"] == "Salon"
-    assert salon["device_info"]["manufacturer"] == "HomeSmartlink"
+    assert salon["device_info"] == {
+        "manufacturer": "HomeSmartlink",
+        "model": "Heater",
+        "sw_version": "412",
+    }
+    assert devices["C0FFEE01"]["device_info"]["model"] == "Towel dryer"
     (capability,) = salon["capabilities"]
     # Monday 10:00: the Salon follows eco 17 °C, a derogation reaches 12..22.
     assert capability == {

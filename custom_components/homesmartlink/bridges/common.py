@@ -23,11 +23,20 @@ from homeassistant.helpers import (
     instance_id,
 )
 
-from ..api import Device, DeviceMode
+from ..api import Device, DeviceCategory, DeviceMode
 from ..const import DOMAIN
 from ..control import scheduled_setpoint
 from ..coordinator import HomeSmartlinkConfigEntry
 from ..derogation import MAX_DELTA, MIN_DELTA
+
+# What a heater is, as the platforms' apps show it as a model or default name (they take one
+# language per skill or project; ours is English, like the wire's categories).
+_KIND_NAMES = {
+    DeviceCategory.HEATER: "Heater",
+    DeviceCategory.TOWEL_DRYER: "Towel dryer",
+    DeviceCategory.FIREPLACE: "Fireplace",
+    DeviceCategory.FURNACE: "Furnace",
+}
 
 # Bodies of the voice platforms are a few kilobytes; anything far larger is refused unread.
 MAX_BODY_BYTES = 64 * 1024
@@ -104,6 +113,11 @@ def bridged_heaters(
                 entry, device, name, room, entity.entity_id, coordinator.last_update_success
             )
     return heaters
+
+
+def kind_name(device: Device) -> str:
+    """The heater's kind in words ("Towel dryer", not the wire's "TowelDryier")."""
+    return _KIND_NAMES.get(device.category, "Heater")
 
 
 def request_user(request: web.Request) -> User:

@@ -26,7 +26,7 @@ from ..api import Device, DeviceCategory, DeviceMode
 from ..const import CONF_SBER, DOMAIN, MANUFACTURER
 from ..coordinator import HomeSmartlinkConfigEntry
 from ..helpers import OutageNotice, async_raise_issue, backoff
-from .common import BridgedHeater, async_bridge_user_id, bridged_heaters
+from .common import BridgedHeater, async_bridge_user_id, bridged_heaters, kind_name
 from .sber_client import SberAnswer, SberClient, SberError
 
 STORAGE_VERSION = 1
@@ -89,7 +89,7 @@ def describe(heater: BridgedHeater) -> Json:
     described: Json = {
         "id": device.id,
         "name": heater.name[:100],
-        "default_name": f"{MANUFACTURER} {device.category.value}",
+        "default_name": f"{MANUFACTURER} {kind_name(device).lower()}",
         "model_id": model_id_for(device),
     }
     if heater.room:

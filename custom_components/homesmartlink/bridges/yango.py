@@ -33,6 +33,7 @@ from .common import (
     bridged_heaters,
     controllable,
     failure,
+    kind_name,
     read_json_object,
     request_user,
     setpoint_range,
@@ -105,7 +106,7 @@ def describe(heater: BridgedHeater, now: datetime) -> dict[str, Any]:
         ],
         "device_info": {
             "manufacturer": MANUFACTURER,
-            "model": device.category.value,
+            "model": kind_name(device),
             "sw_version": str(device.software_version)
             if device.software_version is not None
             else None,
