@@ -83,11 +83,16 @@ def registry_device(hass: HomeAssistant, entry: MockConfigEntry, device_id: str)
     )
 
 
-async def poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
-    """Let one polling interval pass, and the poll it starts finish."""
-    freezer.tick(timedelta(seconds=61))
+async def advance(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float) -> None:
+    """Let time pass, and whatever it starts (timers, polls, background tasks) finish."""
+    freezer.tick(timedelta(seconds=seconds))
     async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
+    """Let one polling interval pass, and the poll it starts finish."""
+    await advance(hass, freezer, 61)
 
 
 @pytest.fixture(autouse=True)

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
-    async_fire_time_changed,
 )
 
 from custom_components.homesmartlink.const import DOMAIN
 
-from .conftest import HOME_ID
+from .conftest import HOME_ID, advance
 from .simulator import Fault, Simulator
 
 GATEWAY = "sensor.homesmartlink_gateway_home_demo_1"
@@ -32,12 +29,6 @@ async def _derogate(hass: HomeAssistant) -> None:
     await hass.async_block_till_done(wait_background_tasks=True)
 
 
-async def _wait(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float) -> None:
-    freezer.tick(timedelta(seconds=seconds))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
-
-
 async def test_delivered(
     hass_tz: HomeAssistant,
     init_integration: MockConfigEntry,
@@ -50,7 +41,7 @@ async def test_delivered(
     targeted = hass_tz.states.get(f"{GATEWAY}_last_change_homes_targeted")
     assert targeted.state == STATE_UNKNOWN
     assert targeted.attributes["settled"] is False
-    await _wait(hass_tz, freezer, 16)
+    await advance(hass_tz, freezer, 16)
     assert len(simulator.requests_to("report")) == 1
     assert hass_tz.states.get(f"{GATEWAY}_last_change_homes_targeted").state == "1"
     assert hass_tz.states.get(f"{GATEWAY}_last_change_homes_sent").state == "1"
@@ -58,7 +49,7 @@ async def test_delivered(
     assert received.state == "1"
     assert received.attributes["settled"] is True
     # Settled: no more reads.
-    await _wait(hass_tz, freezer, 700)
+    await advance(hass_tz, freezer, 700)
     assert len(simulator.requests_to("report")) == 1
     assert issue_registry.async_get_issue(DOMAIN, ISSUE) is None
 
@@ -74,9 +65,9 @@ async def test_not_delivered_raises_then_clears_a_repair(
     await _derogate(hass_tz)
     simulator.faults.append(Fault(path="report", status=500))  # one read fails: kept trying
     for seconds in (16, 45, 120):
-        await _wait(hass_tz, freezer, seconds)
+        await advance(hass_tz, freezer, seconds)
         assert issue_registry.async_get_issue(DOMAIN, ISSUE) is None
-    await _wait(hass_tz, freezer, 421)
+    await advance(hass_tz, freezer, 421)
     assert len(simulator.requests_to("report")) == 4
     issue = issue_registry.async_get_issue(DOMAIN, ISSUE)
     assert issue is not None
@@ -86,7 +77,7 @@ async def test_not_delivered_raises_then_clears_a_repair(
     # A later change delivered in full clears it.
     simulator.homes[HOME_ID]["gatewayAck"] = True
     await _derogate(hass_tz)
-    await _wait(hass_tz, freezer, 16)
+    await advance(hass_tz, freezer, 16)
     assert issue_registry.async_get_issue(DOMAIN, ISSUE) is None
 
 
@@ -100,7 +91,7 @@ async def test_no_report_at_all(
     await _derogate(hass_tz)
     simulator.faults.append(Fault(path="report", status=500, count=4))
     for seconds in (16, 45, 120, 421):
-        await _wait(hass_tz, freezer, seconds)
+        await advance(hass_tz, freezer, seconds)
     issue = issue_registry.async_get_issue(DOMAIN, ISSUE)
     assert issue is not None
     assert issue.translation_placeholders == {"home": HOME_ID, "requested": "?", "received": "?"}
@@ -114,9 +105,9 @@ async def test_new_derogation_replaces_tracking_and_unload_stops_it(
 ) -> None:
     await _derogate(hass_tz)
     await _derogate(hass_tz)
-    await _wait(hass_tz, freezer, 16)
+    await advance(hass_tz, freezer, 16)
     assert len(simulator.requests_to("report")) == 1  # only the latest trigger is read
     await _derogate(hass_tz)
     await hass_tz.config_entries.async_unload(init_integration.entry_id)
-    await _wait(hass_tz, freezer, 16)
+    await advance(hass_tz, freezer, 16)
     assert len(simulator.requests_to("report")) == 1

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from datetime import timedelta
 import logging
 from typing import Any
 
@@ -12,16 +11,17 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.homesmartlink.bridges.sber_client import SberError, parse_answer
 from custom_components.homesmartlink.diagnostics import async_get_config_entry_diagnostics
 
-from .conftest import HOME_ID, poll, registry_device, with_options
+from .conftest import HOME_ID, advance, poll, registry_device, with_options
 from .fake_platforms import FakeSber, serving
 from .simulator import Simulator
 
 KEY = "sber-vendor-key-SECRET"
+GATHER = 1  # seconds: the sync gathers one poll's changes for a second
 HEATERS = {"A1B2C3D4", "A1B2C3D5", "B7E8F901", "C0FFEE01", "D15EA5E0", "E0E0E0E0", "F00DF00D"}
 
 
@@ -37,13 +37,6 @@ def mock_config_entry(
     mock_config_entry: MockConfigEntry, sber: tuple[FakeSber, str]
 ) -> MockConfigEntry:
     return with_options(mock_config_entry, sber=True, sber_key=KEY, sber_url=sber[1])
-
-
-async def _settle(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float = 1) -> None:
-    """Let time pass (by default the one-second gathering of changes), and the sync finish."""
-    freezer.tick(timedelta(seconds=seconds))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 async def _sync_sber(hass: HomeAssistant, entry: MockConfigEntry) -> Any:
@@ -63,7 +56,7 @@ async def synced(
     sber: tuple[FakeSber, str],
     freezer: FrozenDateTimeFactory,
 ) -> FakeSber:
-    await _settle(hass_tz, freezer)
+    await advance(hass_tz, freezer, GATHER)
     return sber[0]
 
 
@@ -114,7 +107,7 @@ async def test_steady_state_sends_nothing(
     before = len(synced.received)
     for _ in range(3):
         await poll(hass_tz, freezer)
-    await _settle(hass_tz, freezer)
+    await advance(hass_tz, freezer, GATHER)
     assert len(synced.received) == before
 
 
@@ -132,7 +125,7 @@ async def test_cloud_changes_become_exactly_the_right_calls(
     simulator.device(HOME_ID, "D15EA5E0")["softwareVersion"] = 400
     simulator.remove_device(HOME_ID, "A1B2C3D5")
     await poll(hass_tz, freezer)
-    await _settle(hass_tz, freezer)
+    await advance(hass_tz, freezer, GATHER)
     calls = synced.received[start:]
     assert [(c.method, c.path) for c in calls] == [
         ("POST", "/v1/devices"),
@@ -162,7 +155,7 @@ async def test_ha_rename_is_an_update(
     registry = dr.async_get(hass_tz)
     device = registry_device(hass_tz, init_integration, "B7E8F901")
     registry.async_update_device(device.id, name_by_user="Guest heater")
-    await _settle(hass_tz, freezer)
+    await advance(hass_tz, freezer, GATHER)
     (call,) = synced.received[start:]
     assert (call.method, call.path) == ("PUT", "/v1/devices")
     assert call.body["devices"][0]["name"] == "Guest heater"
@@ -177,7 +170,7 @@ async def test_state_change_pushes_only_that_state(
     start = len(synced.received)
     simulator.device(HOME_ID, "B7E8F901")["pv"] = "18.7"
     await poll(hass_tz, freezer)
-    await _settle(hass_tz, freezer)
+    await advance(hass_tz, freezer, GATHER)
     (call,) = synced.received[start:]
     assert (call.method, call.path) == ("POST", "/v1/state")
     assert list(call.body["devices"]) == ["B7E8F901"]
@@ -200,17 +193,17 @@ async def test_rejected_ids_are_retried_with_backoff_until_accepted(
     issue_id = f"sber_rejected_{init_integration.entry_id}"
     assert "C0FFEE01" not in fake.devices
     # Retried at 30 s, 60 s, 120 s: the third refusal raises a repair issue.
-    await _settle(hass_tz, freezer, 31)
+    await advance(hass_tz, freezer, 31)
     assert "C0FFEE01" not in fake.devices
-    await _settle(hass_tz, freezer, 61)
+    await advance(hass_tz, freezer, 61)
     assert "C0FFEE01" not in fake.devices
     assert ir.async_get(hass_tz).async_get_issue("homesmartlink", issue_id) is not None
     diagnostics = (await async_get_config_entry_diagnostics(hass_tz, init_integration))["sber"]
     assert [(r["item"], r["times"]) for r in diagnostics["rejected"]] == [("device:C0FFEE01", 3)]
     posts = [r for r in fake.received if (r.method, r.path) == ("POST", "/v1/devices")]
-    await _settle(hass_tz, freezer, 60)  # still inside the 120 s pause: nothing
+    await advance(hass_tz, freezer, 60)  # still inside the 120 s pause: nothing
     assert len([r for r in fake.received if r.path == "/v1/devices"]) == len(posts)
-    await _settle(hass_tz, freezer, 61)
+    await advance(hass_tz, freezer, 61)
     assert "C0FFEE01" in fake.devices
     assert "C0FFEE01" in fake.states
     assert ir.async_get(hass_tz).async_get_issue("homesmartlink", issue_id) is None
@@ -228,17 +221,17 @@ async def test_pending_work_survives_a_restart(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     fake, _ = sber
-    await _settle(hass_tz, freezer)
+    await advance(hass_tz, freezer, GATHER)
     fake.reject["B7E8F901"] = 1
     simulator.device(HOME_ID, "B7E8F901")["roomName"] = "Chambre 1"
     simulator.device(HOME_ID, "C0FFEE01")["pv"] = "22.5"
     await poll(hass_tz, freezer)
-    await _settle(hass_tz, freezer)
+    await advance(hass_tz, freezer, GATHER)
     assert fake.devices["B7E8F901"]["room"] == "Chambre"
     await hass_tz.config_entries.async_reload(init_integration.entry_id)
-    await _settle(hass_tz, freezer)
+    await advance(hass_tz, freezer, GATHER)
     start = len(fake.received)
-    await _settle(hass_tz, freezer)
+    await advance(hass_tz, freezer, GATHER)
     # After the restart only the refused update is sent again (no model, no add, no states).
     assert fake.devices["B7E8F901"]["room"] == "Chambre 1"
     puts = [r for r in fake.received if r.method == "PUT"]
@@ -256,21 +249,21 @@ async def test_sber_down_is_logged_once_and_retried_later(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     fake, _ = sber
-    await _settle(hass_tz, freezer)
+    await advance(hass_tz, freezer, GATHER)
     caplog.set_level(logging.INFO, logger="custom_components.homesmartlink")
     fake.down = 2
     simulator.device(HOME_ID, "B7E8F901")["pv"] = "19.0"
     await poll(hass_tz, freezer)
-    await _settle(hass_tz, freezer)
+    await advance(hass_tz, freezer, GATHER)
     issue_id = f"sber_sync_failed_{init_integration.entry_id}"
     issue = ir.async_get(hass_tz).async_get_issue("homesmartlink", issue_id)
     assert issue is not None
     assert issue.translation_placeholders["reason"] == "HTTP 503 code 503: unavailable"
     calls = len(fake.received)
-    await _settle(hass_tz, freezer, 10)
+    await advance(hass_tz, freezer, 10)
     assert len(fake.received) == calls  # no tight loop
-    await _settle(hass_tz, freezer, 21)  # first retry, still down
-    await _settle(hass_tz, freezer, 61)  # second retry, back
+    await advance(hass_tz, freezer, 21)  # first retry, still down
+    await advance(hass_tz, freezer, 61)  # second retry, back
     assert _states(fake, "B7E8F901")["temperature"] == "190"
     assert ir.async_get(hass_tz).async_get_issue("homesmartlink", issue_id) is None
     failures = [r for r in caplog.records if "Sber sync failed" in r.getMessage()]

@@ -4,7 +4,6 @@ attributes or error messages, with debug logging on, through set-up, polls, acti
 
 from __future__ import annotations
 
-from datetime import timedelta
 import json
 import logging
 from typing import Any
@@ -17,12 +16,12 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.json import JSONEncoder
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.homesmartlink.const import DOMAIN
 from custom_components.homesmartlink.diagnostics import async_get_config_entry_diagnostics
 
-from .conftest import CLIENT_ID, HOME_ID
+from .conftest import CLIENT_ID, HOME_ID, advance
 from .fake_platforms import FakeSber, RecordingServer
 from .simulator import Fault, Simulator
 
@@ -73,9 +72,7 @@ async def test_nothing_secret_or_personal_leaks(
     for fault in (None, Fault(status=500), Fault(status=429, retry_after="1"), None):
         if fault:
             simulator.faults.append(fault)
-        freezer.tick(timedelta(seconds=61))
-        async_fire_time_changed(hass_tz)
-        await hass_tz.async_block_till_done(wait_background_tasks=True)
+        await advance(hass_tz, freezer, 61)
     # Actions, good and bad.
     await hass_tz.services.async_call(
         "climate",
@@ -209,9 +206,7 @@ async def test_bridges_leak_nothing(
         response = await client.request(method, path, json=body)
         answers.append(await response.text())
     for _ in range(3):
-        freezer.tick(timedelta(seconds=61))
-        async_fire_time_changed(hass_tz)
-        await hass_tz.async_block_till_done(wait_background_tasks=True)
+        await advance(hass_tz, freezer, 61)
     result = await hass_tz.services.async_call(
         DOMAIN,
         "sync_sber",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -14,7 +13,6 @@ import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
-    async_fire_time_changed,
 )
 
 from custom_components.homesmartlink.const import (
@@ -24,7 +22,7 @@ from custom_components.homesmartlink.const import (
 )
 from custom_components.homesmartlink.control import async_set_heater_temperature
 
-from .conftest import CLIENT_ID, CLIENT_SECRET, HOME_ID
+from .conftest import CLIENT_ID, CLIENT_SECRET, HOME_ID, advance
 from .simulator import Fault, Simulator
 
 SECOND_HOME = {
@@ -310,13 +308,9 @@ async def test_diagnosis_event_after_five_minutes(
     )
     message_id = response["message_id"]
     assert simulator.requests_to("request")[0].body == {"homeId": HOME_ID}
-    freezer.tick(timedelta(seconds=299))
-    async_fire_time_changed(hass_tz)
-    await hass_tz.async_block_till_done(wait_background_tasks=True)
+    await advance(hass_tz, freezer, 299)
     assert events == []
-    freezer.tick(timedelta(seconds=2))
-    async_fire_time_changed(hass_tz)
-    await hass_tz.async_block_till_done(wait_background_tasks=True)
+    await advance(hass_tz, freezer, 2)
     (event,) = events
     assert event.data["home_id"] == HOME_ID
     assert event.data["message_id"] == message_id
@@ -342,9 +336,7 @@ async def test_diagnosis_not_ready_is_asked_again(
     events = async_capture_events(hass_tz, "homesmartlink_diagnosis")
     await _call(hass_tz, "request_diagnosis", {"config_entry_id": init_integration.entry_id})
     for _ in range(2):
-        freezer.tick(timedelta(seconds=301))
-        async_fire_time_changed(hass_tz)
-        await hass_tz.async_block_till_done(wait_background_tasks=True)
+        await advance(hass_tz, freezer, 301)
     assert len(simulator.requests_to("request")) == 3  # request, not ready, ready
     (event,) = events
     assert event.data["success"] is True
@@ -360,9 +352,7 @@ async def test_diagnosis_gives_up_after_three_tries(
     events = async_capture_events(hass_tz, "homesmartlink_diagnosis")
     await _call(hass_tz, "request_diagnosis", {"config_entry_id": init_integration.entry_id})
     for _ in range(4):
-        freezer.tick(timedelta(seconds=301))
-        async_fire_time_changed(hass_tz)
-        await hass_tz.async_block_till_done(wait_background_tasks=True)
+        await advance(hass_tz, freezer, 301)
     (event,) = events
     assert event.data["success"] is False
     assert event.data["result"]["acknowledge"] is False
@@ -377,9 +367,7 @@ async def test_diagnosis_fetch_failure_is_an_event(
     events = async_capture_events(hass_tz, "homesmartlink_diagnosis")
     await _call(hass_tz, "request_diagnosis", {"config_entry_id": init_integration.entry_id})
     simulator.faults.append(Fault(path="request", status=502))
-    freezer.tick(timedelta(seconds=301))
-    async_fire_time_changed(hass_tz)
-    await hass_tz.async_block_till_done(wait_background_tasks=True)
+    await advance(hass_tz, freezer, 301)
     (event,) = events
     assert event.data["success"] is False
     assert event.data["error"] == "communication_error"

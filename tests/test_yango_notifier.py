@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from datetime import timedelta
 import logging
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from .conftest import HOME_ID, poll, registry_device, set_temperature, with_options
+from .conftest import HOME_ID, advance, poll, registry_device, set_temperature, with_options
 from .fake_platforms import RecordingServer, serving
 from .simulator import Fault, Simulator
 
@@ -40,12 +39,6 @@ def mock_config_entry(
     )
 
 
-async def _tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float) -> None:
-    freezer.tick(timedelta(seconds=seconds))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
-
-
 async def test_steady_state_sends_nothing(
     hass_tz: HomeAssistant,
     init_integration: MockConfigEntry,
@@ -55,7 +48,7 @@ async def test_steady_state_sends_nothing(
     fake, _ = callback_server
     for _ in range(3):
         await poll(hass_tz, freezer)
-    await _tick(hass_tz, freezer, 5)
+    await advance(hass_tz, freezer, 5)
     assert fake.received == []
 
 
@@ -67,7 +60,7 @@ async def test_state_change_is_pushed_in_one_batch(
 ) -> None:
     fake, _ = callback_server
     await set_temperature(hass_tz, "climate.salon_heater_1", 19)
-    await _tick(hass_tz, freezer, 1)
+    await advance(hass_tz, freezer, 1)
     (request,) = fake.received
     assert request.method == "POST"
     assert request.path == f"/api/v1/skills/{SKILL}/callback/state"
@@ -85,9 +78,9 @@ async def test_state_change_is_pushed_in_one_batch(
     # Changes since then are batched again, never more than one request a second.
     await set_temperature(hass_tz, "climate.chambre_heater", 20)
     await set_temperature(hass_tz, "climate.bureau_heater", 9)
-    await _tick(hass_tz, freezer, 0.2)
+    await advance(hass_tz, freezer, 0.2)
     assert len(fake.received) == 1
-    await _tick(hass_tz, freezer, 1)
+    await advance(hass_tz, freezer, 1)
     assert len(fake.received) == 2
     assert {d["id"] for d in fake.received[1].body["payload"]["devices"]} == {
         "B7E8F901",
@@ -105,11 +98,11 @@ async def test_device_set_change_pushes_discovery(
     fake, _ = callback_server
     simulator.remove_device(HOME_ID, "C0FFEE01")
     await poll(hass_tz, freezer)
-    await _tick(hass_tz, freezer, 1)
+    await advance(hass_tz, freezer, 1)
     (request,) = fake.received
     assert request.path == f"/api/v1/skills/{SKILL}/callback/discovery"
     assert set(request.body["payload"]) == {"user_id"}
-    await _tick(hass_tz, freezer, 5)
+    await advance(hass_tz, freezer, 5)
     assert len(fake.received) == 1  # nothing else changed
 
 
@@ -124,7 +117,7 @@ async def test_failures_logged_once_with_a_repair_and_backoff(
     fake.reply = lambda _: (401, {"error": "bad token"})
     caplog.set_level(logging.INFO, logger="custom_components.homesmartlink")
     await set_temperature(hass_tz, "climate.chambre_heater", 20)
-    await _tick(hass_tz, freezer, 1)
+    await advance(hass_tz, freezer, 1)
     assert len(fake.received) == 1
     issue_id = f"yango_notify_failed_{init_integration.entry_id}"
     issue = ir.async_get(hass_tz).async_get_issue("homesmartlink", issue_id)
@@ -133,16 +126,16 @@ async def test_failures_logged_once_with_a_repair_and_backoff(
     # No tight loop: nothing during the backoff, even with new changes.
     await set_temperature(hass_tz, "climate.bureau_heater", 9)
     for _ in range(5):
-        await _tick(hass_tz, freezer, 5)
+        await advance(hass_tz, freezer, 5)
     assert len(fake.received) == 1
-    await _tick(hass_tz, freezer, 10)  # 30 s after the failure
+    await advance(hass_tz, freezer, 10)  # 30 s after the failure
     assert len(fake.received) == 2
     warnings = [r for r in caplog.records if "Yango notifications failed" in r.getMessage()]
     assert len(warnings) == 1
     assert TOKEN not in caplog.text
     # Back: the undelivered and the newer states go out together, and the repair goes away.
     fake.reply = lambda _: (202, {"request_id": "x", "status": "ok"})
-    await _tick(hass_tz, freezer, 61)
+    await advance(hass_tz, freezer, 61)
     assert len(fake.received) == 3
     assert {d["id"] for d in fake.received[2].body["payload"]["devices"]} == {
         "B7E8F901",
@@ -163,7 +156,7 @@ async def test_unreachable_endpoint_is_a_failure_too(
     )
     await hass_tz.async_block_till_done()
     await set_temperature(hass_tz, "climate.chambre_heater", 20)
-    await _tick(hass_tz, freezer, 1)
+    await advance(hass_tz, freezer, 1)
     issue = ir.async_get(hass_tz).async_get_issue(
         "homesmartlink", f"yango_notify_failed_{init_integration.entry_id}"
     )
@@ -181,7 +174,7 @@ async def test_rename_in_home_assistant_pushes_discovery(
     registry = dr.async_get(hass_tz)
     device = registry_device(hass_tz, init_integration, "B7E8F901")
     registry.async_update_device(device.id, name_by_user="Guest heater")
-    await _tick(hass_tz, freezer, 1)
+    await advance(hass_tz, freezer, 1)
     (request,) = fake.received
     assert request.path.endswith("/callback/discovery")
 
@@ -197,10 +190,10 @@ async def test_cloud_outage_pushes_no_stale_state(
     fake, _ = callback_server
     simulator.faults.append(Fault(status=500, count=3))
     await poll(hass_tz, freezer)
-    await _tick(hass_tz, freezer, 1)
+    await advance(hass_tz, freezer, 1)
     assert fake.received == []
     await poll(hass_tz, freezer)
     await poll(hass_tz, freezer)
     await poll(hass_tz, freezer)  # back
-    await _tick(hass_tz, freezer, 1)
+    await advance(hass_tz, freezer, 1)
     assert fake.received == []  # the same values as before the outage: nothing to tell

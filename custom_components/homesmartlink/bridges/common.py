@@ -22,6 +22,7 @@ from homeassistant.helpers import (
     entity_registry as er,
     instance_id,
 )
+from homeassistant.helpers.http import KEY_HASS
 
 from ..api import Device, DeviceCategory, DeviceMode
 from ..const import DOMAIN
@@ -130,6 +131,27 @@ def request_user(request: web.Request) -> User:
     if user is None or user.system_generated or not user.is_active:
         raise BridgeRequestError(HTTPStatus.FORBIDDEN, "this token may not use the bridge")
     return user
+
+
+@dataclass(frozen=True, slots=True)
+class BridgeRequest:
+    """Who asks, and the heaters they may see (the rest do not exist for them)."""
+
+    hass: HomeAssistant
+    user: User
+    heaters: dict[str, BridgedHeater]
+
+
+def shared_with(request: web.Request, option: str) -> BridgeRequest:
+    """The heaters of a bridge that the request's user may see; refuses unfit tokens (403)."""
+    user = request_user(request)
+    hass = request.app[KEY_HASS]
+    heaters = {
+        device_id: heater
+        for device_id, heater in bridged_heaters(hass, option).items()
+        if visible(user, heater)
+    }
+    return BridgeRequest(hass, user, heaters)
 
 
 def visible(user: User, heater: BridgedHeater) -> bool:

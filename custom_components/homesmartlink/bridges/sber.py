@@ -366,11 +366,8 @@ class SberSync:
                 report.models.append(m)
 
         # 2. Devices: added, updated, deleted.
-        wanted = {
-            device_id: describe(heater)
-            for device_id, heater in heaters.items()
-            if describe(heater)["model_id"] in sent["models"]
-        }
+        described = {device_id: describe(heater) for device_id, heater in heaters.items()}
+        wanted = {d: body for d, body in described.items() if body["model_id"] in sent["models"]}
         add = [
             d for d in wanted if d not in sent["devices"] and self._due(f"device:{d}", now, full)
         ]

@@ -34,7 +34,7 @@ from .common import (
     read_json_object,
     request_user,
     setpoint_range,
-    visible,
+    shared_with,
 )
 from .sber import describe, states
 
@@ -87,17 +87,6 @@ def _answers(handler: _Handler) -> _Handler:
     return wrapper
 
 
-def _heaters_for(request: web.Request) -> tuple[HomeAssistant, dict[str, BridgedHeater], Any]:
-    user = request_user(request)
-    hass = request.app[KEY_HASS]
-    heaters = {
-        device_id: heater
-        for device_id, heater in bridged_heaters(hass, CONF_SBER).items()
-        if visible(user, heater)
-    }
-    return hass, heaters, user
-
-
 class SberPingView(HomeAssistantView):
     """`GET /v1/ping`: no auth."""
 
@@ -132,7 +121,7 @@ class SberDevicesView(HomeAssistantView):
     @_answers
     async def get(self, request: web.Request) -> web.Response:
         """Every heater the user may see, sorted by id."""
-        _, heaters, _ = _heaters_for(request)
+        heaters = shared_with(request, CONF_SBER).heaters
         return web.json_response({"devices": [describe(heaters[d]) for d in sorted(heaters)]})
 
 
@@ -145,7 +134,7 @@ class SberQueryView(HomeAssistantView):
     @_answers
     async def post(self, request: web.Request) -> web.Response:
         """Every declared feature that has a value; unknown ids as errors."""
-        _, heaters, _ = _heaters_for(request)
+        heaters = shared_with(request, CONF_SBER).heaters
         body = await read_json_object(request)
         ids = body.get("devices")
         if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
@@ -188,7 +177,8 @@ class SberCommandView(HomeAssistantView):
     @_answers
     async def post(self, request: web.Request) -> web.Response:
         """Temperatures through the derogation path; everything else a per-device error."""
-        hass, heaters, user = _heaters_for(request)
+        asked = shared_with(request, CONF_SBER)
+        hass, heaters, user = asked.hass, asked.heaters, asked.user
         body = await read_json_object(request)
         commands = body.get("devices")
         if not isinstance(commands, dict) or len(commands) > MAX_DEVICES:

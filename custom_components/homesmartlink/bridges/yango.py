@@ -19,7 +19,7 @@ from uuid import uuid4
 from aiohttp import web
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers.http import KEY_HASS, HomeAssistantView
+from homeassistant.helpers.http import HomeAssistantView
 from homeassistant.util import dt as dt_util
 
 from ..api import DeviceMode
@@ -30,14 +30,13 @@ from .common import (
     BridgeRequestError,
     Failure,
     async_bridge_user_id,
-    bridged_heaters,
     controllable,
     failure,
     kind_name,
     read_json_object,
     request_user,
     setpoint_range,
-    visible,
+    shared_with,
 )
 
 URL_PREFIX = "/api/homesmartlink/yango/v1.0"
@@ -229,16 +228,14 @@ class YangoDevicesView(HomeAssistantView):
     @_answers
     async def get(self, request: web.Request) -> web.Response:
         """Every heater the user may see, in a stable order."""
-        user = request_user(request)
-        hass: HomeAssistant = request.app[KEY_HASS]
+        asked = shared_with(request, CONF_YANGO)
         now = dt_util.now()
-        heaters = [h for h in bridged_heaters(hass, CONF_YANGO).values() if visible(user, h)]
-        heaters.sort(key=lambda heater: heater.device.id)
+        heaters = [asked.heaters[device_id] for device_id in sorted(asked.heaters)]
         return web.json_response(
             {
                 "request_id": _request_id(request),
                 "payload": {
-                    "user_id": await async_yango_user_id(hass),
+                    "user_id": await async_yango_user_id(asked.hass),
                     "devices": [describe(heater, now) for heater in heaters[:MAX_DEVICES]],
                 },
             }
@@ -254,14 +251,12 @@ class YangoQueryView(HomeAssistantView):
     @_answers
     async def post(self, request: web.Request) -> web.Response:
         """Every named id answered: its state, or why there is none."""
-        user = request_user(request)
-        hass: HomeAssistant = request.app[KEY_HASS]
+        heaters = shared_with(request, CONF_YANGO).heaters
         named = _device_ids(await read_json_object(request), in_payload=False)
-        heaters = bridged_heaters(hass, CONF_YANGO)
         devices = []
         for device_id, _ in named:
             heater = heaters.get(device_id)
-            if heater is None or not visible(user, heater):
+            if heater is None:
                 devices.append(_not_found(device_id))
             else:
                 devices.append(current_state(heater))
@@ -279,10 +274,9 @@ class YangoActionView(HomeAssistantView):
     @_answers
     async def post(self, request: web.Request) -> web.Response:
         """Answer every device and capability; heaters change through the derogation path."""
-        user = request_user(request)
-        hass: HomeAssistant = request.app[KEY_HASS]
+        asked = shared_with(request, CONF_YANGO)
+        hass, heaters, user = asked.hass, asked.heaters, asked.user
         named = _device_ids(await read_json_object(request), in_payload=True)
-        heaters = bridged_heaters(hass, CONF_YANGO)
         now = dt_util.now()
         answers: list[dict[str, Any]] = []
         # Per answered device: the capability results to fill in once the writes are done.
@@ -290,7 +284,7 @@ class YangoActionView(HomeAssistantView):
         targets: dict[str, HeaterTarget] = {}
         for device_id, item in named:
             heater = heaters.get(device_id)
-            if heater is None or not visible(user, heater):
+            if heater is None:
                 answers.append(_device_failure(device_id, "DEVICE_NOT_FOUND"))
                 continue
             if not controllable(user, heater):
