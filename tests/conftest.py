@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Generator
 import copy
 from datetime import timedelta
 import json
+import logging
 import os
 from typing import Any
 
@@ -29,6 +30,7 @@ from custom_components.homesmartlink.const import (
     DOMAIN,
 )
 
+from .deprecations import is_deprecation_report
 from .simulator import SAMPLE_HOME, Simulator
 
 # In CI the examples are the same on every run, so that a red run is reproducible and no random
@@ -93,6 +95,37 @@ async def advance(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: 
 async def poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
     """Let one polling interval pass, and the poll it starts finish."""
     await advance(hass, freezer, 61)
+
+
+class _DeprecationReports(logging.Handler):
+    """Keeps every log line in which Home Assistant reports a deprecation or misuse of ours."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        line = f"{record.name}: {record.getMessage()}"
+        if is_deprecation_report(line):
+            self.lines.append(line)
+
+
+# On the root logger from the first import on, so that reports made while a module of ours is
+# imported (entity-member migration runs at class creation) are kept too.
+DEPRECATION_REPORTS = _DeprecationReports()
+logging.getLogger().addHandler(DEPRECATION_REPORTS)
+
+
+@pytest.fixture(autouse=True)
+def no_deprecation_reports() -> Generator[None]:
+    """Fail the test in which Home Assistant reports a deprecation or misuse of this integration.
+
+    Home Assistant reports each one once per process, so the test that first triggers it fails.
+    """
+    seen = len(DEPRECATION_REPORTS.lines)
+    yield
+    if reported := DEPRECATION_REPORTS.lines[seen:]:
+        pytest.fail("Home Assistant reported:\n" + "\n".join(reported), pytrace=False)
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,7 @@ import logging
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
-from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
@@ -15,7 +15,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.homesmartlink import async_remove_config_entry_device
-from custom_components.homesmartlink.const import DOMAIN
+from custom_components.homesmartlink.const import CONF_BASE_URL, DOMAIN
 
 from .conftest import HOME_ID, poll, record_state_writes, registry_device
 from .simulator import Fault, Simulator
@@ -243,3 +243,53 @@ async def test_device_names_follow_the_cloud(
     assert after["C0FFEE01"][0] == "Salle de bain towel dryer"
     # Entity ids stay: automations keep working.
     assert hass_tz.states.get("climate.chambre_heater") is not None
+
+
+async def _save_options(hass: HomeAssistant, entry: MockConfigEntry, duration: float) -> None:
+    flow = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        flow["flow_id"],
+        {
+            "override_duration": duration,
+            "yango_bridge": {"yango": False, "yango_dialogs_url": "https://dialogs.yango.com"},
+            "sber_bridge": {"sber": False, "sber_url": "https://partners.iot.sberdevices.ru"},
+        },
+    )
+    assert result["type"] == "create_entry"
+    await hass.async_block_till_done()
+
+
+async def test_each_flow_reloads_the_entry_once(
+    hass_tz: HomeAssistant, simulator: Simulator, init_integration: MockConfigEntry
+) -> None:
+    """New options reload once, unchanged ones not at all; reauth and reconfigure reload once.
+
+    Each set-up asks the cloud for the home once; every leg reloads the same way (its own way:
+    OptionsFlowWithReload from 2025.8 on, an options-only update listener before).
+    """
+    entry = init_integration
+    setups = len(simulator.requests_to("config"))
+    await _save_options(hass_tz, entry, 45)
+    assert len(simulator.requests_to("config")) == setups + 1
+    await _save_options(hass_tz, entry, 45)
+    assert len(simulator.requests_to("config")) == setups + 1
+    # New credentials each time; the flow's own check is one call, the reload a second.
+    simulator.partners["demo-partner"] = "rotated"
+    for start, user_input in (
+        (entry.start_reauth_flow, {CONF_CLIENT_ID: "demo-partner", CONF_CLIENT_SECRET: "rotated"}),
+        (
+            entry.start_reconfigure_flow,
+            {
+                CONF_BASE_URL: entry.data[CONF_BASE_URL],
+                CONF_CLIENT_ID: "demo-partner-2",
+                CONF_CLIENT_SECRET: "demo-secret-2",
+            },
+        ),
+    ):
+        flow = await start(hass_tz)
+        before = len(simulator.requests_to("config"))
+        result = await hass_tz.config_entries.flow.async_configure(flow["flow_id"], user_input)
+        assert result["type"] == "abort"
+        await hass_tz.async_block_till_done()
+        assert len(simulator.requests_to("config")) == before + 2
+        assert entry.state is ConfigEntryState.LOADED

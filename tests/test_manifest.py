@@ -151,3 +151,49 @@ def test_services_yaml_matches_strings_and_icons() -> None:
         "get_schedule",
         "sync_sber",
     }
+
+
+def _git(*args: str) -> list[str]:
+    import shutil
+    import subprocess
+
+    git = shutil.which("git")
+    if git is None or not (ROOT / ".git").exists():
+        pytest.skip("needs git and a checkout (runs on the oldest leg)")
+    result = subprocess.run(
+        [git, "-C", str(ROOT), "-c", "safe.directory=*", *args],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout.splitlines()
+
+
+def test_no_tracked_file_is_ignored() -> None:
+    # Build output (bytecode, coverage data, artifacts) tracked by mistake would reach users'
+    # custom_components through HACS; .gitignore says what is build output.
+    assert _git("ls-files", "--cached", "--ignored", "--exclude-standard") == []
+
+
+def test_license_is_apache_2() -> None:
+    # GitHub (and so HACS's license check) recognises the licence by its canonical text.
+    text = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert text.lstrip().startswith("Apache License")
+    assert "Version 2.0, January 2004" in text
+    assert "END OF TERMS AND CONDITIONS" in text
+
+
+def test_hacs_layout() -> None:
+    # HACS: exactly one integration under custom_components/, its manifest naming the same domain,
+    # a README at the root, and the brand icon the integrations page shows (256 by 256 PNG).
+    integrations = [
+        p for p in (ROOT / "custom_components").iterdir() if p.is_dir() and p.name != "__pycache__"
+    ]
+    assert [p.name for p in integrations] == ["homesmartlink"]
+    assert (ROOT / "README.md").is_file()
+    manifest = _load(INTEGRATION / "manifest.json")
+    for key in ("codeowners", "documentation", "issue_tracker"):
+        assert manifest[key], key
+    png = (INTEGRATION / "brand" / "icon.png").read_bytes()
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    assert (width, height) == (256, 256)

@@ -13,6 +13,7 @@ from .bridges import sber_views, yango
 from .bridges.sber import SberSync
 from .bridges.sber_client import SberClient
 from .bridges.yango_notifier import YangoNotifier
+from .compat import OPTIONS_FLOW_RELOADS, async_reload_on_new_options
 from .const import (
     CONF_BASE_URL,
     CONF_SBER,
@@ -91,8 +92,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: HomeSmartlinkConfigEntry
         await sber.async_load()
         entry.runtime_data.sber = sber
     _async_start_bridges(hass, entry)
-    # Bridges are turned on and off in the options: apply them by reloading.
-    entry.async_on_unload(entry.add_update_listener(_async_options_updated))
+    if not OPTIONS_FLOW_RELOADS:  # before 2025.8: saved options apply by reloading from here
+        async_reload_on_new_options(hass, entry)
     return True
 
 
@@ -110,10 +111,6 @@ def _async_start_bridges(hass: HomeAssistant, entry: HomeSmartlinkConfigEntry) -
         entry.async_on_unload(notifier.async_start())
     if entry.runtime_data.sber is not None:
         entry.async_on_unload(entry.runtime_data.sber.async_start())
-
-
-async def _async_options_updated(hass: HomeAssistant, entry: HomeSmartlinkConfigEntry) -> None:
-    await hass.config_entries.async_reload(entry.entry_id)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: HomeSmartlinkConfigEntry) -> bool:

@@ -87,6 +87,9 @@ class HomeSmartlinkClimate(HomeSmartlinkOnlineDeviceEntity, ClimateEntity):
 
     _attr_name = None
     _attr_translation_key = "heater"
+    _attr_native_temperature_unit = UnitOfTemperature.CELSIUS
+    # Home Assistant before 2026.11 reads the names without `native_`; from 2026.11 on it reads the
+    # native ones, and a class that provides both is served by them without a deprecation report.
     _attr_temperature_unit = UnitOfTemperature.CELSIUS
     _attr_precision = PRECISION_TENTHS
     _attr_target_temperature_step = PRECISION_WHOLE
@@ -134,18 +137,28 @@ class HomeSmartlinkClimate(HomeSmartlinkOnlineDeviceEntity, ClimateEntity):
         return device if device is not None and device.online else None
 
     @property
-    def current_temperature(self) -> float | None:
+    def native_current_temperature(self) -> float | None:
         """The heater's last local reading (`pv`)."""
         device = self._online_device
         return device.current_temperature if device else None
 
     @property
-    def target_temperature(self) -> float | None:
+    def native_target_temperature(self) -> float | None:
         """The setpoint the heater follows now (`sp`); none while stopped."""
         device = self._online_device
         if device is None or device.mode is DeviceMode.STOP:
             return None
         return device.setpoint
+
+    @property
+    def current_temperature(self) -> float | None:
+        """The reading, under the name Home Assistant reads before 2026.11."""
+        return self.native_current_temperature
+
+    @property
+    def target_temperature(self) -> float | None:
+        """The setpoint, under the name Home Assistant reads before 2026.11."""
+        return self.native_target_temperature
 
     @property
     def hvac_mode(self) -> HVACMode | None:

@@ -9,7 +9,6 @@ from homeassistant.config_entries import (
     ConfigEntry,
     ConfigFlow,
     ConfigFlowResult,
-    OptionsFlow,
 )
 from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET
 from homeassistant.core import callback
@@ -36,6 +35,7 @@ from .api import (
     HomeSmartlinkError,
     HomeSmartlinkResponseError,
 )
+from .compat import ReloadingOptionsFlow
 from .const import (
     CONF_BASE_URL,
     CONF_HOME_ID,
@@ -258,7 +258,7 @@ class HomeSmartlinkConfigFlow(ConfigFlow, domain=DOMAIN):
         )
 
 
-class HomeSmartlinkOptionsFlow(OptionsFlow):
+class HomeSmartlinkOptionsFlow(ReloadingOptionsFlow):
     """Options of an entry: temperature change duration, and the two voice bridges."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:

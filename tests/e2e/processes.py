@@ -22,6 +22,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+from tests.deprecations import is_deprecation_report
+
 ROOT = Path(__file__).resolve().parents[2]
 INTEGRATION = ROOT / "custom_components" / "homesmartlink"
 USERNAME = "dev"
@@ -275,6 +277,26 @@ class HomeAssistantProcess:
             if not steps.get(step):
                 http("POST", f"{self.url}/api/onboarding/{step}", body, token=self.token)
         return self.token
+
+    def deprecation_reports(self) -> list[str]:
+        """Lines of this instance's logs (every run) reporting a deprecation or misuse of ours."""
+        logs = [
+            *sorted(self.config_dir.glob("home-assistant.log*")),
+            self.config_dir / "stdout.log",
+        ]
+        return [
+            f"{log.name}: {line}"
+            for log in logs
+            if log.is_file()
+            for line in log.read_text(encoding="utf-8", errors="replace").splitlines()
+            if is_deprecation_report(line)
+        ]
+
+    def entry(self) -> dict[str, Any]:
+        """The integration's one config entry, as the UI lists it."""
+        entries = self.api("GET", "/api/config/config_entries/entry")
+        (entry,) = [e for e in entries if e["domain"] == "homesmartlink"]
+        return entry  # type: ignore[no-any-return]
 
     def api(self, method: str, path: str, body: Any = None) -> Any:
         """Call Home Assistant's REST API with the owner's token."""

@@ -148,8 +148,7 @@ def test_schedule_calendar_and_diagnosis(stack: Stack) -> None:
     )
     comfort = [e for e in events if e["summary"] == "Comfort"]
     assert len(comfort) == 12
-    entries = hass.api("GET", "/api/config/config_entries/entry")
-    (entry,) = [e for e in entries if e["domain"] == "homesmartlink"]
+    entry = hass.entry()
     message = hass.action(
         "homesmartlink", "request_diagnosis", {"config_entry_id": entry["entry_id"]}, response=True
     )
@@ -240,11 +239,7 @@ def _platform_call(url: str, token: str, method: str = "GET", body: Any = None) 
 def test_yango_bridge_turned_on_in_the_options(stack: Stack) -> None:
     """Options flow over REST, then the platform's calls against the real Home Assistant."""
     hass, simulator = stack
-    (entry,) = [
-        e
-        for e in hass.api("GET", "/api/config/config_entries/entry")
-        if e["domain"] == "homesmartlink"
-    ]
+    entry = hass.entry()
     flow = hass.api(
         "POST", "/api/config/config_entries/options/flow", {"handler": entry["entry_id"]}
     )
@@ -328,8 +323,7 @@ class _FakeSber:
 
 
 def _set_options(hass: HomeAssistantProcess, data: dict[str, Any]) -> None:
-    entries = hass.api("GET", "/api/config/config_entries/entry")
-    (entry,) = [e for e in entries if e["domain"] == "homesmartlink"]
+    entry = hass.entry()
     flow = hass.api(
         "POST", "/api/config/config_entries/options/flow", {"handler": entry["entry_id"]}
     )
@@ -390,3 +384,68 @@ def test_sber_sync_follows_the_cloud(stack: Stack) -> None:
         assert {p for _, p, _, _ in sber.calls} == {"/v1/devices", "/v1/state"}
     finally:
         sber.server.shutdown()
+
+
+def _config_calls_by(simulator: SimulatorProcess, client: str) -> int:
+    return sum(1 for r in simulator.requests("config") if r["client"] == client)
+
+
+def _home_back(hass: HomeAssistantProcess) -> bool:
+    climates = hass.states("climate").values()
+    return len(climates) == 7 and all(s["state"] != "unavailable" for s in climates)
+
+
+def test_reconfigure_and_reauthenticate_reload_the_home(stack: Stack) -> None:
+    """Both flows end in a reload of the entry with the new credentials, and the home comes back."""
+    hass, simulator = stack
+    simulator.control("DELETE", "/_sim/requests")
+    flow = hass.api(
+        "POST",
+        "/api/config/config_entries/flow",
+        {"handler": "homesmartlink", "entry_id": hass.entry()["entry_id"]},
+    )
+    assert flow["step_id"] == "reconfigure", flow
+    result = hass.api(
+        "POST",
+        f"/api/config/config_entries/flow/{flow['flow_id']}",
+        {
+            "base_url": simulator.url,
+            "client_id": "demo-partner-2",
+            "client_secret": "demo-secret-2",
+        },
+    )
+    assert result["reason"] == "reconfigure_successful", result
+    # The flow's own check is one call with the new credentials; the reloaded entry makes more.
+    wait_until(lambda: _config_calls_by(simulator, "demo-partner-2") >= 2, 30, "the reload")
+    wait_until(lambda: _home_back(hass), 60, "the home after reconfiguring")
+    # The cloud refuses the credentials once: Home Assistant starts re-authentication.
+    simulator.control("POST", "/_sim/faults", {"path": "config", "status": 401})
+    flow = wait_until(
+        lambda: next(
+            (
+                f
+                for f in hass.api("GET", "/api/config/config_entries/flow")
+                if f["handler"] == "homesmartlink" and f["context"]["source"] == "reauth"
+            ),
+            None,
+        ),
+        90,
+        "the re-authentication flow",
+    )
+    simulator.control("DELETE", "/_sim/requests")
+    result = hass.api(
+        "POST",
+        f"/api/config/config_entries/flow/{flow['flow_id']}",
+        {"client_id": "demo-partner", "client_secret": "demo-secret"},
+    )
+    assert result["reason"] == "reauth_successful", result
+    wait_until(lambda: _config_calls_by(simulator, "demo-partner") >= 2, 30, "the reload")
+    wait_until(lambda: _home_back(hass), 60, "the home after re-authenticating")
+    assert hass.entry()["state"] == "loaded"
+
+
+def test_home_assistant_reported_no_deprecation_of_ours(stack: Stack) -> None:
+    """Last of the module: after set-up, options, reconfigure, re-auth, a restart and the stop."""
+    hass, _simulator = stack
+    hass.stop()
+    assert hass.deprecation_reports() == []
