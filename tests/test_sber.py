@@ -294,6 +294,8 @@ async def test_sync_sber_needs_the_bridge(
     hass_tz: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
     hass_tz.config_entries.async_update_entry(init_integration, options={"override_duration": 120})
+    # Saved through the options flow, new options reload the entry (OptionsFlowWithReload).
+    await hass_tz.config_entries.async_reload(init_integration.entry_id)
     await hass_tz.async_block_till_done()
     with pytest.raises(ServiceValidationError) as err:
         await _sync_sber(hass_tz, init_integration)

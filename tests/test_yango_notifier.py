@@ -154,6 +154,8 @@ async def test_unreachable_endpoint_is_a_failure_too(
         init_integration,
         options={**init_integration.options, "yango_dialogs_url": "http://127.0.0.1:9"},
     )
+    # Saved through the options flow, new options reload the entry (OptionsFlowWithReload).
+    await hass_tz.config_entries.async_reload(init_integration.entry_id)
     await hass_tz.async_block_till_done()
     await set_temperature(hass_tz, "climate.chambre_heater", 20)
     await advance(hass_tz, freezer, 1)

@@ -103,7 +103,7 @@ class HomeSmartlinkCoordinator(DataUpdateCoordinator[HomeConfig]):
         return home
 
     def _remove_stale_devices(self, home: HomeConfig) -> None:
-        """Detach from this entry the devices of heaters that left the home."""
+        """Remove the devices of heaters that left the home (they are ours alone)."""
         current = {device.id for device in home.devices}
         if current == self._known_device_ids:
             return
@@ -113,6 +113,4 @@ class HomeSmartlinkCoordinator(DataUpdateCoordinator[HomeConfig]):
             ids = {ident for domain, ident in device_entry.identifiers if domain == DOMAIN}
             if ids and not ids & current and self.home_id not in ids:
                 LOGGER.debug("Removing device %s, gone from the home", device_entry.id)
-                registry.async_update_device(
-                    device_entry.id, remove_config_entry_id=self.config_entry.entry_id
-                )
+                registry.async_remove_device(device_entry.id)

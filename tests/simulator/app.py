@@ -48,6 +48,7 @@ class RecordedRequest:
             "path": self.path,
             "query": self.query,
             "body": self.body,
+            "client": self.client,
             "at": self.at,
         }
 
