@@ -1,9 +1,16 @@
-"""The HomeSmartlink integration: electric heaters of the HomeSmartlink partner cloud."""
+"""The HomeSmartlink integration: electric heaters of the HomeSmartlink partner cloud.
+
+A config entry is a partner account (credentials, options); each of its homes is a subentry of
+type `home` with its own coordinator, devices and entities.
+"""
 
 from __future__ import annotations
 
+import asyncio
+
 from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET, Platform
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
@@ -13,9 +20,9 @@ from .bridges import sber_views, yango
 from .bridges.sber import SberSync
 from .bridges.sber_client import SberClient
 from .bridges.yango_notifier import YangoNotifier
-from .compat import OPTIONS_FLOW_RELOADS, async_reload_on_new_options
 from .const import (
     CONF_BASE_URL,
+    CONF_HOME_ID,
     CONF_SBER,
     CONF_SBER_KEY,
     CONF_SBER_URL,
@@ -26,13 +33,24 @@ from .const import (
     DEFAULT_SBER_URL,
     DEFAULT_YANGO_DIALOGS_URL,
     DOMAIN,
+    LOGGER,
     REQUEST_TIMEOUT,
+    SUBENTRY_HOME,
 )
-from .coordinator import HomeSmartlinkConfigEntry, HomeSmartlinkCoordinator, HomeSmartlinkData
+from .coordinator import (
+    HomeSmartlinkConfigEntry,
+    HomeSmartlinkCoordinator,
+    HomeSmartlinkData,
+    HomeSmartlinkHome,
+)
 from .delivery import DeliveryTracker
 from .entity import async_follow_device_changes, gateway_info
+from .migration import async_merge_legacy_entries, async_migrate_entry
+from .polling import async_spread_polls
 from .services import async_setup_services
 from .store import DerogationStore
+
+__all__ = ["async_migrate_entry"]
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
@@ -44,9 +62,14 @@ PLATFORMS: list[Platform] = [
     Platform.SENSOR,
 ]
 
+# Homes fetched at the same time while an account is set up: a partner with 200 homes must not
+# send them all at once.
+SETUP_CONCURRENCY = 4
+
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the actions and the bridge endpoints once, whatever the number of homes."""
+    """Merge entries of older versions, register the actions and the bridge endpoints once."""
+    await async_merge_legacy_entries(hass)
     async_setup_services(hass)
     yango.async_register_views(hass)
     sber_views.async_register_views(hass)
@@ -54,7 +77,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: HomeSmartlinkConfigEntry) -> bool:
-    """Connect to the cloud, fetch the home once, then set up the platforms."""
+    """Connect to the cloud, fetch every home of the account once, then set up the platforms."""
     client = HomeSmartlinkClient(
         async_get_clientsession(hass),
         entry.data[CONF_BASE_URL],
@@ -62,55 +85,127 @@ async def async_setup_entry(hass: HomeAssistant, entry: HomeSmartlinkConfigEntry
         entry.data[CONF_CLIENT_SECRET],
         request_timeout=REQUEST_TIMEOUT,
     )
-    coordinator = HomeSmartlinkCoordinator(hass, entry, client)
-    await coordinator.async_config_entry_first_refresh()
-    derogations = DerogationStore(hass, entry.entry_id)
-    await derogations.async_load()
-    delivery = DeliveryTracker(hass, client, coordinator.home_id)
-    entry.async_on_unload(delivery.async_stop)
-    # The gateway is the hub every heater hangs from: register it before them.
-    gateway = dr.async_get(hass).async_get_or_create(
-        config_entry_id=entry.entry_id,
-        **gateway_info(coordinator.data.gateway, coordinator.home_id),
-    )
-    coordinator.gateway_device_id = gateway.id
-    entry.runtime_data = HomeSmartlinkData(
-        client=client, coordinator=coordinator, derogations=derogations, delivery=delivery
-    )
-    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
-    async_follow_device_changes(entry)
-    if entry.options.get(CONF_SBER) and entry.options.get(CONF_SBER_KEY):
-        sber = SberSync(
-            hass,
-            entry,
-            SberClient(
-                async_get_clientsession(hass),
-                entry.options.get(CONF_SBER_URL, DEFAULT_SBER_URL),
-                entry.options[CONF_SBER_KEY],
-            ),
+    homes = {
+        subentry.subentry_id: _build_home(hass, entry, client, subentry.subentry_id)
+        for subentry in entry.subentries.values()
+        if subentry.subentry_type == SUBENTRY_HOME
+    }
+    await _async_first_refresh(list(homes.values()))
+    ready = {key: home for key, home in homes.items() if home.coordinator.data is not None}
+    entry.runtime_data = HomeSmartlinkData(client=client, homes=ready)
+    devices = dr.async_get(hass)
+    for home in ready.values():
+        await home.derogations.async_load()
+        entry.async_on_unload(home.delivery.async_stop)
+        # The gateway is the hub every heater of the home hangs from: register it before them.
+        gateway = devices.async_get_or_create(
+            config_entry_id=entry.entry_id,
+            config_subentry_id=home.subentry_id,
+            **gateway_info(home.coordinator.data.gateway, home.home_id),
         )
-        await sber.async_load()
-        entry.runtime_data.sber = sber
-    _async_start_bridges(hass, entry)
-    if not OPTIONS_FLOW_RELOADS:  # before 2025.8: saved options apply by reloading from here
-        async_reload_on_new_options(hass, entry)
+        home.coordinator.gateway_device_id = gateway.id
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    for home in ready.values():
+        async_follow_device_changes(home)
+        await _async_start_bridges(hass, home)
+    for home in homes.values():
+        if home.subentry_id not in ready:
+            _async_reload_once_answering(hass, home)
+    async_spread_polls(hass, entry, [home.coordinator for home in homes.values()])
+    # Options, credentials and homes (subentries added or deleted) apply by reloading.
+    entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
     return True
 
 
-def _async_start_bridges(hass: HomeAssistant, entry: HomeSmartlinkConfigEntry) -> None:
-    """Start the outward pushes an entry's options ask for (the endpoints always answer)."""
+def _build_home(
+    hass: HomeAssistant,
+    entry: HomeSmartlinkConfigEntry,
+    client: HomeSmartlinkClient,
+    subentry_id: str,
+) -> HomeSmartlinkHome:
+    home_id = entry.subentries[subentry_id].data[CONF_HOME_ID]
+    return HomeSmartlinkHome(
+        entry=entry,
+        subentry_id=subentry_id,
+        coordinator=HomeSmartlinkCoordinator(hass, entry, client, home_id, subentry_id),
+        derogations=DerogationStore(hass, subentry_id),
+        delivery=DeliveryTracker(hass, client, home_id),
+    )
+
+
+async def _async_first_refresh(homes: list[HomeSmartlinkHome]) -> None:
+    """Fetch every home, a few at a time; the account waits only if none of them answers.
+
+    A refused credential stops the set-up (re-authentication); a home that fails alone is set up
+    from its next successful poll, so that one bad home never blocks the others.
+    """
+    gate = asyncio.Semaphore(SETUP_CONCURRENCY)
+
+    async def fetch(home: HomeSmartlinkHome) -> None:
+        async with gate:
+            await home.coordinator.async_refresh()
+
+    await asyncio.gather(*(fetch(home) for home in homes))
+    failed = [home for home in homes if not home.coordinator.last_update_success]
+    for home in failed:
+        if isinstance(home.coordinator.last_exception, ConfigEntryAuthFailed):
+            raise home.coordinator.last_exception
+    if homes and len(failed) == len(homes):
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN,
+            translation_key="update_failed",
+            translation_placeholders={"error": str(failed[0].coordinator.last_exception)},
+        )
+    for home in failed:
+        LOGGER.warning("Home %s did not answer; it is set up at its next poll", home.home_id)
+
+
+def _async_reload_once_answering(hass: HomeAssistant, home: HomeSmartlinkHome) -> None:
+    """A home that failed at set-up joins the account (by a reload) once it answers."""
+    coordinator = home.coordinator
+
+    def answered() -> None:
+        if coordinator.data is not None:
+            hass.config_entries.async_schedule_reload(home.entry.entry_id)
+
+    home.entry.async_on_unload(coordinator.async_add_listener(answered))
+
+
+async def _async_start_bridges(hass: HomeAssistant, home: HomeSmartlinkHome) -> None:
+    """Start the outward pushes the account's options ask for (the endpoints always answer)."""
+    entry = home.entry
     options = entry.options
     if options.get(CONF_YANGO) and options.get(CONF_YANGO_SKILL_ID):
         notifier = YangoNotifier(
             hass,
-            entry,
+            home,
             options.get(CONF_YANGO_DIALOGS_URL, DEFAULT_YANGO_DIALOGS_URL),
             options[CONF_YANGO_SKILL_ID],
             options[CONF_YANGO_SKILL_TOKEN],
         )
         entry.async_on_unload(notifier.async_start())
-    if entry.runtime_data.sber is not None:
-        entry.async_on_unload(entry.runtime_data.sber.async_start())
+    if options.get(CONF_SBER) and options.get(CONF_SBER_KEY):
+        client = SberClient(
+            async_get_clientsession(hass),
+            options.get(CONF_SBER_URL, DEFAULT_SBER_URL),
+            options[CONF_SBER_KEY],
+        )
+        home.sber = SberSync(hass, home, client)
+        await home.sber.async_load()
+        entry.async_on_unload(home.sber.async_start())
+
+
+async def _async_entry_updated(hass: HomeAssistant, entry: HomeSmartlinkConfigEntry) -> None:
+    """Forget what was stored for deleted homes, then reload the account."""
+    loaded = set(entry.runtime_data.homes) if hasattr(entry, "runtime_data") else set()
+    for subentry_id in loaded - set(entry.subentries):
+        await _async_forget_home(hass, subentry_id)
+    hass.config_entries.async_schedule_reload(entry.entry_id)
+
+
+async def _async_forget_home(hass: HomeAssistant, subentry_id: str) -> None:
+    await DerogationStore(hass, subentry_id).async_remove()
+    await SberSync.async_remove_store(hass, subentry_id)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: HomeSmartlinkConfigEntry) -> bool:
@@ -119,17 +214,20 @@ async def async_unload_entry(hass: HomeAssistant, entry: HomeSmartlinkConfigEntr
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: HomeSmartlinkConfigEntry) -> None:
-    """Forget what was remembered for a removed home."""
-    await DerogationStore(hass, entry.entry_id).async_remove()
-    await SberSync.async_remove_store(hass, entry.entry_id)
+    """Forget what was remembered for a removed account's homes."""
+    for subentry_id in entry.subentries:
+        await _async_forget_home(hass, subentry_id)
 
 
 async def async_remove_config_entry_device(
     hass: HomeAssistant, entry: HomeSmartlinkConfigEntry, device_entry: dr.DeviceEntry
 ) -> bool:
-    """Allow removing a device only once the home no longer lists it."""
-    coordinator = entry.runtime_data.coordinator
-    listed = {device.id for device in coordinator.data.devices} | {coordinator.home_id}
+    """Allow removing a device only once no home of the account lists it."""
+    listed: set[str] = set()
+    for home in entry.runtime_data.homes.values():
+        listed.add(home.home_id)
+        if home.coordinator.data is not None:
+            listed.update(device.id for device in home.coordinator.data.devices)
     return not any(
         domain == DOMAIN and identifier in listed for domain, identifier in device_entry.identifiers
     )

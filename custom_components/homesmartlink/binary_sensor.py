@@ -8,7 +8,7 @@ from homeassistant.components.binary_sensor import (
 )
 from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers.entity_platform import AddEntitiesCallback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api import DeviceCategory
 from .coordinator import HomeSmartlinkConfigEntry, HomeSmartlinkCoordinator
@@ -25,17 +25,20 @@ PARALLEL_UPDATES = 0
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: HomeSmartlinkConfigEntry,
-    async_add_entities: AddEntitiesCallback,
+    async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the gateway's connectivity, and every device's as devices appear."""
-    coordinator = entry.runtime_data.coordinator
-    async_add_entities([HomeSmartlinkGatewayConnectivity(coordinator)])
-    async_add_device_entities(
-        entry,
-        async_add_entities,
-        has_own_device,
-        lambda device: [HomeSmartlinkDeviceConnectivity(coordinator, device.id)],
-    )
+    for home in entry.runtime_data.homes.values():
+        coordinator = home.coordinator
+        async_add_entities(
+            [HomeSmartlinkGatewayConnectivity(coordinator)], config_subentry_id=home.subentry_id
+        )
+        async_add_device_entities(
+            home,
+            async_add_entities,
+            has_own_device,
+            lambda home, device: [HomeSmartlinkDeviceConnectivity(home.coordinator, device.id)],
+        )
 
 
 class HomeSmartlinkDeviceConnectivity(HomeSmartlinkDeviceEntity, BinarySensorEntity):

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from homeassistant.components.calendar import CalendarEntity, CalendarEvent
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.entity_platform import AddEntitiesCallback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.translation import async_get_translations
 from homeassistant.util import dt as dt_util
 
@@ -25,21 +25,22 @@ _SUMMARY_KEY = f"component.{DOMAIN}.entity.calendar.schedule.state_attributes.me
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: HomeSmartlinkConfigEntry,
-    async_add_entities: AddEntitiesCallback,
+    async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a calendar for every heater, now and as new ones appear."""
     strings = await async_get_translations(hass, hass.config.language, "entity", {DOMAIN})
     summaries = {
         key: strings.get(f"{_SUMMARY_KEY}.{key}", key) for key in ("comfort", "derogation")
     }
-    coordinator = entry.runtime_data.coordinator
-    store = entry.runtime_data.derogations
-    async_add_device_entities(
-        entry,
-        async_add_entities,
-        lambda device: device.category.is_heater,
-        lambda device: [HomeSmartlinkCalendar(coordinator, store, device.id, summaries)],
-    )
+    for home in entry.runtime_data.homes.values():
+        async_add_device_entities(
+            home,
+            async_add_entities,
+            lambda device: device.category.is_heater,
+            lambda home, device: [
+                HomeSmartlinkCalendar(home.coordinator, home.derogations, device.id, summaries)
+            ],
+        )
 
 
 def schedule_events(

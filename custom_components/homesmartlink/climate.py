@@ -20,14 +20,14 @@ from homeassistant.const import (
 )
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers.entity_platform import AddEntitiesCallback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_track_point_in_time
 from homeassistant.util import dt as dt_util
 
 from .api import Device, DeviceMode, WeekSchedule
 from .const import DOMAIN
 from .control import async_set_heater_temperature, scheduled_setpoint
-from .coordinator import HomeSmartlinkConfigEntry
+from .coordinator import HomeSmartlinkConfigEntry, HomeSmartlinkHome
 from .derogation import MAX_DELTA, MIN_DELTA, clock
 from .entity import HomeSmartlinkOnlineDeviceEntity, async_add_device_entities
 from .store import PlacedDerogation
@@ -56,15 +56,16 @@ MODE_TO_PRESET: dict[DeviceMode, str] = {
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: HomeSmartlinkConfigEntry,
-    async_add_entities: AddEntitiesCallback,
+    async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a climate entity for every heater, now and as new ones appear."""
-    async_add_device_entities(
-        entry,
-        async_add_entities,
-        lambda device: device.category.is_heater,
-        lambda device: [HomeSmartlinkClimate(entry, device.id)],
-    )
+    for home in entry.runtime_data.homes.values():
+        async_add_device_entities(
+            home,
+            async_add_entities,
+            lambda device: device.category.is_heater,
+            lambda home, device: [HomeSmartlinkClimate(home, device.id)],
+        )
 
 
 def schedule_attributes(schedule: WeekSchedule, now: datetime) -> dict[str, Any]:
@@ -100,10 +101,10 @@ class HomeSmartlinkClimate(HomeSmartlinkOnlineDeviceEntity, ClimateEntity):
     )
     _enable_turn_on_off_backwards_compatibility = False
 
-    def __init__(self, entry: HomeSmartlinkConfigEntry, device_id: str) -> None:
+    def __init__(self, home: HomeSmartlinkHome, device_id: str) -> None:
         """Bind the entity to one heater."""
-        super().__init__(entry.runtime_data.coordinator, device_id, "climate")
-        self._entry = entry
+        super().__init__(home.coordinator, device_id, "climate")
+        self._home = home
         self._unsub_boundary: CALLBACK_TYPE | None = None
 
     def _derogation(self) -> PlacedDerogation | None:
@@ -111,13 +112,13 @@ class HomeSmartlinkClimate(HomeSmartlinkOnlineDeviceEntity, ClimateEntity):
         device = self.device
         if device is None:
             return None
-        return self._entry.runtime_data.derogations.active(device.room_id, dt_util.now())
+        return self._home.derogations.active(device.room_id, dt_util.now())
 
     def _scheduled(self) -> float | None:
         device = self._online_device
         if device is None or device.setpoint is None or device.mode is DeviceMode.STOP:
             return None
-        return scheduled_setpoint(self._entry, device, dt_util.now())
+        return scheduled_setpoint(self._home, device, dt_util.now())
 
     @property
     def min_temp(self) -> float:
@@ -198,7 +199,7 @@ class HomeSmartlinkClimate(HomeSmartlinkOnlineDeviceEntity, ClimateEntity):
         if device is None:  # pragma: no cover - unavailable entities get no calls
             return
         await async_set_heater_temperature(
-            self.hass, self._entry, device, float(kwargs[ATTR_TEMPERATURE])
+            self.hass, self._home, device, float(kwargs[ATTR_TEMPERATURE])
         )
 
     async def async_set_hvac_mode(self, hvac_mode: HVACMode) -> None:
@@ -221,9 +222,7 @@ class HomeSmartlinkClimate(HomeSmartlinkOnlineDeviceEntity, ClimateEntity):
         await super().async_added_to_hass()
         self._schedule_boundary_refresh()
         self.async_on_remove(self._cancel_boundary_refresh)
-        self.async_on_remove(
-            self._entry.runtime_data.derogations.async_add_listener(self._handle_store_update)
-        )
+        self.async_on_remove(self._home.derogations.async_add_listener(self._handle_store_update))
 
     @callback
     def _handle_store_update(self) -> None:

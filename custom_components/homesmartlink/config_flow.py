@@ -1,4 +1,8 @@
-"""Config flow: partner credentials, then a home; reauth, reconfigure and options."""
+"""Config flow: a partner account, its homes (subentries), reauth, reconfigure and options.
+
+The account is the entry; each home is a subentry of type `home`, added in the first flow (one,
+several or all of the homes the users call lists) or later with "Add home".
+"""
 
 from __future__ import annotations
 
@@ -9,9 +13,13 @@ from homeassistant.config_entries import (
     ConfigEntry,
     ConfigFlow,
     ConfigFlowResult,
+    ConfigSubentryData,
+    ConfigSubentryFlow,
+    OptionsFlow,
+    SubentryFlowResult,
 )
 from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET
-from homeassistant.core import callback
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.data_entry_flow import section
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
@@ -35,7 +43,6 @@ from .api import (
     HomeSmartlinkError,
     HomeSmartlinkResponseError,
 )
-from .compat import ReloadingOptionsFlow
 from .const import (
     CONF_BASE_URL,
     CONF_HOME_ID,
@@ -54,26 +61,30 @@ from .const import (
     LOGGER,
     MAX_OVERRIDE_DURATION,
     MIN_OVERRIDE_DURATION,
+    SUBENTRY_HOME,
 )
 from .helpers import schema
+from .migration import VERSION, account_title, account_unique_id
 
 SECTION_YANGO = "yango_bridge"
 SECTION_SBER = "sber_bridge"
 
-# A partner may have thousands of homes: list the first ones, the field also takes a typed id.
+# A partner may have thousands of homes: list the first ones, the field also takes typed ids.
 MAX_HOME_CHOICES = 500
+CONF_HOME_IDS = "home_ids"
+CONF_ALL_HOMES = "all_homes"
+# What people paste from the API documentation: the base URL is the part before it.
+_API_PATH = "/partners/1"
 
 URL_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
 SECRET_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 
 
-def _credentials_schema(defaults: Mapping[str, Any]) -> Any:
+def _credentials_schema() -> Any:
     return schema(
         {
-            vol.Required(CONF_BASE_URL, default=defaults.get(CONF_BASE_URL, vol.UNDEFINED)): (
-                URL_SELECTOR
-            ),
-            vol.Required(CONF_CLIENT_ID, default=defaults.get(CONF_CLIENT_ID, vol.UNDEFINED)): str,
+            vol.Required(CONF_BASE_URL): URL_SELECTOR,
+            vol.Required(CONF_CLIENT_ID): str,
             vol.Required(CONF_CLIENT_SECRET): SECRET_SELECTOR,
         }
     )
@@ -91,10 +102,158 @@ def _normalise_url(value: str) -> str | None:
     return text.rstrip("/")
 
 
-class HomeSmartlinkConfigFlow(ConfigFlow, domain=DOMAIN):
-    """Set up one home of a HomeSmartlink partner account."""
+def _read_credentials(user_input: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
+    """Credentials from a form (base URL normalised, `/partners/1` taken off), or its errors."""
+    base_url = _normalise_url(str(user_input[CONF_BASE_URL]))
+    if base_url is None:
+        return {}, {CONF_BASE_URL: "invalid_url"}
+    base_url = base_url.removesuffix(_API_PATH).rstrip("/")
+    return {
+        CONF_BASE_URL: base_url,
+        CONF_CLIENT_ID: str(user_input[CONF_CLIENT_ID]).strip(),
+        CONF_CLIENT_SECRET: str(user_input[CONF_CLIENT_SECRET]),
+    }, {}
 
-    VERSION = 1
+
+def _client(hass: HomeAssistant, credentials: Mapping[str, str]) -> HomeSmartlinkClient:
+    return HomeSmartlinkClient(
+        async_get_clientsession(hass),
+        credentials[CONF_BASE_URL],
+        credentials[CONF_CLIENT_ID],
+        credentials[CONF_CLIENT_SECRET],
+    )
+
+
+async def _async_list_homes(
+    hass: HomeAssistant, credentials: Mapping[str, str]
+) -> tuple[dict[str, str] | None, dict[str, str]]:
+    """The homes the users call lists (None when the account may not use it), or errors.
+
+    Also the credentials check: a refused secret fails here.
+    """
+    homes: dict[str, str] = {}
+    try:
+        async for user in _client(hass, credentials).iter_users():
+            label = f"{user.home_id} ({user.city})" if user.city else user.home_id
+            homes.setdefault(user.home_id, label)
+            if len(homes) >= MAX_HOME_CHOICES:
+                break
+    except HomeSmartlinkAuthenticationError:
+        return None, {CONF_CLIENT_SECRET: "invalid_auth"}
+    except HomeSmartlinkResponseError:
+        # Some partner accounts may not be allowed the users call: homes are then typed, and
+        # checked by the config call.
+        LOGGER.debug("Users call unavailable; home ids will be typed")
+        return None, {}
+    except HomeSmartlinkError:
+        return None, {CONF_BASE_URL: "cannot_connect"}
+    except Exception:  # noqa: BLE001 - a config flow must never crash on the unexpected
+        LOGGER.exception("Unexpected error while listing homes")
+        return None, {"base": "unknown"}
+    return homes, {}
+
+
+async def _async_check_home(
+    hass: HomeAssistant, credentials: Mapping[str, str], home_id: str, field: str
+) -> dict[str, str]:
+    """Fetch a home's config with these credentials; errors keyed by the field they concern."""
+    try:
+        await _client(hass, credentials).get_home_config(home_id)
+    except HomeSmartlinkAuthenticationError:
+        return {CONF_CLIENT_SECRET: "invalid_auth"}
+    except HomeSmartlinkResponseError:
+        return {field: "invalid_home"}
+    except HomeSmartlinkError:
+        return {CONF_BASE_URL: "cannot_connect"}
+    except Exception:  # noqa: BLE001 - a config flow must never crash on the unexpected
+        LOGGER.exception("Unexpected error while checking the home")
+        return {"base": "unknown"}
+    return {}
+
+
+async def _async_check_account(
+    hass: HomeAssistant, credentials: Mapping[str, str], home_ids: list[str]
+) -> dict[str, str]:
+    """Check credentials: with the users call, else with the config call of a known home."""
+    homes, errors = await _async_list_homes(hass, credentials)
+    if errors or homes is not None or not home_ids:
+        return errors
+    errors = await _async_check_home(hass, credentials, home_ids[0], CONF_BASE_URL)
+    if errors.get(CONF_BASE_URL) == "invalid_home":
+        return {CONF_CLIENT_SECRET: "invalid_auth"}
+    return errors
+
+
+def _on_form(errors: dict[str, str], fields: set[str]) -> dict[str, str]:
+    """Errors on the fields of this form; an error about a field it lacks goes on top."""
+    return {(key if key in fields else "base"): value for key, value in errors.items()}
+
+
+def _typed_ids(value: Any) -> list[str]:
+    """Home ids from a multi-select (a list) or a text field (separated by commas or spaces)."""
+    items = value if isinstance(value, list) else str(value).replace(",", " ").split()
+    return list(dict.fromkeys(str(item).strip() for item in items if str(item).strip()))
+
+
+async def _async_read_homes(
+    hass: HomeAssistant,
+    credentials: Mapping[str, str],
+    listed: Mapping[str, str],
+    user_input: Mapping[str, Any],
+    field: str,
+) -> tuple[list[str], dict[str, str]]:
+    """The home ids picked or typed; homes not listed by the users call are checked one by one."""
+    if user_input.get(CONF_ALL_HOMES):
+        return list(listed), {}
+    home_ids = _typed_ids(user_input.get(field, []))
+    if not home_ids:
+        return [], {field: "no_home_chosen"}
+    for home_id in home_ids:
+        if home_id not in listed and (
+            errors := await _async_check_home(hass, credentials, home_id, field)
+        ):
+            return [], errors
+    return home_ids, {}
+
+
+def _homes_schema(listed: Mapping[str, str], field: str, multiple: bool) -> Any:
+    """A picker of the listed homes that also takes typed ids; a text field when none listed."""
+    if not listed:
+        return schema({vol.Required(field): TextSelector()})
+    picker = SelectSelector(
+        SelectSelectorConfig(
+            options=[SelectOptionDict(value=key, label=label) for key, label in listed.items()],
+            custom_value=True,
+            multiple=multiple,
+            mode=SelectSelectorMode.DROPDOWN,
+        )
+    )
+    if not multiple:
+        return schema({vol.Required(field): picker})
+    return schema({vol.Optional(field): picker, vol.Optional(CONF_ALL_HOMES, default=False): bool})
+
+
+def _home_subentry(home_id: str) -> ConfigSubentryData:
+    return ConfigSubentryData(
+        data={CONF_HOME_ID: home_id},
+        subentry_type=SUBENTRY_HOME,
+        title=home_id,
+        unique_id=home_id,
+    )
+
+
+def _home_ids(entry: ConfigEntry) -> list[str]:
+    return [
+        subentry.data[CONF_HOME_ID]
+        for subentry in entry.subentries.values()
+        if subentry.subentry_type == SUBENTRY_HOME
+    ]
+
+
+class HomeSmartlinkConfigFlow(ConfigFlow, domain=DOMAIN):
+    """Set up a HomeSmartlink partner account and its homes."""
+
+    VERSION = VERSION
 
     def __init__(self) -> None:
         """Start with nothing checked."""
@@ -104,111 +263,67 @@ class HomeSmartlinkConfigFlow(ConfigFlow, domain=DOMAIN):
     @staticmethod
     @callback
     def async_get_options_flow(config_entry: ConfigEntry) -> HomeSmartlinkOptionsFlow:
-        """The options of an entry."""
+        """The options of an account."""
         return HomeSmartlinkOptionsFlow()
 
-    def _client(self, credentials: Mapping[str, str]) -> HomeSmartlinkClient:
-        return HomeSmartlinkClient(
-            async_get_clientsession(self.hass),
-            credentials[CONF_BASE_URL],
-            credentials[CONF_CLIENT_ID],
-            credentials[CONF_CLIENT_SECRET],
-        )
-
-    async def _list_homes(self, credentials: Mapping[str, str]) -> dict[str, str]:
-        """Check the credentials with the users call, and keep the homes it lists."""
-        self._homes = {}
-        try:
-            async for user in self._client(credentials).iter_users():
-                label = f"{user.home_id} ({user.city})" if user.city else user.home_id
-                self._homes.setdefault(user.home_id, label)
-                if len(self._homes) >= MAX_HOME_CHOICES:
-                    break
-        except HomeSmartlinkAuthenticationError:
-            return {"base": "invalid_auth"}
-        except HomeSmartlinkResponseError:
-            # Some partner accounts may not be allowed the users call: the home is then typed,
-            # and checked by the config call of the next step.
-            LOGGER.debug("Users call unavailable; the home id will be typed")
-        except HomeSmartlinkError:
-            return {"base": "cannot_connect"}
-        except Exception:  # noqa: BLE001 - a config flow must never crash on the unexpected
-            LOGGER.exception("Unexpected error while listing homes")
-            return {"base": "unknown"}
-        return {}
-
-    async def _check_home(self, credentials: Mapping[str, str], home_id: str) -> dict[str, str]:
-        """Fetch the home's config with these credentials; errors keyed by form field."""
-        try:
-            await self._client(credentials).get_home_config(home_id)
-        except HomeSmartlinkAuthenticationError:
-            return {"base": "invalid_auth"}
-        except HomeSmartlinkResponseError:
-            return {CONF_HOME_ID: "invalid_home"}
-        except HomeSmartlinkError:
-            return {"base": "cannot_connect"}
-        except Exception:  # noqa: BLE001 - a config flow must never crash on the unexpected
-            LOGGER.exception("Unexpected error while checking the home")
-            return {"base": "unknown"}
-        return {}
+    @classmethod
+    @callback
+    def async_get_supported_subentry_types(
+        cls, config_entry: ConfigEntry
+    ) -> dict[str, type[ConfigSubentryFlow]]:
+        """Homes are added to an account one by one ("Add home")."""
+        return {SUBENTRY_HOME: HomeSubentryFlow}
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Ask for the partner credentials and check them."""
+        """Ask for the partner credentials and check them with the users call."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            base_url = _normalise_url(user_input[CONF_BASE_URL])
-            if base_url is None:
-                errors[CONF_BASE_URL] = "invalid_url"
-            else:
-                credentials = {**user_input, CONF_BASE_URL: base_url}
-                errors = await self._list_homes(credentials)
+            credentials, errors = _read_credentials(user_input)
+            if not errors:
+                await self.async_set_unique_id(
+                    account_unique_id(credentials[CONF_BASE_URL], credentials[CONF_CLIENT_ID])
+                )
+                self._abort_if_unique_id_configured()
+                homes, errors = await _async_list_homes(self.hass, credentials)
                 if not errors:
-                    self._credentials = credentials
-                    return await self.async_step_home()
+                    self._credentials, self._homes = credentials, homes or {}
+                    return await self.async_step_homes()
         return self.async_show_form(
             step_id="user",
-            data_schema=self.add_suggested_values_to_schema(
-                _credentials_schema({}),
-                {k: v for k, v in (user_input or {}).items() if k != CONF_CLIENT_SECRET},
-            ),
+            # What was typed stays, the secret too (only within this flow).
+            data_schema=self.add_suggested_values_to_schema(_credentials_schema(), user_input),
             errors=errors,
         )
 
-    async def async_step_home(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Pick a listed home, or type a home id; checked with the config call."""
+    async def async_step_homes(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Pick one, several or all of the listed homes, or type home ids."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            home_id = str(user_input[CONF_HOME_ID]).strip()
-            if not home_id:
-                errors[CONF_HOME_ID] = "invalid_home"
-            else:
-                await self.async_set_unique_id(home_id)
-                self._abort_if_unique_id_configured()
-                errors = await self._check_home(self._credentials, home_id)
-                if not errors:
-                    return self.async_create_entry(
-                        title=home_id,
-                        data={**self._credentials, CONF_HOME_ID: home_id},
-                        options={CONF_OVERRIDE_DURATION: DEFAULT_OVERRIDE_DURATION},
-                    )
-        field: Any = TextSelector()
-        if self._homes:
-            field = SelectSelector(
-                SelectSelectorConfig(
-                    options=[
-                        SelectOptionDict(value=home_id, label=label)
-                        for home_id, label in self._homes.items()
-                    ],
-                    custom_value=True,
-                    mode=SelectSelectorMode.DROPDOWN,
-                )
+            home_ids, errors = await _async_read_homes(
+                self.hass, self._credentials, self._homes, user_input, CONF_HOME_IDS
             )
+            errors = _on_form(errors, {CONF_HOME_IDS})
+            if not errors:
+                return self.async_create_entry(
+                    title=account_title(self._credentials[CONF_CLIENT_ID]),
+                    data=self._credentials,
+                    options={CONF_OVERRIDE_DURATION: DEFAULT_OVERRIDE_DURATION},
+                    subentries=[_home_subentry(home_id) for home_id in home_ids],
+                )
         return self.async_show_form(
-            step_id="home",
-            data_schema=schema({vol.Required(CONF_HOME_ID): field}),
+            step_id="homes" if self._homes else "type_homes",
+            data_schema=self.add_suggested_values_to_schema(
+                _homes_schema(self._homes, CONF_HOME_IDS, multiple=True), user_input
+            ),
             errors=errors,
             description_placeholders={"count": str(len(self._homes))},
         )
+
+    async def async_step_type_homes(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Type home ids (the account may not use the users call)."""
+        return await self.async_step_homes(user_input)
 
     async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
         """The cloud refused the stored credentials."""
@@ -217,21 +332,29 @@ class HomeSmartlinkConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_reauth_confirm(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Ask for new credentials and check them against the entry's home."""
+        """Ask for new credentials once for the whole account, and check them."""
         entry = self._get_reauth_entry()
         errors: dict[str, str] = {}
         if user_input is not None:
             credentials = {**entry.data, **user_input}
-            errors = await self._check_home(credentials, entry.data[CONF_HOME_ID])
+            errors = _on_form(
+                await _async_check_account(self.hass, credentials, _home_ids(entry)),
+                {CONF_CLIENT_ID, CONF_CLIENT_SECRET},
+            )
             if not errors:
-                return self.async_update_reload_and_abort(entry, data_updates=user_input)
+                # The account reloads from its update listener (__init__.py).
+                self.hass.config_entries.async_update_entry(entry, data=credentials)
+                return self.async_abort(reason="reauth_successful")
         return self.async_show_form(
             step_id="reauth_confirm",
-            data_schema=schema(
-                {
-                    vol.Required(CONF_CLIENT_ID, default=entry.data[CONF_CLIENT_ID]): str,
-                    vol.Required(CONF_CLIENT_SECRET): SECRET_SELECTOR,
-                }
+            data_schema=self.add_suggested_values_to_schema(
+                schema(
+                    {
+                        vol.Required(CONF_CLIENT_ID): str,
+                        vol.Required(CONF_CLIENT_SECRET): SECRET_SELECTOR,
+                    }
+                ),
+                user_input or {CONF_CLIENT_ID: entry.data[CONF_CLIENT_ID]},
             ),
             errors=errors,
         )
@@ -239,27 +362,81 @@ class HomeSmartlinkConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Change the base URL or credentials of an entry; its home stays."""
+        """Change the base URL or credentials of the account; its homes stay."""
         entry = self._get_reconfigure_entry()
         errors: dict[str, str] = {}
         if user_input is not None:
-            base_url = _normalise_url(user_input[CONF_BASE_URL])
-            if base_url is None:
-                errors[CONF_BASE_URL] = "invalid_url"
-            else:
-                updates = {**user_input, CONF_BASE_URL: base_url}
-                errors = await self._check_home({**entry.data, **updates}, entry.data[CONF_HOME_ID])
-                if not errors:
-                    return self.async_update_reload_and_abort(entry, data_updates=updates)
+            credentials, errors = _read_credentials(user_input)
+            if not errors:
+                errors = await _async_check_account(self.hass, credentials, _home_ids(entry))
+            if not errors:
+                unique_id = account_unique_id(
+                    credentials[CONF_BASE_URL], credentials[CONF_CLIENT_ID]
+                )
+                await self.async_set_unique_id(unique_id)
+                if unique_id != entry.unique_id:
+                    self._abort_if_unique_id_configured()
+                # The account reloads from its update listener (__init__.py).
+                self.hass.config_entries.async_update_entry(
+                    entry,
+                    data=credentials,
+                    title=account_title(credentials[CONF_CLIENT_ID]),
+                    unique_id=unique_id,
+                )
+                return self.async_abort(reason="reconfigure_successful")
         return self.async_show_form(
             step_id="reconfigure",
-            data_schema=_credentials_schema(entry.data),
+            data_schema=self.add_suggested_values_to_schema(
+                _credentials_schema(),
+                user_input or {k: v for k, v in entry.data.items() if k != CONF_CLIENT_SECRET},
+            ),
             errors=errors,
         )
 
 
-class HomeSmartlinkOptionsFlow(ReloadingOptionsFlow):
-    """Options of an entry: temperature change duration, and the two voice bridges."""
+class HomeSubentryFlow(ConfigSubentryFlow):
+    """Add a home to an account, with the same picker; a home already added is refused."""
+
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
+        """Pick a listed home not added yet, or type a home id."""
+        entry = self._get_entry()
+        added = set(_home_ids(entry))
+        listed, errors = await _async_list_homes(self.hass, entry.data)
+        errors = _on_form(errors, set())
+        homes = {key: label for key, label in (listed or {}).items() if key not in added}
+        if user_input is not None and not errors:
+            home_id = str(user_input[CONF_HOME_ID]).strip()
+            if home_id in added:
+                errors = {CONF_HOME_ID: "home_already_added"}
+            else:
+                home_ids, errors = await _async_read_homes(
+                    self.hass, entry.data, homes, {CONF_HOME_ID: home_id}, CONF_HOME_ID
+                )
+                errors = _on_form(errors, {CONF_HOME_ID})
+            if not errors:
+                subentry = _home_subentry(home_ids[0])
+                return self.async_create_entry(
+                    title=subentry["title"],
+                    data=dict(subentry["data"]),
+                    unique_id=subentry["unique_id"],
+                )
+        return self.async_show_form(
+            step_id="user",
+            data_schema=self.add_suggested_values_to_schema(
+                _homes_schema(homes, CONF_HOME_ID, multiple=False), user_input
+            ),
+            errors=errors,
+            description_placeholders={"count": str(len(homes))},
+        )
+
+
+class HomeSmartlinkOptionsFlow(OptionsFlow):
+    """Options of an account: temperature change duration, and the two voice bridges.
+
+    Saved options reload the account through its update listener, as added or deleted homes do
+    (OptionsFlowWithReload refuses an entry with an update listener, and Home Assistant tells an
+    entry about its subentries only through one).
+    """
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """One form; each bridge in its own section, off unless turned on."""

@@ -36,3 +36,6 @@ CONF_SBER: Final = "sber"
 CONF_SBER_URL: Final = "sber_url"
 CONF_SBER_KEY: Final = "sber_key"
 DEFAULT_SBER_URL: Final = "https://partners.iot.sberdevices.ru"
+
+# A config entry is a partner account; each of its homes is a subentry of this type.
+SUBENTRY_HOME: Final = "home"

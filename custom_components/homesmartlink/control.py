@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from homeassistant.const import CONF_CLIENT_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.util import dt as dt_util
@@ -24,8 +23,8 @@ from homeassistant.util.hass_dict import HassKey
 from homeassistant.util.json import JsonValueType
 
 from .api import Device, DeviceMode, HomeSmartlinkError
-from .const import CONF_BASE_URL, CONF_OVERRIDE_DURATION, DEFAULT_OVERRIDE_DURATION, DOMAIN
-from .coordinator import HomeSmartlinkConfigEntry
+from .const import CONF_OVERRIDE_DURATION, DEFAULT_OVERRIDE_DURATION, DOMAIN
+from .coordinator import HomeSmartlinkHome
 from .derogation import (
     DerogationPlanError,
     Room,
@@ -45,7 +44,7 @@ _WRITE_LOCK: HassKey[asyncio.Lock] = HassKey(f"{DOMAIN}_write_lock")
 class RoomShift:
     """A delta for one room of one loaded home."""
 
-    entry: HomeSmartlinkConfigEntry
+    home: HomeSmartlinkHome
     room: Room
     delta: int
     base_setpoint: float | None = None
@@ -75,11 +74,6 @@ class WindowOutcome:
         }
 
 
-def account_key(entry: HomeSmartlinkConfigEntry) -> tuple[str, str]:
-    """Entries reached with the same partner credentials share requests."""
-    return entry.data[CONF_BASE_URL], entry.data[CONF_CLIENT_ID]
-
-
 async def async_apply(
     hass: HomeAssistant, shifts: Sequence[RoomShift], windows: Sequence[Window]
 ) -> list[WindowOutcome]:
@@ -87,19 +81,19 @@ async def async_apply(
 
     Raises a translated error when any window failed, naming the windows that did succeed.
     """
-    accounts: dict[tuple[str, str], list[RoomShift]] = {}
+    accounts: dict[str, list[RoomShift]] = {}
     for shift in shifts:
-        accounts.setdefault(account_key(shift.entry), []).append(shift)
+        accounts.setdefault(shift.home.entry.entry_id, []).append(shift)
     outcomes: list[WindowOutcome] = []
     failures: list[HomeSmartlinkError] = []
-    touched: dict[str, HomeSmartlinkConfigEntry] = {}
+    touched: dict[str, HomeSmartlinkHome] = {}
     placed_at = dt_util.now()
     for group in accounts.values():
         try:
             requests = plan([(s.room, s.delta) for s in group], windows)
         except DerogationPlanError as err:
             raise translate_plan_error(err) from err
-        client = group[0].entry.runtime_data.client
+        client = group[0].home.client
         by_room = {(s.room.home_id, s.room.room_id): s for s in group}
         for request in requests:
             try:
@@ -120,11 +114,11 @@ async def async_apply(
                     result.end_trigger,
                 )
             )
-            per_entry: dict[str, list[PlacedDerogation]] = {}
+            per_home: dict[str, list[PlacedDerogation]] = {}
             for derogation in request.derogations:
                 shift = by_room[(derogation.home_id, derogation.room_id)]
-                touched[shift.entry.entry_id] = shift.entry
-                per_entry.setdefault(shift.entry.entry_id, []).append(
+                touched[shift.home.subentry_id] = shift.home
+                per_home.setdefault(shift.home.subentry_id, []).append(
                     PlacedDerogation(
                         home_id=derogation.home_id,
                         room_id=derogation.room_id,
@@ -138,15 +132,15 @@ async def async_apply(
                         placed_at=placed_at,
                     )
                 )
-            for entry_id, placed in per_entry.items():
-                data = touched[entry_id].runtime_data
-                data.derogations.async_add(placed)
+            for subentry_id, placed in per_home.items():
+                home = touched[subentry_id]
+                home.derogations.async_add(placed)
                 if result.start_trigger:
-                    data.delivery.async_track(result.start_trigger)
+                    home.delivery.async_track(result.start_trigger)
     # Show the result at once: a direct refresh, not the debounced one, so that two changes in a
     # row are both reflected.
-    for entry in touched.values():
-        await entry.runtime_data.coordinator.async_refresh()
+    for home in touched.values():
+        await home.coordinator.async_refresh()
     if failures:
         succeeded = [o.window.label() for o in outcomes if o.error is None]
         if not succeeded:
@@ -162,11 +156,11 @@ async def async_apply(
     return outcomes
 
 
-def scheduled_setpoint(entry: HomeSmartlinkConfigEntry, device: Device, now: datetime) -> float:
+def scheduled_setpoint(home: HomeSmartlinkHome, device: Device, now: datetime) -> float:
     """The setpoint the heater would follow without our derogation in force now."""
     if device.setpoint is None:
         raise validation_error("heater_unavailable")
-    active = entry.runtime_data.derogations.active(device.room_id, now)
+    active = home.derogations.active(device.room_id, now)
     if active is None:
         return device.setpoint
     if active.base_setpoint is not None:
@@ -174,13 +168,13 @@ def scheduled_setpoint(entry: HomeSmartlinkConfigEntry, device: Device, now: dat
     return device.setpoint - active.delta
 
 
-def override_end(entry: HomeSmartlinkConfigEntry, device: Device, now: datetime) -> datetime:
+def override_end(home: HomeSmartlinkHome, device: Device, now: datetime) -> datetime:
     """When a temperature set now ends.
 
     After the default duration, or at the schedule's next change if that comes first, so that
     the delta always applies to the same scheduled setpoint.
     """
-    minutes = int(entry.options.get(CONF_OVERRIDE_DURATION, DEFAULT_OVERRIDE_DURATION))
+    minutes = int(home.entry.options.get(CONF_OVERRIDE_DURATION, DEFAULT_OVERRIDE_DURATION))
     end = now + timedelta(minutes=minutes)
     if device.mode is DeviceMode.PROG and device.week_schedule is not None:
         change = device.week_schedule.next_change(now)
@@ -193,7 +187,7 @@ def override_end(entry: HomeSmartlinkConfigEntry, device: Device, now: datetime)
 class HeaterTarget:
     """A wanted setpoint for one heater of a loaded home."""
 
-    entry: HomeSmartlinkConfigEntry
+    home: HomeSmartlinkHome
     device: Device
     wanted: float
 
@@ -205,18 +199,18 @@ def _plan_heater(
 
     Raises a translated validation error when the heater cannot get there.
     """
-    entry, device = target.entry, target.device
+    home, device = target.home, target.device
     if not device.online or device.room_id is None:
         raise validation_error("heater_unavailable")
     if device.mode is DeviceMode.STOP:
         raise validation_error("heater_stopped")
-    base = scheduled_setpoint(entry, device, now)
+    base = scheduled_setpoint(home, device, now)
     try:
         delta = delta_for_setpoint(target.wanted, base)
-        windows = tuple(window_from_span(now, override_end(entry, device, now)))
+        windows = tuple(window_from_span(now, override_end(home, device, now)))
     except DerogationPlanError as err:
         raise translate_plan_error(err) from err
-    store = entry.runtime_data.derogations
+    store = home.derogations
     if delta == 0 and store.active(device.room_id, now) is None:
         return None  # already there, nothing of ours to undo
     if all(
@@ -224,8 +218,8 @@ def _plan_heater(
         for window in windows
     ):
         return None  # the same derogation is in force for this very window: sending it is waste
-    room = Room(entry.runtime_data.coordinator.home_id, device.room_id)
-    return RoomShift(entry, room, delta, base), windows
+    room = Room(home.home_id, device.room_id)
+    return RoomShift(home, room, delta, base), windows
 
 
 def _write_lock(hass: HomeAssistant) -> asyncio.Lock:
@@ -279,9 +273,9 @@ async def async_set_heater_temperatures(
 
 
 async def async_set_heater_temperature(
-    hass: HomeAssistant, entry: HomeSmartlinkConfigEntry, device: Device, wanted: float
+    hass: HomeAssistant, home: HomeSmartlinkHome, device: Device, wanted: float
 ) -> None:
     """Bring a heater's room to a wanted setpoint, from now until `override_end`."""
-    results = await async_set_heater_temperatures(hass, [HeaterTarget(entry, device, wanted)])
+    results = await async_set_heater_temperatures(hass, [HeaterTarget(home, device, wanted)])
     if (error := results[device.id]) is not None:
         raise error

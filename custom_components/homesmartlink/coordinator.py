@@ -1,4 +1,4 @@
-"""The coordinator: one config call per home per poll, turned into a typed snapshot."""
+"""Run-time data of an account, and the coordinator: one config call per home per poll."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from .api import (
     HomeSmartlinkError,
     HomeSmartlinkRateLimitError,
 )
-from .const import CONF_HOME_ID, DOMAIN, LOGGER, SCAN_INTERVAL
+from .const import DOMAIN, LOGGER, SCAN_INTERVAL
 
 if TYPE_CHECKING:
     from .bridges.sber import SberSync
@@ -31,19 +31,49 @@ type HomeSmartlinkConfigEntry = ConfigEntry[HomeSmartlinkData]
 
 
 @dataclass
-class HomeSmartlinkData:
-    """What a loaded config entry holds at run time."""
+class HomeSmartlinkHome:
+    """One home of a loaded account (a subentry of type `home`) and what it holds at run time."""
 
-    client: HomeSmartlinkClient
+    entry: HomeSmartlinkConfigEntry
+    subentry_id: str
     coordinator: HomeSmartlinkCoordinator
     derogations: DerogationStore
     delivery: DeliveryTracker
-    # The Sber sync engine, when the bridge is on for this home.
+    # The Sber sync engine of this home, when the account has the bridge on.
     sber: SberSync | None = None
+
+    @property
+    def home_id(self) -> str:
+        """The cloud's id of the home."""
+        return self.coordinator.home_id
+
+    @property
+    def title(self) -> str:
+        """The home's name in Home Assistant (its subentry's title)."""
+        subentry = self.entry.subentries.get(self.subentry_id)
+        return subentry.title if subentry is not None else self.home_id
+
+    @property
+    def client(self) -> HomeSmartlinkClient:
+        """The account's client."""
+        return self.coordinator.client
+
+
+@dataclass
+class HomeSmartlinkData:
+    """What a loaded account (config entry) holds at run time."""
+
+    client: HomeSmartlinkClient
+    # By subentry id.
+    homes: dict[str, HomeSmartlinkHome]
 
 
 class HomeSmartlinkCoordinator(DataUpdateCoordinator[HomeConfig]):
-    """Polls one home; an unchanged answer writes no state (`always_update=False`)."""
+    """Polls one home; an unchanged answer writes no state (`always_update=False`).
+
+    It does not schedule itself: the account spreads its homes' polls over the minute
+    (`polling.py`), so that a partner with many homes never sends them all at once.
+    """
 
     config_entry: HomeSmartlinkConfigEntry
 
@@ -52,18 +82,21 @@ class HomeSmartlinkCoordinator(DataUpdateCoordinator[HomeConfig]):
         hass: HomeAssistant,
         config_entry: HomeSmartlinkConfigEntry,
         client: HomeSmartlinkClient,
+        home_id: str,
+        subentry_id: str,
     ) -> None:
-        """Poll the entry's home every minute."""
+        """One home of the entry's account."""
         super().__init__(
             hass,
             LOGGER,
             config_entry=config_entry,
-            name=DOMAIN,
-            update_interval=SCAN_INTERVAL,
+            name=f"{DOMAIN} {home_id}",
+            update_interval=None,
             always_update=False,
         )
         self.client = client
-        self.home_id: str = config_entry.data[CONF_HOME_ID]
+        self.home_id = home_id
+        self.subentry_id = subentry_id
         # Registry id of the gateway device, set once it is registered at set-up.
         self.gateway_device_id: str | None = None
         self._not_before: datetime | None = None
@@ -109,7 +142,10 @@ class HomeSmartlinkCoordinator(DataUpdateCoordinator[HomeConfig]):
             return
         self._known_device_ids = current
         registry = dr.async_get(self.hass)
-        for device_entry in dr.async_entries_for_config_entry(registry, self.config_entry.entry_id):
+        entry_id = self.config_entry.entry_id
+        for device_entry in dr.async_entries_for_config_entry(registry, entry_id):
+            if self.subentry_id not in device_entry.config_entries_subentries.get(entry_id, ()):
+                continue  # another home of the account
             ids = {ident for domain, ident in device_entry.identifiers if domain == DOMAIN}
             if ids and not ids & current and self.home_id not in ids:
                 LOGGER.debug("Removing device %s, gone from the home", device_entry.id)

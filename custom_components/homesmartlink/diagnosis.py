@@ -16,7 +16,7 @@ from homeassistant.helpers.event import async_call_later
 
 from .api import DiagnosisResult, HomeSmartlinkError
 from .const import DOMAIN, LOGGER
-from .coordinator import HomeSmartlinkConfigEntry
+from .coordinator import HomeSmartlinkHome
 from .helpers import cloud_error_key, translate_cloud_error
 
 EVENT_DIAGNOSIS = "homesmartlink_diagnosis"
@@ -34,11 +34,10 @@ def diagnosis_result_data(result: DiagnosisResult) -> dict[str, Any]:
     }
 
 
-async def async_request_diagnosis(hass: HomeAssistant, entry: HomeSmartlinkConfigEntry) -> str:
-    """Ask the entry's home for a diagnosis; return its message id and fetch it later."""
-    data = entry.runtime_data
+async def async_request_diagnosis(hass: HomeAssistant, home: HomeSmartlinkHome) -> str:
+    """Ask a home for a diagnosis; return its message id and fetch it later."""
     try:
-        request = await data.client.request_diagnosis(data.coordinator.home_id)
+        request = await home.client.request_diagnosis(home.home_id)
     except HomeSmartlinkError as err:
         raise translate_cloud_error(err) from err
     if not request.accepted or request.message_id is None:
@@ -47,32 +46,31 @@ async def async_request_diagnosis(hass: HomeAssistant, entry: HomeSmartlinkConfi
             translation_key="diagnosis_refused",
             translation_placeholders={"status": str(request.status)},
         )
-    _schedule_fetch(hass, entry, request.message_id, 1)
+    _schedule_fetch(hass, home, request.message_id, 1)
     return request.message_id
 
 
 @callback
 def _schedule_fetch(
-    hass: HomeAssistant, entry: HomeSmartlinkConfigEntry, message_id: str, attempt: int
+    hass: HomeAssistant, home: HomeSmartlinkHome, message_id: str, attempt: int
 ) -> None:
-    entry.async_on_unload(
+    home.entry.async_on_unload(
         async_call_later(
-            hass, DIAGNOSIS_DELAY, partial(_async_fetch, hass, entry, message_id, attempt)
+            hass, DIAGNOSIS_DELAY, partial(_async_fetch, hass, home, message_id, attempt)
         )
     )
 
 
 async def _async_fetch(
     hass: HomeAssistant,
-    entry: HomeSmartlinkConfigEntry,
+    home: HomeSmartlinkHome,
     message_id: str,
     attempt: int,
     _now: datetime,
 ) -> None:
-    data = entry.runtime_data
-    event: dict[str, Any] = {"home_id": data.coordinator.home_id, "message_id": message_id}
+    event: dict[str, Any] = {"home_id": home.home_id, "message_id": message_id}
     try:
-        result = await data.client.get_diagnosis_result(message_id)
+        result = await home.client.get_diagnosis_result(message_id)
     except HomeSmartlinkError as err:
         LOGGER.warning("Could not fetch diagnosis %s: %s", message_id, err)
         hass.bus.async_fire(
@@ -80,7 +78,7 @@ async def _async_fetch(
         )
         return
     if result.acknowledge is not True and attempt < MAX_ATTEMPTS:
-        _schedule_fetch(hass, entry, message_id, attempt + 1)
+        _schedule_fetch(hass, home, message_id, attempt + 1)
         return
     hass.bus.async_fire(
         EVENT_DIAGNOSIS,

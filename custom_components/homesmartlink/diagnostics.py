@@ -1,4 +1,4 @@
-"""Diagnostics of an entry: settings and home snapshot, secrets and personal data redacted."""
+"""Diagnostics of an account: settings and every home's snapshot, secrets and personal data out."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from homeassistant.helpers.json import json_dumps
 from homeassistant.util.json import json_loads
 
 from .const import CONF_BASE_URL, CONF_SBER_KEY, CONF_YANGO_SKILL_TOKEN
-from .coordinator import HomeSmartlinkConfigEntry
+from .coordinator import HomeSmartlinkConfigEntry, HomeSmartlinkHome
 
 TO_REDACT = {
     CONF_BASE_URL,
@@ -35,16 +35,23 @@ TO_REDACT = {
 async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: HomeSmartlinkConfigEntry
 ) -> dict[str, Any]:
-    """The entry's settings and what the last poll returned."""
-    coordinator = entry.runtime_data.coordinator
-    home = coordinator.data
+    """The account's settings and, per home, what its last poll returned."""
     return {
         "entry": {
             "data": async_redact_data(dict(entry.data), TO_REDACT),
             "options": async_redact_data(dict(entry.options), TO_REDACT),
         },
+        "homes": [_home(home) for home in entry.runtime_data.homes.values()],
+    }
+
+
+def _home(home: HomeSmartlinkHome) -> dict[str, Any]:
+    coordinator = home.coordinator
+    snapshot = coordinator.data
+    return {
+        "home_id": home.home_id,
         "last_update_success": coordinator.last_update_success,
-        "sber": entry.runtime_data.sber.diagnostics() if entry.runtime_data.sber else None,
+        "sber": home.sber.diagnostics() if home.sber else None,
         # Through JSON first: the snapshot holds tuples and datetimes that redaction skips.
         "home": async_redact_data(
             cast(
@@ -52,9 +59,9 @@ async def async_get_config_entry_diagnostics(
                 json_loads(
                     json_dumps(
                         {
-                            "devices": [asdict(device) for device in home.devices],
-                            "gateway": asdict(home.gateway) if home.gateway else None,
-                            "skipped_devices": home.skipped_devices,
+                            "devices": [asdict(device) for device in snapshot.devices],
+                            "gateway": asdict(snapshot.gateway) if snapshot.gateway else None,
+                            "skipped_devices": snapshot.skipped_devices,
                         }
                     )
                 ),

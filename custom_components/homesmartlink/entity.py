@@ -9,12 +9,12 @@ from homeassistant.core import callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity
-from homeassistant.helpers.entity_platform import AddEntitiesCallback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .api import Device, DeviceCategory, Gateway
 from .const import DOMAIN, MANUFACTURER
-from .coordinator import HomeSmartlinkConfigEntry, HomeSmartlinkCoordinator
+from .coordinator import HomeSmartlinkCoordinator, HomeSmartlinkHome
 
 # Device name translation keys per category (`device` in strings.json).
 _DEVICE_KIND = {
@@ -180,13 +180,13 @@ class HomeSmartlinkGatewayEntity(HomeSmartlinkEntity):
 
 
 def async_add_device_entities(
-    entry: HomeSmartlinkConfigEntry,
-    async_add_entities: AddEntitiesCallback,
+    home: HomeSmartlinkHome,
+    async_add_entities: AddConfigEntryEntitiesCallback,
     wanted: Callable[[Device], bool],
-    build: Callable[[Device], Iterable[Entity]],
+    build: Callable[[HomeSmartlinkHome, Device], Iterable[Entity]],
 ) -> None:
-    """Add entities for the wanted devices now, and for new ones as polls find them."""
-    coordinator = entry.runtime_data.coordinator
+    """Add a home's entities for the wanted devices now, and for new ones as polls find them."""
+    coordinator = home.coordinator
     known: set[str] = set()
 
     @callback
@@ -198,21 +198,24 @@ def async_add_device_entities(
         if not new:
             return
         known.update(device.id for device in new)
-        async_add_entities(entity for device in new for entity in build(device))
+        async_add_entities(
+            [entity for device in new for entity in build(home, device)],
+            config_subentry_id=home.subentry_id,
+        )
 
     add_new_devices()
-    entry.async_on_unload(coordinator.async_add_listener(add_new_devices))
+    home.entry.async_on_unload(coordinator.async_add_listener(add_new_devices))
 
 
 @callback
-def async_follow_device_changes(entry: HomeSmartlinkConfigEntry) -> None:
+def async_follow_device_changes(home: HomeSmartlinkHome) -> None:
     """Keep the device registry's names and firmware versions in step with the cloud.
 
     Device info is read when an entity is added; a room renamed in the HomeSmartlink app or a new
     firmware would otherwise show only after a restart. A name the user gave is kept (the
     registry holds it apart). Cheap when nothing of the kind changed: one tuple per device.
     """
-    coordinator = entry.runtime_data.coordinator
+    coordinator = home.coordinator
     registry = dr.async_get(coordinator.hass)
 
     def shape() -> tuple[tuple[str, int | None, str | None, int | None, str], ...]:
@@ -240,7 +243,9 @@ def async_follow_device_changes(entry: HomeSmartlinkConfigEntry) -> None:
                 continue
             if device.id in changed_ids or any(item[1] == device.room_id for item in changed):
                 registry.async_get_or_create(
-                    config_entry_id=entry.entry_id, **device_info(coordinator, device)
+                    config_entry_id=home.entry.entry_id,
+                    config_subentry_id=home.subentry_id,
+                    **device_info(coordinator, device),
                 )
 
-    entry.async_on_unload(coordinator.async_add_listener(refresh))
+    home.entry.async_on_unload(coordinator.async_add_listener(refresh))

@@ -14,7 +14,7 @@ from homeassistant.components.sensor import (
 )
 from homeassistant.const import EntityCategory, UnitOfTemperature
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers.entity_platform import AddEntitiesCallback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api import Device, Gateway, ReportSummary
 from .coordinator import HomeSmartlinkConfigEntry, HomeSmartlinkCoordinator
@@ -104,26 +104,28 @@ DELIVERY_SENSORS: tuple[DeliverySensorDescription, ...] = tuple(
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: HomeSmartlinkConfigEntry,
-    async_add_entities: AddEntitiesCallback,
+    async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the gateway's sensors, and every heater's as heaters appear."""
-    coordinator = entry.runtime_data.coordinator
-    async_add_entities(
-        HomeSmartlinkGatewaySensor(coordinator, description) for description in GATEWAY_SENSORS
-    )
-    async_add_entities(
-        HomeSmartlinkDeliverySensor(coordinator, entry.runtime_data.delivery, description)
-        for description in DELIVERY_SENSORS
-    )
-    async_add_device_entities(
-        entry,
-        async_add_entities,
-        lambda device: device.category.is_heater,
-        lambda device: [
-            HomeSmartlinkHeaterSensor(coordinator, device.id, description)
-            for description in HEATER_SENSORS
-        ],
-    )
+    for home in entry.runtime_data.homes.values():
+        coordinator = home.coordinator
+        gateway: list[SensorEntity] = [
+            HomeSmartlinkGatewaySensor(coordinator, description) for description in GATEWAY_SENSORS
+        ]
+        gateway.extend(
+            HomeSmartlinkDeliverySensor(coordinator, home.delivery, description)
+            for description in DELIVERY_SENSORS
+        )
+        async_add_entities(gateway, config_subentry_id=home.subentry_id)
+        async_add_device_entities(
+            home,
+            async_add_entities,
+            lambda device: device.category.is_heater,
+            lambda home, device: [
+                HomeSmartlinkHeaterSensor(home.coordinator, device.id, description)
+                for description in HEATER_SENSORS
+            ],
+        )
 
 
 class HomeSmartlinkHeaterSensor(HomeSmartlinkOnlineDeviceEntity, SensorEntity):

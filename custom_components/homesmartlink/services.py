@@ -25,6 +25,7 @@ from homeassistant.core import (
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import (
     config_validation as cv,
+    device_registry as dr,
     entity_registry as er,
     service as service_helper,
 )
@@ -33,8 +34,8 @@ import voluptuous as vol
 
 from .api import Device, HomeSmartlinkError, HomeSmartlinkNotFoundError
 from .const import DOMAIN
-from .control import RoomShift, account_key, async_apply
-from .coordinator import HomeSmartlinkConfigEntry
+from .control import RoomShift, async_apply
+from .coordinator import HomeSmartlinkConfigEntry, HomeSmartlinkHome
 from .derogation import DerogationPlanError, Room, check_delta, clock, window_from_times
 from .diagnosis import async_request_diagnosis, diagnosis_result_data
 from .helpers import schema, translate_cloud_error, translate_plan_error, validation_error
@@ -47,6 +48,8 @@ SERVICE_GET_SCHEDULE = "get_schedule"
 SERVICE_SYNC_SBER = "sync_sber"
 
 ATTR_CONFIG_ENTRY_ID = "config_entry_id"
+ATTR_HOME_ID = "home_id"
+ATTR_DEVICE_ID = "device_id"
 ATTR_DELTA = "delta"
 ATTR_START = "start"
 ATTR_END = "end"
@@ -58,13 +61,24 @@ DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sun
 
 SET_DEROGATION_SCHEMA = cv.make_entity_service_schema(
     {
+        vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string,
+        vol.Optional(ATTR_HOME_ID): cv.string,
         vol.Required(ATTR_DELTA): vol.Coerce(float),
         vol.Required(ATTR_START): cv.time,
         vol.Required(ATTR_END): cv.time,
         vol.Optional(ATTR_DATE): cv.date,
     }
 )
-ENTRY_SCHEMA = schema({vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string})
+HOME_SCHEMA = schema(
+    {
+        vol.Exclusive(ATTR_DEVICE_ID, "home"): cv.string,
+        vol.Exclusive(ATTR_CONFIG_ENTRY_ID, "home"): cv.string,
+        vol.Optional(ATTR_HOME_ID): cv.string,
+    }
+)
+ACCOUNT_SCHEMA = schema(
+    {vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string, vol.Optional(ATTR_HOME_ID): cv.string}
+)
 REPORT_SCHEMA = schema(
     {vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string, vol.Required(ATTR_TRIGGER): cv.string}
 )
@@ -75,7 +89,7 @@ SCHEDULE_SCHEMA = schema({vol.Required(ATTR_ENTITY_ID): cv.entity_id})
 
 
 def _loaded_entry(hass: HomeAssistant, entry_id: str) -> HomeSmartlinkConfigEntry:
-    """A loaded entry of this integration, or a translated validation error."""
+    """A loaded account of this integration, or a translated validation error."""
     entry = hass.config_entries.async_get_entry(entry_id)
     if entry is None or entry.domain != DOMAIN:
         raise validation_error("entry_not_found", entry_id=entry_id)
@@ -85,24 +99,65 @@ def _loaded_entry(hass: HomeAssistant, entry_id: str) -> HomeSmartlinkConfigEntr
 
 
 def _accounts(hass: HomeAssistant, call: ServiceCall) -> list[HomeSmartlinkConfigEntry]:
-    """The entry a call names, or one loaded entry per partner account.
+    """The account a call names, or every loaded account.
 
-    Triggers and diagnosis ids belong to a partner account, not to a home: without an entry the
-    call is tried on each account until one knows the id.
+    Triggers and diagnosis ids belong to a partner account, not to a home: without an account the
+    call is tried on each one until one knows the id.
     """
     if ATTR_CONFIG_ENTRY_ID in call.data:
         return [_loaded_entry(hass, call.data[ATTR_CONFIG_ENTRY_ID])]
-    accounts: dict[tuple[str, str], HomeSmartlinkConfigEntry] = {}
-    for entry in hass.config_entries.async_loaded_entries(DOMAIN):
-        typed = cast(HomeSmartlinkConfigEntry, entry)
-        accounts.setdefault(account_key(typed), typed)
+    accounts = [
+        cast(HomeSmartlinkConfigEntry, entry)
+        for entry in hass.config_entries.async_loaded_entries(DOMAIN)
+    ]
     if not accounts:
         raise validation_error("no_home_loaded")
-    return list(accounts.values())
+    return accounts
 
 
-def _heater(hass: HomeAssistant, entity_id: str) -> tuple[HomeSmartlinkConfigEntry, Device]:
-    """The loaded entry and heater behind one of our climate entities."""
+def _account_homes(entry: HomeSmartlinkConfigEntry, home_id: str | None) -> list[HomeSmartlinkHome]:
+    """Every home of an account, or the one with this cloud home id."""
+    homes = list(entry.runtime_data.homes.values())
+    if home_id is None:
+        return homes
+    found = [home for home in homes if home.home_id == home_id]
+    if not found:
+        raise validation_error("home_not_found", home_id=home_id)
+    return found
+
+
+def _gateway_home(hass: HomeAssistant, device_id: str) -> HomeSmartlinkHome:
+    """The loaded home whose gateway is this device."""
+    device = dr.async_get(hass).async_get(device_id)
+    if device is not None:
+        for entry in hass.config_entries.async_loaded_entries(DOMAIN):
+            if entry.entry_id not in device.config_entries:
+                continue
+            for home in cast(HomeSmartlinkConfigEntry, entry).runtime_data.homes.values():
+                if (DOMAIN, home.home_id) in device.identifiers:
+                    return home
+    raise validation_error("not_a_gateway", device_id=device_id)
+
+
+def _homes(hass: HomeAssistant, call: ServiceCall) -> list[HomeSmartlinkHome]:
+    """The homes a call names: a gateway device, or an account and optionally a home id."""
+    if (device_id := call.data.get(ATTR_DEVICE_ID)) is not None:
+        return [_gateway_home(hass, device_id)]
+    if ATTR_CONFIG_ENTRY_ID not in call.data:
+        raise validation_error("no_home_given")
+    entry = _loaded_entry(hass, call.data[ATTR_CONFIG_ENTRY_ID])
+    return _account_homes(entry, call.data.get(ATTR_HOME_ID))
+
+
+def _single_home(hass: HomeAssistant, call: ServiceCall) -> HomeSmartlinkHome:
+    homes = _homes(hass, call)
+    if len(homes) != 1:
+        raise validation_error("home_id_needed")
+    return homes[0]
+
+
+def _heater(hass: HomeAssistant, entity_id: str) -> tuple[HomeSmartlinkHome, Device]:
+    """The loaded home and heater behind one of our climate entities."""
     registry_entry = er.async_get(hass).async_get(entity_id)
     if (
         registry_entry is None
@@ -113,10 +168,10 @@ def _heater(hass: HomeAssistant, entity_id: str) -> tuple[HomeSmartlinkConfigEnt
         raise validation_error("not_a_heater", entity_id=entity_id)
     entry = _loaded_entry(hass, registry_entry.config_entry_id)
     device_id = registry_entry.unique_id.removesuffix("_climate")
-    device = entry.runtime_data.coordinator.data.device(device_id)
-    if device is None:
-        raise validation_error("heater_unavailable")
-    return entry, device
+    for home in entry.runtime_data.homes.values():
+        if (device := home.coordinator.data.device(device_id)) is not None:
+            return home, device
+    raise validation_error("heater_unavailable")
 
 
 async def _targeted_entities(call: ServiceCall) -> set[str]:
@@ -131,7 +186,8 @@ async def _targeted_entities(call: ServiceCall) -> set[str]:
     return cast(set[str], await extract(call))
 
 
-async def _set_derogation(call: ServiceCall) -> ServiceResponse:
+async def _derogation_targets(call: ServiceCall) -> list[tuple[HomeSmartlinkHome, Device]]:
+    """The heaters a call targets: entities, devices, areas... and whole accounts or homes."""
     hass = call.hass
     registry = er.async_get(hass)
     entities = sorted(
@@ -141,8 +197,18 @@ async def _set_derogation(call: ServiceCall) -> ServiceResponse:
         and item.platform == DOMAIN
         and item.domain == "climate"
     )
-    if not entities:
+    heaters = [_heater(hass, entity_id) for entity_id in entities]
+    if ATTR_CONFIG_ENTRY_ID in call.data:
+        entry = _loaded_entry(hass, call.data[ATTR_CONFIG_ENTRY_ID])
+        for home in _account_homes(entry, call.data.get(ATTR_HOME_ID)):
+            heaters.extend((home, device) for device in home.coordinator.data.heaters)
+    if not heaters:
         raise validation_error("no_target")
+    return heaters
+
+
+async def _set_derogation(call: ServiceCall) -> ServiceResponse:
+    heaters = await _derogation_targets(call)
     try:
         delta = check_delta(call.data[ATTR_DELTA])
         day: date = call.data.get(ATTR_DATE) or dt_util.now().date()
@@ -152,13 +218,12 @@ async def _set_derogation(call: ServiceCall) -> ServiceResponse:
     except DerogationPlanError as err:
         raise translate_plan_error(err) from err
     shifts: dict[tuple[str, int], RoomShift] = {}
-    for entity_id in entities:
-        entry, device = _heater(hass, entity_id)
+    for home, device in heaters:
         if device.room_id is None:
             raise validation_error("heater_unavailable")
-        room = Room(entry.runtime_data.coordinator.home_id, device.room_id)
-        shifts[(room.home_id, room.room_id)] = RoomShift(entry, room, delta)
-    outcomes = await async_apply(hass, list(shifts.values()), windows)
+        room = Room(home.home_id, device.room_id)
+        shifts[(room.home_id, room.room_id)] = RoomShift(home, room, delta)
+    outcomes = await async_apply(call.hass, list(shifts.values()), windows)
     return {"requests": [outcome.as_dict() for outcome in outcomes]}
 
 
@@ -206,8 +271,8 @@ async def _get_derogation_report(call: ServiceCall) -> ServiceResponse:
 
 
 async def _request_diagnosis(call: ServiceCall) -> ServiceResponse:
-    entry = _loaded_entry(call.hass, call.data[ATTR_CONFIG_ENTRY_ID])
-    message_id = await async_request_diagnosis(call.hass, entry)
+    home = _single_home(call.hass, call)
+    message_id = await async_request_diagnosis(call.hass, home)
     return {"message_id": message_id}
 
 
@@ -222,7 +287,7 @@ async def _get_diagnosis_result(call: ServiceCall) -> ServiceResponse:
 
 
 async def _get_schedule(call: ServiceCall) -> ServiceResponse:
-    _entry, device = _heater(call.hass, call.data[ATTR_ENTITY_ID])
+    _home, device = _heater(call.hass, call.data[ATTR_ENTITY_ID])
     schedule = device.week_schedule
     return {
         "mode": device.mode.value if device.mode else None,
@@ -245,17 +310,21 @@ async def _get_schedule(call: ServiceCall) -> ServiceResponse:
 
 async def _sync_sber(call: ServiceCall) -> ServiceResponse:
     entry = _loaded_entry(call.hass, call.data[ATTR_CONFIG_ENTRY_ID])
-    sync = entry.runtime_data.sber
-    if sync is None:
-        raise validation_error("sber_not_enabled", home=entry.title)
-    report = await sync.async_sync(full=True)
-    if report.error is not None:
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="sber_sync_error",
-            translation_placeholders={"reason": report.error},
-        )
-    return report.as_dict()
+    homes = _account_homes(entry, call.data.get(ATTR_HOME_ID))
+    syncs = [(home, home.sber) for home in homes if home.sber is not None]
+    if not syncs:
+        raise validation_error("sber_not_enabled", account=entry.title)
+    reports: dict[str, Any] = {}
+    for home, sync in syncs:
+        report = await sync.async_sync(full=True)
+        if report.error is not None:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="sber_sync_error",
+                translation_placeholders={"reason": report.error},
+            )
+        reports[home.home_id] = report.as_dict()
+    return {"homes": reports}
 
 
 @callback
@@ -279,7 +348,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
         DOMAIN,
         SERVICE_REQUEST_DIAGNOSIS,
         _request_diagnosis,
-        schema=ENTRY_SCHEMA,
+        schema=HOME_SCHEMA,
         supports_response=SupportsResponse.OPTIONAL,
     )
     hass.services.async_register(
@@ -300,6 +369,6 @@ def async_setup_services(hass: HomeAssistant) -> None:
         DOMAIN,
         SERVICE_SYNC_SBER,
         _sync_sber,
-        schema=ENTRY_SCHEMA,
+        schema=ACCOUNT_SCHEMA,
         supports_response=SupportsResponse.OPTIONAL,
     )

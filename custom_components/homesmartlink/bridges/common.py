@@ -27,7 +27,7 @@ from homeassistant.helpers.http import KEY_HASS
 from ..api import Device, DeviceCategory, DeviceMode
 from ..const import DOMAIN
 from ..control import scheduled_setpoint
-from ..coordinator import HomeSmartlinkConfigEntry
+from ..coordinator import HomeSmartlinkConfigEntry, HomeSmartlinkHome
 from ..derogation import MAX_DELTA, MIN_DELTA
 
 # What a heater is, as the platforms' apps show it as a model or default name (they take one
@@ -57,7 +57,7 @@ class BridgeRequestError(Exception):
 class BridgedHeater:
     """A heater as a bridge shows it."""
 
-    entry: HomeSmartlinkConfigEntry
+    home: HomeSmartlinkHome
     device: Device
     name: str
     room: str | None
@@ -71,12 +71,25 @@ class BridgedHeater:
         return self.cloud_ok and self.device.online
 
 
-def bridged_heaters(
-    hass: HomeAssistant, option: str, only: HomeSmartlinkConfigEntry | None = None
-) -> dict[str, BridgedHeater]:
-    """Heaters of every loaded home with this bridge turned on, by cloud device id.
+def _homes_sharing(
+    hass: HomeAssistant, option: str, only: HomeSmartlinkHome | None
+) -> list[HomeSmartlinkHome]:
+    if only is not None:
+        return [only] if only.entry.options.get(option) else []
+    homes: list[HomeSmartlinkHome] = []
+    for entry in hass.config_entries.async_entries(DOMAIN):
+        if entry.state is ConfigEntryState.LOADED and entry.options.get(option):
+            typed: HomeSmartlinkConfigEntry = entry
+            homes.extend(typed.runtime_data.homes.values())
+    return homes
 
-    With `only`, the heaters of that one entry (also while it is being set up).
+
+def bridged_heaters(
+    hass: HomeAssistant, option: str, only: HomeSmartlinkHome | None = None
+) -> dict[str, BridgedHeater]:
+    """Heaters of every loaded account with this bridge turned on, by cloud device id.
+
+    With `only`, the heaters of that one home (also while its account is being set up).
     A heater whose climate entity was removed or disabled in Home Assistant is not shared: the
     user chose not to have it. Names and rooms are the ones the user sees in Home Assistant.
     """
@@ -84,25 +97,14 @@ def bridged_heaters(
     entities = er.async_get(hass)
     areas = ar.async_get(hass)
     heaters: dict[str, BridgedHeater] = {}
-    entries = [only] if only is not None else hass.config_entries.async_entries(DOMAIN)
-    for entry in entries:
-        loaded = entry is only or entry.state is ConfigEntryState.LOADED
-        if not loaded or not entry.options.get(option):
-            continue
-        registered = {
-            identifier: device_entry
-            for device_entry in dr.async_entries_for_config_entry(devices, entry.entry_id)
-            for domain, identifier in device_entry.identifiers
-            if domain == DOMAIN
-        }
-        typed: HomeSmartlinkConfigEntry = entry
-        coordinator = typed.runtime_data.coordinator
+    for home in _homes_sharing(hass, option, only):
+        coordinator = home.coordinator
         for device in coordinator.data.heaters:
             entity_id = entities.async_get_entity_id("climate", DOMAIN, f"{device.id}_climate")
             entity = entities.async_get(entity_id) if entity_id else None
             if entity is None or entity.disabled:
                 continue
-            device_entry = registered.get(device.id)
+            device_entry = devices.async_get_device(identifiers={(DOMAIN, device.id)})
             name = device.room_name or device.id
             room = device.room_name
             if device_entry is not None:
@@ -111,7 +113,7 @@ def bridged_heaters(
                 if area_id and (area := areas.async_get_area(area_id)) is not None:
                     room = area.name
             heaters[device.id] = BridgedHeater(
-                entry, device, name, room, entity.entity_id, coordinator.last_update_success
+                home, device, name, room, entity.entity_id, coordinator.last_update_success
             )
     return heaters
 
@@ -169,7 +171,7 @@ def setpoint_range(heater: BridgedHeater, now: datetime) -> tuple[float, float] 
     if heater.device.mode is DeviceMode.STOP:
         return None  # a stopped heater ignores derogations
     try:
-        base = scheduled_setpoint(heater.entry, heater.device, now)
+        base = scheduled_setpoint(heater.home, heater.device, now)
     except HomeAssistantError:
         return None
     return base + MIN_DELTA, base + MAX_DELTA

@@ -24,7 +24,7 @@ from homeassistant.util.json import JsonValueType
 
 from ..api import Device, DeviceCategory, DeviceMode
 from ..const import CONF_SBER, DOMAIN, MANUFACTURER
-from ..coordinator import HomeSmartlinkConfigEntry
+from ..coordinator import HomeSmartlinkHome
 from ..helpers import OutageNotice, async_raise_issue, backoff
 from .common import BridgedHeater, async_bridge_user_id, bridged_heaters, kind_name
 from .sber_client import SberAnswer, SberClient, SberError
@@ -120,8 +120,8 @@ def states(heater: BridgedHeater) -> list[Json]:
     return found
 
 
-def _storage_key(entry_id: str) -> str:
-    return f"{DOMAIN}.{entry_id}.sber"
+def _storage_key(home_key: str) -> str:
+    return f"{DOMAIN}.{home_key}.sber"
 
 
 def _text(value: Any) -> str:
@@ -171,20 +171,22 @@ class SyncReport:
 class SberSync:
     """Keeps one home's heaters in sync with Sber."""
 
-    def __init__(
-        self, hass: HomeAssistant, entry: HomeSmartlinkConfigEntry, client: SberClient
-    ) -> None:
+    def __init__(self, hass: HomeAssistant, home: HomeSmartlinkHome, client: SberClient) -> None:
         """Nothing is known as sent until the store is loaded."""
         self._hass = hass
-        self._entry = entry
+        self._home = home
         self.client = client
-        self._store: Store[Json] = Store(hass, STORAGE_VERSION, _storage_key(entry.entry_id))
+        self._store: Store[Json] = Store(hass, STORAGE_VERSION, _storage_key(home.subentry_id))
         # What Sber accepted, as comparable JSON text, by kind then id.
         self._sent: dict[str, dict[str, str]] = {"models": {}, "devices": {}, "states": {}}
         # Rejections in a row and the earliest next try, by "kind:id".
         self._rejections: dict[str, tuple[int, datetime]] = {}
         self._outage = OutageNotice(
-            hass, "Sber sync", f"sber_sync_failed_{entry.entry_id}", "sber_sync_failed", entry.title
+            hass,
+            "Sber sync",
+            f"sber_sync_failed_{home.subentry_id}",
+            "sber_sync_failed",
+            home.title,
         )
         self._not_before: datetime | None = None
         self._lock = asyncio.Lock()
@@ -202,7 +204,7 @@ class SberSync:
     @property
     def rejected_issue_id(self) -> str:
         """Repair issue while Sber keeps rejecting ids."""
-        return f"sber_rejected_{self._entry.entry_id}"
+        return f"sber_rejected_{self._home.subentry_id}"
 
     def diagnostics(self) -> dict[str, Any]:
         """What Sber has accepted and what is waiting, for the diagnostics download."""
@@ -218,9 +220,9 @@ class SberSync:
         }
 
     @staticmethod
-    async def async_remove_store(hass: HomeAssistant, entry_id: str) -> None:
+    async def async_remove_store(hass: HomeAssistant, subentry_id: str) -> None:
         """Delete what a removed home had sent to Sber."""
-        await Store[Json](hass, STORAGE_VERSION, _storage_key(entry_id)).async_remove()
+        await Store[Json](hass, STORAGE_VERSION, _storage_key(subentry_id)).async_remove()
 
     async def async_load(self) -> None:
         """Read what Sber accepted before the restart."""
@@ -235,7 +237,7 @@ class SberSync:
     @callback
     def async_start(self) -> CALLBACK_TYPE:
         """Sync now (pending work from before a restart), then whenever the home changes."""
-        remove = self._entry.runtime_data.coordinator.async_add_listener(self._async_request)
+        remove = self._home.coordinator.async_add_listener(self._async_request)
         # A heater renamed or moved in Home Assistant is renamed or moved at Sber.
         remove_registry = self._hass.bus.async_listen(
             dr.EVENT_DEVICE_REGISTRY_UPDATED, self._async_registry_updated
@@ -279,7 +281,7 @@ class SberSync:
         if self._task is not None and not self._task.done():
             self._again = True
             return
-        self._task = self._entry.async_create_background_task(
+        self._task = self._home.entry.async_create_background_task(
             self._hass, self._async_run(), "homesmartlink sber sync"
         )
 
@@ -349,7 +351,7 @@ class SberSync:
         return taken
 
     async def _async_sync(self, report: SyncReport, full: bool, now: datetime) -> None:
-        heaters = bridged_heaters(self._hass, CONF_SBER, self._entry)
+        heaters = bridged_heaters(self._hass, CONF_SBER, self._home)
         sent = self._sent
 
         # 1. Models, before any device that uses them.
@@ -432,7 +434,7 @@ class SberSync:
                 self._hass,
                 self.rejected_issue_id,
                 "sber_rejected",
-                {"home": self._entry.title, "count": str(len(stuck))},
+                {"home": self._home.title, "count": str(len(stuck))},
             )
         else:
             ir.async_delete_issue(self._hass, DOMAIN, self.rejected_issue_id)

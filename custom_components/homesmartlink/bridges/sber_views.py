@@ -198,7 +198,7 @@ class SberCommandView(HomeAssistantView):
             if error is not None:
                 errors.append(error)
             elif wanted is not None:
-                targets.append(HeaterTarget(heater.entry, heater.device, wanted))
+                targets.append(HeaterTarget(heater.home, heater.device, wanted))
         outcome = await async_set_heater_temperatures(hass, targets)
         for device_id, problem in outcome.items():
             if problem is not None:

@@ -73,7 +73,7 @@ def describe(heater: BridgedHeater, now: datetime) -> dict[str, Any]:
     """Discovery form of a heater: a thermostat whose setpoint a derogation can shift."""
     device = heater.device
     # Reportable only when this home pushes changes (a skill is configured for notifications).
-    reportable = bool(heater.entry.options.get(CONF_YANGO_SKILL_ID))
+    reportable = bool(heater.home.entry.options.get(CONF_YANGO_SKILL_ID))
     capabilities: list[dict[str, Any]] = []
     reachable = setpoint_range(heater, now)
     if reachable is not None:
@@ -301,7 +301,7 @@ class YangoActionView(HomeAssistantView):
                 result, wanted = _read_capability(heater, capability, now)
                 results.append(result)
                 if wanted is not None:
-                    targets[device_id] = HeaterTarget(heater.entry, heater.device, wanted)
+                    targets[device_id] = HeaterTarget(heater.home, heater.device, wanted)
                     pending.append((result, device_id))
             answers.append({"id": device_id, "capabilities": results})
         outcome = await async_set_heater_temperatures(hass, list(targets.values()))

@@ -24,7 +24,7 @@ from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 
 from ..const import CONF_YANGO, DOMAIN
-from ..coordinator import HomeSmartlinkConfigEntry
+from ..coordinator import HomeSmartlinkHome
 from ..helpers import OutageNotice
 from .common import bridged_heaters
 from .yango import async_yango_user_id, current_state, describe
@@ -50,14 +50,14 @@ class YangoNotifier:
     def __init__(
         self,
         hass: HomeAssistant,
-        entry: HomeSmartlinkConfigEntry,
+        home: HomeSmartlinkHome,
         dialogs_url: str,
         skill_id: str,
         skill_token: str,
     ) -> None:
         """Nothing is sent until the first change after `async_start`."""
         self._hass = hass
-        self._entry = entry
+        self._home = home
         self._base = dialogs_url.rstrip("/")
         self._skill_id = skill_id
         self._token = skill_token
@@ -71,9 +71,9 @@ class YangoNotifier:
         self._outage = OutageNotice(
             hass,
             "Yango notifications",
-            f"yango_notify_failed_{entry.entry_id}",
+            f"yango_notify_failed_{home.subentry_id}",
             "yango_notify_failed",
-            entry.title,
+            home.title,
         )
         self._timer: CALLBACK_TYPE | None = None
         self._job = HassJob(
@@ -85,7 +85,7 @@ class YangoNotifier:
     def async_start(self) -> CALLBACK_TYPE:
         """Take the current snapshot as known, and follow the coordinator from now on."""
         self._sent_states, self._sent_devices = self._snapshot()
-        remove = self._entry.runtime_data.coordinator.async_add_listener(self._async_changed)
+        remove = self._home.coordinator.async_add_listener(self._async_changed)
         # A heater renamed or moved in Home Assistant changes what Yango should show.
         remove_registry = self._hass.bus.async_listen(
             dr.EVENT_DEVICE_REGISTRY_UPDATED, self._async_registry_updated
@@ -106,7 +106,7 @@ class YangoNotifier:
         now = dt_util.now()
         states: dict[str, str] = {}
         devices: dict[str, str] = {}
-        for device_id, heater in bridged_heaters(self._hass, CONF_YANGO, self._entry).items():
+        for device_id, heater in bridged_heaters(self._hass, CONF_YANGO, self._home).items():
             states[device_id] = json.dumps(current_state(heater), sort_keys=True)
             devices[device_id] = json.dumps(describe(heater, now), sort_keys=True)
         return states, devices

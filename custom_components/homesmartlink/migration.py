@@ -1,0 +1,120 @@
+"""Upgrades of what older versions stored.
+
+Version 1 kept one config entry per home, each with its own copy of the partner's credentials.
+Version 2 keeps one entry per partner account with one `home` subentry per home. Entries of
+version 1 reached with the same base URL and client id become one account: the first one (by
+creation order) stays and takes the others in. Each home's subentry keeps the id of the entry it
+was, so that everything stored under that id (derogations, Sber sync state) is found again, and
+its devices and entities move to it unchanged (ids, names and areas users gave).
+
+Options are merged key by key: the first home's value wins, except that a voice bridge turned on
+for any of the homes stays on for the account. Downgrading is not supported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from types import MappingProxyType
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntry, ConfigSubentry
+from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+from yarl import URL
+
+from .const import CONF_BASE_URL, CONF_HOME_ID, CONF_SBER, CONF_YANGO, DOMAIN, LOGGER, SUBENTRY_HOME
+
+VERSION = 2
+# Bridges stay on for the account when any former home had them on.
+_TURNED_ON_BY_ANY = (CONF_YANGO, CONF_SBER)
+
+
+def account_unique_id(base_url: str, client_id: str) -> str:
+    """The unique id of an account: its client id at the cloud's host (no personal data)."""
+    return f"{client_id}@{URL(base_url).host}"
+
+
+def account_title(client_id: str) -> str:
+    """The title of an account entry: the partner's client id (no personal data)."""
+    return client_id
+
+
+async def async_merge_legacy_entries(hass: HomeAssistant) -> None:
+    """Fold the version-1 entries of each account into one, before any entry is set up."""
+    accounts: dict[tuple[str, str], list[ConfigEntry]] = {}
+    for entry in hass.config_entries.async_entries(DOMAIN):
+        if entry.version == 1 and CONF_HOME_ID in entry.data:
+            key = (entry.data[CONF_BASE_URL], entry.data[CONF_CLIENT_ID])
+            accounts.setdefault(key, []).append(entry)
+    for entries in accounts.values():
+        await _async_merge(hass, entries)
+
+
+async def async_migrate_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
+    """Migrate one entry Home Assistant found at an older version (an account of one home)."""
+    if entry.version > VERSION:
+        LOGGER.error("This entry was written by a newer version; downgrading is not supported")
+        return False
+    if entry.version == 1:
+        await _async_merge(hass, [entry])
+    return True
+
+
+async def _async_merge(hass: HomeAssistant, entries: Sequence[ConfigEntry]) -> None:
+    account, *others = entries
+    data = dict(account.data)
+    hass.config_entries.async_update_entry(
+        account,
+        data={key: data[key] for key in (CONF_BASE_URL, CONF_CLIENT_ID, CONF_CLIENT_SECRET)},
+        options=_merged_options(entries),
+        title=account_title(data[CONF_CLIENT_ID]),
+        unique_id=account_unique_id(data[CONF_BASE_URL], data[CONF_CLIENT_ID]),
+        version=VERSION,
+    )
+    for entry in entries:
+        home_id = entry.data[CONF_HOME_ID]
+        subentry = ConfigSubentry(
+            data=MappingProxyType({CONF_HOME_ID: home_id}),
+            subentry_id=entry.entry_id,
+            subentry_type=SUBENTRY_HOME,
+            title=home_id,
+            unique_id=home_id,
+        )
+        hass.config_entries.async_add_subentry(account, subentry)
+        _move_registry_entries(hass, entry.entry_id, account.entry_id, subentry.subentry_id)
+    for entry in others:
+        # Its devices and entities are the account's now; nothing of it is left to clean up.
+        await hass.config_entries.async_remove(entry.entry_id)
+    LOGGER.info("Merged %s home entries into one account entry", len(entries))
+
+
+def _merged_options(entries: Sequence[ConfigEntry]) -> dict[str, Any]:
+    merged: dict[str, Any] = {}
+    for entry in entries:
+        for key, value in entry.options.items():
+            merged.setdefault(key, value)
+    for key in _TURNED_ON_BY_ANY:
+        if any(entry.options.get(key) for entry in entries):
+            merged[key] = True
+    return merged
+
+
+def _move_registry_entries(
+    hass: HomeAssistant, old_entry_id: str, entry_id: str, subentry_id: str
+) -> None:
+    """Attach a former home entry's devices and entities to its subentry of the account."""
+    devices = dr.async_get(hass)
+    for device in dr.async_entries_for_config_entry(devices, old_entry_id):
+        devices.async_update_device(
+            device.id, add_config_entry_id=entry_id, add_config_subentry_id=subentry_id
+        )
+        # Off the former entry, or, for the account's own first home, off the entry itself.
+        devices.async_update_device(
+            device.id, remove_config_entry_id=old_entry_id, remove_config_subentry_id=None
+        )
+    entities = er.async_get(hass)
+    for entity in er.async_entries_for_config_entry(entities, old_entry_id):
+        entities.async_update_entity(
+            entity.entity_id, config_entry_id=entry_id, config_subentry_id=subentry_id
+        )
