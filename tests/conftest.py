@@ -8,7 +8,7 @@ from datetime import timedelta
 import json
 import logging
 import os
-from typing import Any
+from typing import Any, cast
 
 from aiohttp.test_utils import TestServer
 from freezegun.api import FrozenDateTimeFactory
@@ -28,7 +28,9 @@ from custom_components.homesmartlink.const import (
     CONF_HOME_ID,
     CONF_OVERRIDE_DURATION,
     DOMAIN,
+    SUBENTRY_HOME,
 )
+from custom_components.homesmartlink.coordinator import HomeSmartlinkHome
 
 from .deprecations import is_deprecation_report
 from .simulator import SAMPLE_HOME, Simulator
@@ -159,32 +161,57 @@ async def simulator(seed: dict[str, Any], socket_enabled: None) -> AsyncGenerato
     await server.close()
 
 
-def with_options(entry: MockConfigEntry, **options: Any) -> MockConfigEntry:
-    """The same home with other options (the bridges' tests turn a bridge on)."""
+def account_entry(
+    base_url: str,
+    homes: list[str],
+    *,
+    client_id: str = CLIENT_ID,
+    client_secret: str = CLIENT_SECRET,
+    **options: Any,
+) -> MockConfigEntry:
+    """A partner account with these homes as subentries (subentry id = `sub-<home id>`)."""
     return MockConfigEntry(
-        domain=entry.domain,
-        title=entry.title,
-        unique_id=entry.unique_id,
-        data=dict(entry.data),
+        domain=DOMAIN,
+        title=client_id,
+        unique_id=f"{client_id}@127.0.0.1",
+        version=2,
+        data={
+            CONF_BASE_URL: base_url,
+            CONF_CLIENT_ID: client_id,
+            CONF_CLIENT_SECRET: client_secret,
+        },
         options={CONF_OVERRIDE_DURATION: 120, **options},
+        subentries_data=[
+            {
+                "data": {CONF_HOME_ID: home_id},
+                "subentry_id": f"sub-{home_id}",
+                "subentry_type": SUBENTRY_HOME,
+                "title": home_id,
+                "unique_id": home_id,
+            }
+            for home_id in homes
+        ],
     )
+
+
+def with_options(entry: MockConfigEntry, **options: Any) -> MockConfigEntry:
+    """The same account with other options (the bridges' tests turn a bridge on)."""
+    return account_entry(
+        entry.data[CONF_BASE_URL],
+        [subentry.data[CONF_HOME_ID] for subentry in entry.subentries.values()],
+        **options,
+    )
+
+
+def home(entry: MockConfigEntry, home_id: str = HOME_ID) -> HomeSmartlinkHome:
+    """A loaded home of an account."""
+    return cast(HomeSmartlinkHome, entry.runtime_data.homes[f"sub-{home_id}"])
 
 
 @pytest.fixture
 def mock_config_entry(simulator: Simulator) -> MockConfigEntry:
-    """A config entry for the sample home."""
-    return MockConfigEntry(
-        domain=DOMAIN,
-        title=HOME_ID,
-        unique_id=HOME_ID,
-        data={
-            CONF_BASE_URL: simulator.base_url,  # type: ignore[attr-defined]
-            CONF_CLIENT_ID: CLIENT_ID,
-            CONF_CLIENT_SECRET: CLIENT_SECRET,
-            CONF_HOME_ID: HOME_ID,
-        },
-        options={CONF_OVERRIDE_DURATION: 120},
-    )
+    """A partner account with the sample home."""
+    return account_entry(simulator.base_url, [HOME_ID])  # type: ignore[attr-defined]
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from typing import Any
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from .conftest import HOME_ID, record_state_writes
+from .conftest import home, HOME_ID, record_state_writes
 from .simulator import Simulator
 
 
@@ -98,7 +98,7 @@ async def test_derogations_in_the_calendar(
 async def test_calendar_of_a_heater_gone(
     hass_tz: HomeAssistant, init_integration: MockConfigEntry, simulator: Simulator
 ) -> None:
-    entity = init_integration.runtime_data.coordinator
+    entity = home(init_integration).coordinator
     simulator.remove_device(HOME_ID, "B7E8F901")
     await entity.async_refresh()
     await hass_tz.async_block_till_done()

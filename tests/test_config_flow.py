@@ -1,7 +1,9 @@
-"""Config flow: user and home steps, one entry per home, reauth, reconfigure and options."""
+"""Config flow: the account and its homes, "Add home", reauth, reconfigure and options."""
 
 from __future__ import annotations
 
+import copy
+from typing import Any
 from unittest.mock import patch
 
 from homeassistant.config_entries import SOURCE_USER
@@ -23,6 +25,7 @@ from .conftest import CLIENT_ID, CLIENT_SECRET, HOME_ID
 from .simulator import Fault, Simulator
 
 CLIENT = "custom_components.homesmartlink.config_flow.HomeSmartlinkClient"
+HOME_2 = "home-2"
 
 
 def _credentials(simulator: Simulator, **overrides: str) -> dict[str, str]:
@@ -34,44 +37,85 @@ def _credentials(simulator: Simulator, **overrides: str) -> dict[str, str]:
     }
 
 
-async def _to_home_step(hass: HomeAssistant, simulator: Simulator) -> str:
+def _add_second_home(simulator: Simulator) -> None:
+    second = copy.deepcopy(simulator.homes[HOME_ID])
+    second["homeId"] = HOME_2
+    second["users"] = [{"email": "b@example.com", "city": "Nice"}]
+    for device in second["devices"]:
+        device["header"] = f"H2{device['header'][2:]}"  # device ids are unique in the cloud
+    simulator.homes[HOME_2] = second
+
+
+async def _to_homes_step(hass: HomeAssistant, simulator: Simulator) -> dict[str, Any]:
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], _credentials(simulator)
     )
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "home"
-    return result["flow_id"]
+    assert result["step_id"] in ("homes", "type_homes")
+    return result
 
 
-async def test_full_flow(hass: HomeAssistant, simulator: Simulator) -> None:
+def _homes_of(result: dict[str, Any]) -> list[str]:
+    entry = result["result"]
+    return sorted(subentry.data[CONF_HOME_ID] for subentry in entry.subentries.values())
+
+
+async def test_full_flow_one_entry_several_homes(hass: HomeAssistant, simulator: Simulator) -> None:
+    _add_second_home(simulator)
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
-    assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "user"
     assert result["errors"] == {}
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], _credentials(simulator)
     )
-    assert result["step_id"] == "home"
-    assert result["description_placeholders"] == {"count": "1"}
-    selector = result["data_schema"].schema[CONF_HOME_ID]
-    assert selector.config["options"] == [{"value": HOME_ID, "label": f"{HOME_ID} (Lyon)"}]
+    assert result["step_id"] == "homes"
+    assert result["description_placeholders"] == {"count": "2"}
+    selector = result["data_schema"].schema["home_ids"]
+    assert selector.config["options"] == [
+        {"value": HOME_ID, "label": f"{HOME_ID} (Lyon)"},
+        {"value": HOME_2, "label": f"{HOME_2} (Nice)"},
+    ]
+    assert selector.config["multiple"] is True
     assert selector.config["custom_value"] is True
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_HOME_ID: f" {HOME_ID} "}
+        result["flow_id"], {"home_ids": [HOME_ID, HOME_2]}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == HOME_ID
+    assert result["title"] == CLIENT_ID
     assert result["data"] == {
         CONF_BASE_URL: simulator.base_url,  # type: ignore[attr-defined]
         CONF_CLIENT_ID: CLIENT_ID,
         CONF_CLIENT_SECRET: CLIENT_SECRET,
-        CONF_HOME_ID: HOME_ID,
     }
     assert result["options"] == {CONF_OVERRIDE_DURATION: 120}
-    assert result["result"].unique_id == HOME_ID
-    # The credentials were checked with the users call, the home with the config call.
-    assert [r.path for r in simulator.requests][:2] == ["users", "config"]
+    assert result["result"].unique_id == f"{CLIENT_ID}@127.0.0.1"
+    assert _homes_of(result) == [HOME_2, HOME_ID]
+    # Credentials checked with the users call; listed homes need no further check.
+    assert [r.path for r in simulator.requests][:1] == ["users"]
+    await hass.async_block_till_done()
+    assert len(hass.states.async_entity_ids("climate")) == 14
+
+
+async def test_all_homes_and_typed_ones(hass: HomeAssistant, simulator: Simulator) -> None:
+    _add_second_home(simulator)
+    result = await _to_homes_step(hass, simulator)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"home_ids": [], "all_homes": True}
+    )
+    assert _homes_of(result) == [HOME_2, HOME_ID]
+
+
+async def test_base_url_with_the_api_path_is_taken_off(
+    hass: HomeAssistant, simulator: Simulator
+) -> None:
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        _credentials(simulator, base_url=f"{simulator.base_url}/partners/1/"),  # type: ignore[attr-defined]
+    )
+    assert result["step_id"] == "homes"
+    assert result["description_placeholders"] == {"count": "1"}
 
 
 async def test_home_labels_without_city_and_cap(
@@ -80,44 +124,37 @@ async def test_home_labels_without_city_and_cap(
     simulator.homes[HOME_ID]["users"] = [{"email": "a@example.com"}]
     simulator.homes["home-2"] = {"homeId": "home-2", "devices": [], "users": [{"city": "Nice"}]}
     monkeypatch.setattr(config_flow, "MAX_HOME_CHOICES", 1)
-    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], _credentials(simulator)
-    )
-    selector = result["data_schema"].schema[CONF_HOME_ID]
+    result = await _to_homes_step(hass, simulator)
+    selector = result["data_schema"].schema["home_ids"]
     assert selector.config["options"] == [{"value": HOME_ID, "label": HOME_ID}]
 
 
-async def test_typed_home_when_users_call_is_refused(
+async def test_typed_homes_when_users_call_is_refused(
     hass: HomeAssistant, simulator: Simulator
 ) -> None:
+    _add_second_home(simulator)
     simulator.faults.append(Fault(path="users", status=404))
-    flow_id = await _to_home_step(hass, simulator)
-    result = await hass.config_entries.flow.async_configure(flow_id, {CONF_HOME_ID: HOME_ID})
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-
-
-async def test_typed_home_form_is_text(hass: HomeAssistant, simulator: Simulator) -> None:
-    simulator.faults.append(Fault(path="users", status=400))
-    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await _to_homes_step(hass, simulator)
+    assert result["step_id"] == "type_homes"
+    assert set(result["data_schema"].schema["home_ids"].serialize()["selector"]) == {"text"}
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], _credentials(simulator)
+        result["flow_id"], {"home_ids": f" {HOME_ID}, {HOME_2} "}
     )
-    assert result["description_placeholders"] == {"count": "0"}
-    assert set(result["data_schema"].schema[CONF_HOME_ID].serialize()["selector"]) == {"text"}
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert _homes_of(result) == [HOME_2, HOME_ID]
 
 
 @pytest.mark.parametrize(
-    ("fault", "error"),
+    ("fault", "errors"),
     [
-        (Fault(path="users", status=401), "invalid_auth"),
-        (Fault(path="users", status=500), "cannot_connect"),
-        (Fault(path="users", status=429, retry_after="5"), "cannot_connect"),
-        (Fault(path="users", reset=True, count=2), "cannot_connect"),
+        (Fault(path="users", status=401), {CONF_CLIENT_SECRET: "invalid_auth"}),
+        (Fault(path="users", status=500), {CONF_BASE_URL: "cannot_connect"}),
+        (Fault(path="users", status=429, retry_after="5"), {CONF_BASE_URL: "cannot_connect"}),
+        (Fault(path="users", reset=True, count=2), {CONF_BASE_URL: "cannot_connect"}),
     ],
 )
-async def test_user_step_errors_then_recover(
-    hass: HomeAssistant, simulator: Simulator, fault: Fault, error: str
+async def test_user_step_errors_keep_what_was_typed_then_recover(
+    hass: HomeAssistant, simulator: Simulator, fault: Fault, errors: dict[str, str]
 ) -> None:
     simulator.faults.append(fault)
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
@@ -126,12 +163,17 @@ async def test_user_step_errors_then_recover(
     )
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "user"
-    assert result["errors"] == {"base": error}
+    assert result["errors"] == errors
+    # Everything typed is offered again, the secret too.
+    suggested = {
+        str(key): key.description["suggested_value"] for key in result["data_schema"].schema
+    }
+    assert suggested == _credentials(simulator)
     simulator.faults.clear()  # aiohttp may retry a dropped connection once: clear leftovers
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], _credentials(simulator)
     )
-    assert result["step_id"] == "home"
+    assert result["step_id"] == "homes"
 
 
 async def test_user_step_wrong_secret(hass: HomeAssistant, simulator: Simulator) -> None:
@@ -139,7 +181,7 @@ async def test_user_step_wrong_secret(hass: HomeAssistant, simulator: Simulator)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], _credentials(simulator, client_secret="wrong")
     )
-    assert result["errors"] == {"base": "invalid_auth"}
+    assert result["errors"] == {CONF_CLIENT_SECRET: "invalid_auth"}
 
 
 async def test_user_step_unexpected_error(hass: HomeAssistant, simulator: Simulator) -> None:
@@ -165,42 +207,99 @@ async def test_user_step_invalid_url(hass: HomeAssistant, simulator: Simulator, 
     ("fault", "errors"),
     [
         (Fault(path="config", status=401), {"base": "invalid_auth"}),
-        (Fault(path="config", status=404), {CONF_HOME_ID: "invalid_home"}),
+        (Fault(path="config", status=404), {"home_ids": "invalid_home"}),
         (Fault(path="config", status=500), {"base": "cannot_connect"}),
-        (Fault(path="config", body="garbage"), {CONF_HOME_ID: "invalid_home"}),
+        (Fault(path="config", body="garbage"), {"home_ids": "invalid_home"}),
     ],
 )
-async def test_home_step_errors_then_recover(
+async def test_typed_home_errors_then_recover(
     hass: HomeAssistant, simulator: Simulator, fault: Fault, errors: dict[str, str]
 ) -> None:
-    flow_id = await _to_home_step(hass, simulator)
+    """A home the users call does not list is checked with the config call."""
+    simulator.faults.append(Fault(path="users", status=404))
+    flow_id = (await _to_homes_step(hass, simulator))["flow_id"]
     simulator.faults.append(fault)
-    result = await hass.config_entries.flow.async_configure(flow_id, {CONF_HOME_ID: HOME_ID})
+    result = await hass.config_entries.flow.async_configure(flow_id, {"home_ids": HOME_ID})
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == errors
-    result = await hass.config_entries.flow.async_configure(flow_id, {CONF_HOME_ID: HOME_ID})
+    result = await hass.config_entries.flow.async_configure(flow_id, {"home_ids": HOME_ID})
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
-async def test_home_step_unknown_and_blank_home(hass: HomeAssistant, simulator: Simulator) -> None:
-    flow_id = await _to_home_step(hass, simulator)
-    result = await hass.config_entries.flow.async_configure(flow_id, {CONF_HOME_ID: "nope"})
-    assert result["errors"] == {CONF_HOME_ID: "invalid_home"}
-    result = await hass.config_entries.flow.async_configure(flow_id, {CONF_HOME_ID: "  "})
-    assert result["errors"] == {CONF_HOME_ID: "invalid_home"}
+async def test_unknown_blank_and_failing_home(hass: HomeAssistant, simulator: Simulator) -> None:
+    flow_id = (await _to_homes_step(hass, simulator))["flow_id"]
+    result = await hass.config_entries.flow.async_configure(flow_id, {"home_ids": ["nope"]})
+    assert result["errors"] == {"home_ids": "invalid_home"}
+    result = await hass.config_entries.flow.async_configure(flow_id, {"home_ids": ["  "]})
+    assert result["errors"] == {"home_ids": "no_home_chosen"}
+    result = await hass.config_entries.flow.async_configure(flow_id, {})
+    assert result["errors"] == {"home_ids": "no_home_chosen"}
     with patch(f"{CLIENT}.get_home_config", side_effect=RuntimeError("boom")):
-        result = await hass.config_entries.flow.async_configure(flow_id, {CONF_HOME_ID: HOME_ID})
+        result = await hass.config_entries.flow.async_configure(flow_id, {"home_ids": ["x"]})
     assert result["errors"] == {"base": "unknown"}
 
 
-async def test_one_entry_per_home(
+async def test_one_entry_per_account(
     hass: HomeAssistant, simulator: Simulator, mock_config_entry: MockConfigEntry
 ) -> None:
     mock_config_entry.add_to_hass(hass)
-    flow_id = await _to_home_step(hass, simulator)
-    result = await hass.config_entries.flow.async_configure(flow_id, {CONF_HOME_ID: HOME_ID})
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _credentials(simulator)
+    )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
+
+
+async def _add_home_flow(hass: HomeAssistant, entry: MockConfigEntry) -> dict[str, Any]:
+    return await hass.config_entries.subentries.async_init(
+        (entry.entry_id, "home"), context={"source": SOURCE_USER}
+    )
+
+
+async def test_add_home_offers_only_homes_not_added(
+    hass: HomeAssistant, simulator: Simulator, init_integration: MockConfigEntry
+) -> None:
+    _add_second_home(simulator)
+    result = await _add_home_flow(hass, init_integration)
+    assert result["step_id"] == "user"
+    assert result["description_placeholders"] == {"count": "1"}
+    selector = result["data_schema"].schema[CONF_HOME_ID]
+    assert selector.config["options"] == [{"value": HOME_2, "label": f"{HOME_2} (Nice)"}]
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {CONF_HOME_ID: HOME_ID}
+    )
+    assert result["errors"] == {CONF_HOME_ID: "home_already_added"}
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {CONF_HOME_ID: "nope"}
+    )
+    assert result["errors"] == {CONF_HOME_ID: "invalid_home"}
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {CONF_HOME_ID: HOME_2}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == HOME_2
+    await hass.async_block_till_done()
+    # The account reloaded with its second home.
+    assert len(hass.states.async_entity_ids("climate")) == 14
+    assert sorted(home.home_id for home in init_integration.runtime_data.homes.values()) == [
+        HOME_2,
+        HOME_ID,
+    ]
+
+
+async def test_add_home_when_the_cloud_fails(
+    hass: HomeAssistant, simulator: Simulator, init_integration: MockConfigEntry
+) -> None:
+    simulator.faults.append(Fault(path="users", status=500))
+    result = await _add_home_flow(hass, init_integration)
+    assert result["errors"] == {"base": "cannot_connect"}
+    simulator.faults.append(Fault(path="users", status=404))
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {CONF_HOME_ID: HOME_ID}
+    )
+    # Without the users call, the home is typed; one already added is still refused.
+    assert result["errors"] == {CONF_HOME_ID: "home_already_added"}
 
 
 async def test_reauth(
@@ -213,14 +312,34 @@ async def test_reauth(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_CLIENT_ID: CLIENT_ID, CONF_CLIENT_SECRET: "still-wrong"}
     )
-    assert result["errors"] == {"base": "invalid_auth"}
+    assert result["errors"] == {CONF_CLIENT_SECRET: "invalid_auth"}
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_CLIENT_ID: CLIENT_ID, CONF_CLIENT_SECRET: "new-secret"}
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reauth_successful"
     assert mock_config_entry.data[CONF_CLIENT_SECRET] == "new-secret"
-    assert mock_config_entry.data[CONF_HOME_ID] == HOME_ID
+    await hass.async_block_till_done()
+    await hass.config_entries.async_unload(mock_config_entry.entry_id)
+
+
+async def test_reauth_without_the_users_call(
+    hass: HomeAssistant, simulator: Simulator, mock_config_entry: MockConfigEntry
+) -> None:
+    """Partners without the users call: the credentials are checked on a home of the account."""
+    mock_config_entry.add_to_hass(hass)
+    simulator.partners[CLIENT_ID] = "new-secret"
+    result = await mock_config_entry.start_reauth_flow(hass)
+    simulator.faults.append(Fault(path="users", status=404, count=2))
+    simulator.faults.append(Fault(path="config", status=404))
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_CLIENT_ID: CLIENT_ID, CONF_CLIENT_SECRET: "new-secret"}
+    )
+    assert result["errors"] == {CONF_CLIENT_SECRET: "invalid_auth"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_CLIENT_ID: CLIENT_ID, CONF_CLIENT_SECRET: "new-secret"}
+    )
+    assert result["reason"] == "reauth_successful"
     await hass.async_block_till_done()
     await hass.config_entries.async_unload(mock_config_entry.entry_id)
 
@@ -235,11 +354,11 @@ async def test_reconfigure(
         result["flow_id"], _credentials(simulator, base_url="mailto:x")
     )
     assert result["errors"] == {CONF_BASE_URL: "invalid_url"}
-    simulator.faults.append(Fault(path="config", status=503))
+    simulator.faults.append(Fault(path="users", status=503))
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], _credentials(simulator)
     )
-    assert result["errors"] == {"base": "cannot_connect"}
+    assert result["errors"] == {CONF_BASE_URL: "cannot_connect"}
     simulator.partners["other-partner"] = "other-secret"
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
@@ -249,9 +368,26 @@ async def test_reconfigure(
     assert result["reason"] == "reconfigure_successful"
     assert mock_config_entry.data[CONF_CLIENT_ID] == "other-partner"
     assert mock_config_entry.data[CONF_BASE_URL] == simulator.base_url  # type: ignore[attr-defined]
-    assert mock_config_entry.data[CONF_HOME_ID] == HOME_ID
+    assert mock_config_entry.unique_id == "other-partner@127.0.0.1"
+    assert mock_config_entry.title == "other-partner"
+    assert [s.data[CONF_HOME_ID] for s in mock_config_entry.subentries.values()] == [HOME_ID]
     await hass.async_block_till_done()
     await hass.config_entries.async_unload(mock_config_entry.entry_id)
+
+
+async def test_reconfigure_to_another_configured_account_is_refused(
+    hass: HomeAssistant, simulator: Simulator, mock_config_entry: MockConfigEntry
+) -> None:
+    mock_config_entry.add_to_hass(hass)
+    other = MockConfigEntry(domain=DOMAIN, unique_id="demo-partner-2@127.0.0.1", version=2)
+    other.add_to_hass(hass)
+    result = await mock_config_entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        _credentials(simulator, client_id="demo-partner-2", client_secret="demo-secret-2"),
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
 
 
 def _options_input(

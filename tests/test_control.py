@@ -18,7 +18,7 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from .conftest import HOME_ID, set_temperature
+from .conftest import home, HOME_ID, set_temperature
 from .simulator import Fault, Simulator
 
 
@@ -173,7 +173,7 @@ async def test_cloud_failure_is_reported_and_nothing_remembered(
         await set_temperature(hass_tz, "climate.salon_heater_1", 19)
     assert err.value.translation_key == key
     assert len(simulator.requests_to("derogations")) == 1  # never retried by itself
-    assert init_integration.runtime_data.derogations.items == ()
+    assert home(init_integration).derogations.items == ()
     assert hass_tz.states.get("climate.salon_heater_1").attributes[ATTR_PRESET_MODE] == "schedule"
 
 

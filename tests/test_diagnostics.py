@@ -24,11 +24,12 @@ async def test_diagnostics_are_redacted(
         "base_url": "**REDACTED**",
         "client_id": "**REDACTED**",
         "client_secret": "**REDACTED**",
-        "home_id": HOME_ID,
     }
     assert diagnostics["entry"]["options"] == {"override_duration": 120}
-    assert diagnostics["last_update_success"] is True
-    home = diagnostics["home"]
+    (one,) = diagnostics["homes"]
+    assert one["home_id"] == HOME_ID
+    assert one["last_update_success"] is True
+    home = one["home"]
     assert len(home["devices"]) == 8
     assert home["devices"][0]["room_name"] == "**REDACTED**"
     assert home["devices"][0]["current_temperature"] == 19.5

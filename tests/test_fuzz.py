@@ -133,12 +133,12 @@ _NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
 def _heater() -> BridgedHeater:
-    """A heater bound to a stand-in entry with no derogation of ours in force."""
+    """A heater bound to a stand-in home with no derogation of ours in force."""
     device = Device.from_wire(CHAMBRE)  # manual 18 °C: a derogation reaches 13..23
     assert device is not None
     derogations = SimpleNamespace(active=lambda _room, _moment: None)
-    entry = SimpleNamespace(runtime_data=SimpleNamespace(derogations=derogations))
-    return BridgedHeater(entry, device, "Heater", "Room", "climate.heater")  # type: ignore[arg-type]
+    home = SimpleNamespace(derogations=derogations)
+    return BridgedHeater(home, device, "Heater", "Room", "climate.heater")  # type: ignore[arg-type]
 
 
 @FUZZ

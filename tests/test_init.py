@@ -264,8 +264,8 @@ async def test_each_flow_reloads_the_entry_once(
 ) -> None:
     """New options reload once, unchanged ones not at all; reauth and reconfigure reload once.
 
-    Each set-up asks the cloud for the home once; every leg reloads the same way (its own way:
-    OptionsFlowWithReload from 2025.8 on, an options-only update listener before).
+    Each set-up asks the cloud for each home once; the flows check credentials with the users
+    call. One update listener reloads the account, on every leg.
     """
     entry = init_integration
     setups = len(simulator.requests_to("config"))
@@ -273,7 +273,6 @@ async def test_each_flow_reloads_the_entry_once(
     assert len(simulator.requests_to("config")) == setups + 1
     await _save_options(hass_tz, entry, 45)
     assert len(simulator.requests_to("config")) == setups + 1
-    # New credentials each time; the flow's own check is one call, the reload a second.
     simulator.partners["demo-partner"] = "rotated"
     for start, user_input in (
         (entry.start_reauth_flow, {CONF_CLIENT_ID: "demo-partner", CONF_CLIENT_SECRET: "rotated"}),
@@ -291,5 +290,6 @@ async def test_each_flow_reloads_the_entry_once(
         result = await hass_tz.config_entries.flow.async_configure(flow["flow_id"], user_input)
         assert result["type"] == "abort"
         await hass_tz.async_block_till_done()
-        assert len(simulator.requests_to("config")) == before + 2
+        assert len(simulator.requests_to("config")) == before + 1
+        assert simulator.requests_to("config")[-1].client == user_input[CONF_CLIENT_ID]
         assert entry.state is ConfigEntryState.LOADED

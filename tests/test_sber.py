@@ -190,7 +190,7 @@ async def test_rejected_ids_are_retried_with_backoff_until_accepted(
     fake.received.clear()
     fake.reject["C0FFEE01"] = 3
     await _sync_sber(hass_tz, init_integration)
-    issue_id = f"sber_rejected_{init_integration.entry_id}"
+    issue_id = "sber_rejected_sub-home-demo-1"
     assert "C0FFEE01" not in fake.devices
     # Retried at 30 s, 60 s, 120 s: the third refusal raises a repair issue.
     await advance(hass_tz, freezer, 31)
@@ -198,7 +198,9 @@ async def test_rejected_ids_are_retried_with_backoff_until_accepted(
     await advance(hass_tz, freezer, 61)
     assert "C0FFEE01" not in fake.devices
     assert ir.async_get(hass_tz).async_get_issue("homesmartlink", issue_id) is not None
-    diagnostics = (await async_get_config_entry_diagnostics(hass_tz, init_integration))["sber"]
+    diagnostics = (await async_get_config_entry_diagnostics(hass_tz, init_integration))["homes"][0][
+        "sber"
+    ]
     assert [(r["item"], r["times"]) for r in diagnostics["rejected"]] == [("device:C0FFEE01", 3)]
     posts = [r for r in fake.received if (r.method, r.path) == ("POST", "/v1/devices")]
     await advance(hass_tz, freezer, 60)  # still inside the 120 s pause: nothing
@@ -207,7 +209,9 @@ async def test_rejected_ids_are_retried_with_backoff_until_accepted(
     assert "C0FFEE01" in fake.devices
     assert "C0FFEE01" in fake.states
     assert ir.async_get(hass_tz).async_get_issue("homesmartlink", issue_id) is None
-    diagnostics = (await async_get_config_entry_diagnostics(hass_tz, init_integration))["sber"]
+    diagnostics = (await async_get_config_entry_diagnostics(hass_tz, init_integration))["homes"][0][
+        "sber"
+    ]
     assert diagnostics["rejected"] == []
     assert diagnostics["devices_accepted"] == len(HEATERS)
     assert fake.problems == []
@@ -255,7 +259,7 @@ async def test_sber_down_is_logged_once_and_retried_later(
     simulator.device(HOME_ID, "B7E8F901")["pv"] = "19.0"
     await poll(hass_tz, freezer)
     await advance(hass_tz, freezer, GATHER)
-    issue_id = f"sber_sync_failed_{init_integration.entry_id}"
+    issue_id = "sber_sync_failed_sub-home-demo-1"
     issue = ir.async_get(hass_tz).async_get_issue("homesmartlink", issue_id)
     assert issue is not None
     assert issue.translation_placeholders["reason"] == "HTTP 503 code 503: unavailable"
@@ -276,7 +280,7 @@ async def test_sync_sber_action_reports_sent_and_failed(
     hass_tz: HomeAssistant, init_integration: MockConfigEntry, synced: FakeSber
 ) -> None:
     synced.reject["A1B2C3D4"] = 1
-    result = await _sync_sber(hass_tz, init_integration)
+    result = (await _sync_sber(hass_tz, init_integration))["homes"][HOME_ID]
     assert result["models"] == ["homesmartlink-radiator", "homesmartlink-heater"]
     assert set(result["updated"]) == HEATERS - {"A1B2C3D4"}
     assert result["failed"] == [
@@ -305,7 +309,7 @@ async def test_sync_sber_needs_the_bridge(
 async def test_removing_the_entry_forgets_what_was_sent(
     hass_tz: HomeAssistant, init_integration: MockConfigEntry, synced: FakeSber, hass_storage: dict
 ) -> None:
-    key = f"homesmartlink.{init_integration.entry_id}.sber"
+    key = "homesmartlink.sub-home-demo-1.sber"
     await hass_tz.async_block_till_done()
     assert key in hass_storage
     await hass_tz.config_entries.async_remove(init_integration.entry_id)

@@ -18,10 +18,10 @@ from homeassistant.helpers.json import JSONEncoder
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.homesmartlink.const import DOMAIN
+from custom_components.homesmartlink.const import CONF_BASE_URL, DOMAIN
 from custom_components.homesmartlink.diagnostics import async_get_config_entry_diagnostics
 
-from .conftest import CLIENT_ID, HOME_ID, advance
+from .conftest import CLIENT_ID, HOME_ID, account_entry, advance
 from .fake_platforms import FakeSber, RecordingServer
 from .simulator import Fault, Simulator
 
@@ -61,11 +61,13 @@ async def test_nothing_secret_or_personal_leaks(
     flow = await hass_tz.config_entries.flow.async_configure(
         flow["flow_id"], {**credentials, "client_secret": "wrong-one"}
     )
-    assert flow["errors"] == {"base": "invalid_auth"}
+    assert flow["errors"] == {"client_secret": "invalid_auth"}
     flow = await hass_tz.config_entries.flow.async_configure(
         flow["flow_id"], {**credentials, "client_secret": SECRET}
     )
-    flow = await hass_tz.config_entries.flow.async_configure(flow["flow_id"], {"home_id": HOME_ID})
+    flow = await hass_tz.config_entries.flow.async_configure(
+        flow["flow_id"], {"home_ids": [HOME_ID]}
+    )
     entry = flow["result"]
     await hass_tz.async_block_till_done()
     # Polls, good and bad.
@@ -153,21 +155,17 @@ async def test_bridges_leak_nothing(
     ]
     for server in servers:
         await server.start_server()
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title=mock_config_entry.title,
-        unique_id=mock_config_entry.unique_id,
-        data={**mock_config_entry.data, "client_secret": SECRET},
-        options={
-            "override_duration": 120,
-            "sber": True,
-            "sber_key": VENDOR_KEY,
-            "sber_url": str(servers[0].make_url("")),
-            "yango": True,
-            "yango_skill_id": "skill",
-            "yango_skill_token": SKILL_TOKEN,
-            "yango_dialogs_url": str(servers[1].make_url("")),
-        },
+    entry = account_entry(
+        mock_config_entry.data[CONF_BASE_URL],
+        [HOME_ID],
+        client_secret=SECRET,
+        sber=True,
+        sber_key=VENDOR_KEY,
+        sber_url=str(servers[0].make_url("")),
+        yango=True,
+        yango_skill_id="skill",
+        yango_skill_token=SKILL_TOKEN,
+        yango_dialogs_url=str(servers[1].make_url("")),
     )
     entry.add_to_hass(hass_tz)
     assert await hass_tz.config_entries.async_setup(entry.entry_id)

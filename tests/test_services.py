@@ -22,7 +22,7 @@ from custom_components.homesmartlink.const import (
 )
 from custom_components.homesmartlink.control import async_set_heater_temperature
 
-from .conftest import CLIENT_ID, CLIENT_SECRET, HOME_ID, advance
+from .conftest import account_entry, home, CLIENT_ID, CLIENT_SECRET, HOME_ID, advance
 from .simulator import Fault, Simulator
 
 SECOND_HOME = {
@@ -146,29 +146,18 @@ async def test_set_derogation_partly_failed_names_the_windows(
         "failed": "2026-11-24 00:00-06:00",
     }
     # What succeeded is remembered; what failed is not.
-    assert [
-        (p.day.isoformat(), p.start) for p in init_integration.runtime_data.derogations.items
-    ] == [("2026-11-23", 1320)]
+    assert [(p.day.isoformat(), p.start) for p in home(init_integration).derogations.items] == [
+        ("2026-11-23", 1320)
+    ]
 
 
 async def test_set_derogation_across_homes_of_one_account(
-    hass_tz: HomeAssistant,
-    init_integration: MockConfigEntry,
-    simulator: Simulator,
+    hass_tz: HomeAssistant, simulator: Simulator
 ) -> None:
     simulator.homes["home-demo-2"] = SECOND_HOME
-    second = MockConfigEntry(
-        domain=DOMAIN,
-        unique_id="home-demo-2",
-        data={
-            CONF_BASE_URL: init_integration.data[CONF_BASE_URL],
-            CONF_CLIENT_ID: CLIENT_ID,
-            CONF_CLIENT_SECRET: CLIENT_SECRET,
-            CONF_HOME_ID: "home-demo-2",
-        },
-    )
-    second.add_to_hass(hass_tz)
-    assert await hass_tz.config_entries.async_setup(second.entry_id)
+    account = account_entry(simulator.base_url, [HOME_ID, "home-demo-2"])  # type: ignore[attr-defined]
+    account.add_to_hass(hass_tz)
+    assert await hass_tz.config_entries.async_setup(account.entry_id)
     await hass_tz.async_block_till_done()
     await _call(
         hass_tz,
@@ -185,8 +174,8 @@ async def test_set_derogation_across_homes_of_one_account(
         (HOME_ID, 2, 1080, 1200, -1, "2026-11-23"),
         ("home-demo-2", 10, 1080, 1200, -1, "2026-11-23"),
     ]
-    assert len(second.runtime_data.derogations.items) == 1
-    assert len(init_integration.runtime_data.derogations.items) == 1
+    assert len(home(account, "home-demo-2").derogations.items) == 1
+    assert len(home(account).derogations.items) == 1
 
 
 @pytest.mark.parametrize(
@@ -233,13 +222,13 @@ async def test_setpoint_out_of_range_in_control(
     hass_tz: HomeAssistant, init_integration: MockConfigEntry, simulator: Simulator
 ) -> None:
     """The bridges call the control path directly: it checks the range itself."""
-    device = init_integration.runtime_data.coordinator.data.device("B7E8F901")
+    device = home(init_integration).coordinator.data.device("B7E8F901")
     with pytest.raises(ServiceValidationError) as err:
-        await async_set_heater_temperature(hass_tz, init_integration, device, 30)
+        await async_set_heater_temperature(hass_tz, home(init_integration), device, 30)
     assert err.value.translation_key == "setpoint_out_of_range"
-    offline = init_integration.runtime_data.coordinator.data.device("F00DF00D")
+    offline = home(init_integration).coordinator.data.device("F00DF00D")
     with pytest.raises(ServiceValidationError) as err:
-        await async_set_heater_temperature(hass_tz, init_integration, offline, 18)
+        await async_set_heater_temperature(hass_tz, home(init_integration), offline, 18)
     assert err.value.translation_key == "heater_unavailable"
     assert simulator.requests_to("derogations") == []
 

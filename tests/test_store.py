@@ -7,6 +7,7 @@ from typing import Any
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from .conftest import home
 from .simulator import Simulator
 
 
@@ -28,15 +29,15 @@ async def test_damaged_records_are_skipped(
         "end_trigger": "e",
         "placed_at": "2026-11-23T08:59:00+01:00",
     }
-    hass_storage[f"homesmartlink.{mock_config_entry.entry_id}.derogations"] = {
+    hass_storage["homesmartlink.sub-home-demo-1.derogations"] = {
         "version": 1,
-        "key": f"homesmartlink.{mock_config_entry.entry_id}.derogations",
+        "key": "homesmartlink.sub-home-demo-1.derogations",
         "data": {"derogations": [good, {**good, "day": "yesterday"}, {"room_id": 1}, "junk"]},
     }
     mock_config_entry.add_to_hass(hass_tz)
     assert await hass_tz.config_entries.async_setup(mock_config_entry.entry_id)
     await hass_tz.async_block_till_done()
-    items = mock_config_entry.runtime_data.derogations.items
+    items = home(mock_config_entry).derogations.items
     assert len(items) == 1
     assert items[0].delta == -2
     state = hass_tz.states.get("climate.chambre_heater")
@@ -49,7 +50,7 @@ async def test_store_removed_with_the_entry(
     init_integration: MockConfigEntry,
     hass_storage: dict[str, Any],
 ) -> None:
-    key = f"homesmartlink.{init_integration.entry_id}.derogations"
+    key = "homesmartlink.sub-home-demo-1.derogations"
     hass_storage[key] = {"version": 1, "key": key, "data": {"derogations": []}}
     await hass_tz.config_entries.async_remove(init_integration.entry_id)
     await hass_tz.async_block_till_done()

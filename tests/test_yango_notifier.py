@@ -119,7 +119,7 @@ async def test_failures_logged_once_with_a_repair_and_backoff(
     await set_temperature(hass_tz, "climate.chambre_heater", 20)
     await advance(hass_tz, freezer, 1)
     assert len(fake.received) == 1
-    issue_id = f"yango_notify_failed_{init_integration.entry_id}"
+    issue_id = "yango_notify_failed_sub-home-demo-1"
     issue = ir.async_get(hass_tz).async_get_issue("homesmartlink", issue_id)
     assert issue is not None
     assert issue.translation_placeholders == {"home": HOME_ID, "reason": "HTTP 401"}
@@ -160,7 +160,7 @@ async def test_unreachable_endpoint_is_a_failure_too(
     await set_temperature(hass_tz, "climate.chambre_heater", 20)
     await advance(hass_tz, freezer, 1)
     issue = ir.async_get(hass_tz).async_get_issue(
-        "homesmartlink", f"yango_notify_failed_{init_integration.entry_id}"
+        "homesmartlink", "yango_notify_failed_sub-home-demo-1"
     )
     assert issue is not None
     assert issue.translation_placeholders["reason"] == "ClientConnectorError"
