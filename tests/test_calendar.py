@@ -7,7 +7,7 @@ from typing import Any
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from .conftest import home, HOME_ID, record_state_writes
+from .conftest import HOME_ID, home, record_state_writes
 from .simulator import Simulator
 
 

@@ -18,7 +18,7 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from .conftest import home, HOME_ID, set_temperature
+from .conftest import HOME_ID, home, set_temperature
 from .simulator import Fault, Simulator
 
 

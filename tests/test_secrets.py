@@ -16,7 +16,6 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.json import JSONEncoder
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.homesmartlink.const import CONF_BASE_URL, DOMAIN
 from custom_components.homesmartlink.diagnostics import async_get_config_entry_diagnostics

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr, entity_registry as er
@@ -16,13 +15,11 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.homesmartlink.const import (
-    CONF_BASE_URL,
-    CONF_HOME_ID,
     DOMAIN,
 )
 from custom_components.homesmartlink.control import async_set_heater_temperature
 
-from .conftest import account_entry, home, CLIENT_ID, CLIENT_SECRET, HOME_ID, advance
+from .conftest import HOME_ID, account_entry, advance, home
 from .simulator import Fault, Simulator
 
 SECOND_HOME = {
