@@ -64,6 +64,7 @@ async def async_migrate_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
 async def _async_merge(hass: HomeAssistant, entries: Sequence[ConfigEntry]) -> None:
     account, *others = entries
     data = dict(account.data)
+    homes = [(entry.entry_id, entry.data[CONF_HOME_ID]) for entry in entries]
     hass.config_entries.async_update_entry(
         account,
         data={key: data[key] for key in (CONF_BASE_URL, CONF_CLIENT_ID, CONF_CLIENT_SECRET)},
@@ -72,17 +73,16 @@ async def _async_merge(hass: HomeAssistant, entries: Sequence[ConfigEntry]) -> N
         unique_id=account_unique_id(data[CONF_BASE_URL], data[CONF_CLIENT_ID]),
         version=VERSION,
     )
-    for entry in entries:
-        home_id = entry.data[CONF_HOME_ID]
+    for entry_id, home_id in homes:
         subentry = ConfigSubentry(
             data=MappingProxyType({CONF_HOME_ID: home_id}),
-            subentry_id=entry.entry_id,
+            subentry_id=entry_id,
             subentry_type=SUBENTRY_HOME,
             title=home_id,
             unique_id=home_id,
         )
         hass.config_entries.async_add_subentry(account, subentry)
-        _move_registry_entries(hass, entry.entry_id, account.entry_id, subentry.subentry_id)
+        _move_registry_entries(hass, entry_id, account.entry_id, subentry.subentry_id)
     for entry in others:
         # Its devices and entities are the account's now; nothing of it is left to clean up.
         await hass.config_entries.async_remove(entry.entry_id)
@@ -103,18 +103,24 @@ def _merged_options(entries: Sequence[ConfigEntry]) -> dict[str, Any]:
 def _move_registry_entries(
     hass: HomeAssistant, old_entry_id: str, entry_id: str, subentry_id: str
 ) -> None:
-    """Attach a former home entry's devices and entities to its subentry of the account."""
+    """Attach a former home entry's devices and entities to its subentry of the account.
+
+    In this order: devices join the subentry, entities move to it, then devices leave what they
+    were (the entity registry drops entities of a subentry their device leaves).
+    """
     devices = dr.async_get(hass)
-    for device in dr.async_entries_for_config_entry(devices, old_entry_id):
+    moved = dr.async_entries_for_config_entry(devices, old_entry_id)
+    for device in moved:
         devices.async_update_device(
             device.id, add_config_entry_id=entry_id, add_config_subentry_id=subentry_id
-        )
-        # Off the former entry, or, for the account's own first home, off the entry itself.
-        devices.async_update_device(
-            device.id, remove_config_entry_id=old_entry_id, remove_config_subentry_id=None
         )
     entities = er.async_get(hass)
     for entity in er.async_entries_for_config_entry(entities, old_entry_id):
         entities.async_update_entity(
             entity.entity_id, config_entry_id=entry_id, config_subentry_id=subentry_id
+        )
+    for device in moved:
+        # Off the former entry, or, for the account's own first home, off the entry itself.
+        devices.async_update_device(
+            device.id, remove_config_entry_id=old_entry_id, remove_config_subentry_id=None
         )
