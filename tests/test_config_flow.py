@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 from unittest.mock import patch
 
@@ -22,10 +21,10 @@ from custom_components.homesmartlink.const import (
 )
 
 from .conftest import CLIENT_ID, CLIENT_SECRET, HOME_ID
-from .simulator import Fault, Simulator
+from .simulator import Fault, Simulator, more_homes
 
 CLIENT = "custom_components.homesmartlink.config_flow.HomeSmartlinkClient"
-HOME_2 = "home-2"
+HOME_2 = "home-demo-2"
 
 
 def _credentials(simulator: Simulator, **overrides: str) -> dict[str, str]:
@@ -38,12 +37,7 @@ def _credentials(simulator: Simulator, **overrides: str) -> dict[str, str]:
 
 
 def _add_second_home(simulator: Simulator) -> None:
-    second = copy.deepcopy(simulator.homes[HOME_ID])
-    second["homeId"] = HOME_2
-    second["users"] = [{"email": "b@example.com", "city": "Nice"}]
-    for device in second["devices"]:
-        device["header"] = f"H2{device['header'][2:]}"  # device ids are unique in the cloud
-    simulator.homes[HOME_2] = second
+    simulator.homes[HOME_2] = more_homes(simulator.seed, 2)["homes"][1]
 
 
 async def _to_homes_step(hass: HomeAssistant, simulator: Simulator) -> dict[str, Any]:
@@ -74,7 +68,7 @@ async def test_full_flow_one_entry_several_homes(hass: HomeAssistant, simulator:
     selector = result["data_schema"].schema["home_ids"]
     assert selector.config["options"] == [
         {"value": HOME_ID, "label": f"{HOME_ID} (Lyon)"},
-        {"value": HOME_2, "label": f"{HOME_2} (Nice)"},
+        {"value": HOME_2, "label": f"{HOME_2} (Ville 2)"},
     ]
     assert selector.config["multiple"] is True
     assert selector.config["custom_value"] is True
@@ -90,7 +84,7 @@ async def test_full_flow_one_entry_several_homes(hass: HomeAssistant, simulator:
     }
     assert result["options"] == {CONF_OVERRIDE_DURATION: 120}
     assert result["result"].unique_id == f"{CLIENT_ID}@127.0.0.1"
-    assert _homes_of(result) == [HOME_2, HOME_ID]
+    assert _homes_of(result) == [HOME_ID, HOME_2]
     # Credentials checked with the users call; listed homes need no further check.
     assert [r.path for r in simulator.requests][:1] == ["users"]
     await hass.async_block_till_done()
@@ -103,7 +97,7 @@ async def test_all_homes_and_typed_ones(hass: HomeAssistant, simulator: Simulato
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"home_ids": [], "all_homes": True}
     )
-    assert _homes_of(result) == [HOME_2, HOME_ID]
+    assert _homes_of(result) == [HOME_ID, HOME_2]
 
 
 async def test_base_url_with_the_api_path_is_taken_off(
@@ -141,7 +135,7 @@ async def test_typed_homes_when_users_call_is_refused(
         result["flow_id"], {"home_ids": f" {HOME_ID}, {HOME_2} "}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert _homes_of(result) == [HOME_2, HOME_ID]
+    assert _homes_of(result) == [HOME_ID, HOME_2]
 
 
 @pytest.mark.parametrize(
@@ -265,7 +259,7 @@ async def test_add_home_offers_only_homes_not_added(
     assert result["step_id"] == "user"
     assert result["description_placeholders"] == {"count": "1"}
     selector = result["data_schema"].schema[CONF_HOME_ID]
-    assert selector.config["options"] == [{"value": HOME_2, "label": f"{HOME_2} (Nice)"}]
+    assert selector.config["options"] == [{"value": HOME_2, "label": f"{HOME_2} (Ville 2)"}]
     result = await hass.config_entries.subentries.async_configure(
         result["flow_id"], {CONF_HOME_ID: HOME_ID}
     )
@@ -283,8 +277,8 @@ async def test_add_home_offers_only_homes_not_added(
     # The account reloaded with its second home.
     assert len(hass.states.async_entity_ids("climate")) == 14
     assert sorted(home.home_id for home in init_integration.runtime_data.homes.values()) == [
-        HOME_2,
         HOME_ID,
+        HOME_2,
     ]
 
 
@@ -473,3 +467,19 @@ async def test_options_bridges_keep_stored_secrets(
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert mock_config_entry.options["yango_skill_token"] == "tok-1"
     assert mock_config_entry.options["sber_key"] == "key-1"
+
+
+async def test_reconfigure_the_same_account_with_a_new_secret(
+    hass: HomeAssistant, simulator: Simulator, mock_config_entry: MockConfigEntry
+) -> None:
+    mock_config_entry.add_to_hass(hass)
+    simulator.partners[CLIENT_ID] = "rotated"
+    result = await mock_config_entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _credentials(simulator, client_secret="rotated")
+    )
+    assert result["reason"] == "reconfigure_successful"
+    assert mock_config_entry.unique_id == f"{CLIENT_ID}@127.0.0.1"
+    assert mock_config_entry.data[CONF_CLIENT_SECRET] == "rotated"
+    await hass.async_block_till_done()
+    await hass.config_entries.async_unload(mock_config_entry.entry_id)

@@ -6,10 +6,10 @@ import copy
 import json
 from pathlib import Path
 from typing import Any
-
 from unittest.mock import patch
 
 from homeassistant import bootstrap
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import (
     area_registry as ar,
@@ -23,11 +23,12 @@ from homeassistant.helpers import (
 )
 from homeassistant.setup import async_setup_component
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.homesmartlink.const import DOMAIN
 
 from .conftest import HOME_ID
-from .simulator import Simulator
+from .simulator import Simulator, more_homes
 
 FIXTURES = Path(__file__).parent / "fixtures" / "v1_storage"
 HOME_2 = "home-demo-2"
@@ -41,11 +42,7 @@ def v1_installation(
     hass_storage: dict[str, Any], simulator: Simulator, seed: dict[str, Any]
 ) -> dict[str, Any]:
     """The stored files of version 1, pointed at this test's simulator (before hass starts)."""
-    second = copy.deepcopy(seed["homes"][0])
-    second["homeId"] = HOME_2
-    for device in second["devices"]:
-        device["header"] = f"H2{device['header'][2:]}"
-    simulator.homes[HOME_2] = second
+    simulator.homes[HOME_2] = more_homes(seed, 2)["homes"][1]
     files: dict[str, Any] = {}
     for path in FIXTURES.iterdir():
         if path.suffix == ".md":
@@ -149,3 +146,41 @@ async def test_upgrade_keeps_ids_names_areas_and_what_was_remembered(
     sync = account.runtime_data.homes[ENTRY_2].sber
     assert sync is not None
     assert sync.diagnostics()["devices_accepted"] == 1
+
+
+async def test_a_lone_old_entry_found_later_is_migrated_in_place(
+    hass_tz: HomeAssistant, simulator: Simulator
+) -> None:
+    """Entries of version 1 met after start-up (none merged then) become accounts of one home."""
+    await _start_as_home_assistant_does(hass_tz)
+    assert await async_setup_component(hass_tz, DOMAIN, {})
+    await hass_tz.async_block_till_done()
+    lone = MockConfigEntry(
+        domain=DOMAIN,
+        version=1,
+        unique_id="home-demo-9",
+        data={
+            "base_url": simulator.base_url,  # type: ignore[attr-defined]
+            "client_id": "demo-partner-2",
+            "client_secret": "demo-secret-2",
+            "home_id": HOME_ID,
+        },
+        options={"override_duration": 45},
+    )
+    lone.add_to_hass(hass_tz)
+    assert await hass_tz.config_entries.async_setup(lone.entry_id)
+    await hass_tz.async_block_till_done()
+    assert lone.version == 2
+    assert lone.unique_id == "demo-partner-2@127.0.0.1"
+    assert [s.data["home_id"] for s in lone.subentries.values()] == [HOME_ID]
+    assert lone.options == {"override_duration": 45}
+
+
+async def test_an_entry_from_a_newer_version_is_not_downgraded(
+    hass_tz: HomeAssistant, simulator: Simulator
+) -> None:
+    await _start_as_home_assistant_does(hass_tz)
+    newer = MockConfigEntry(domain=DOMAIN, version=3, data={})
+    newer.add_to_hass(hass_tz)
+    assert not await hass_tz.config_entries.async_setup(newer.entry_id)
+    assert newer.state is ConfigEntryState.MIGRATION_ERROR

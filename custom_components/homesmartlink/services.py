@@ -59,15 +59,20 @@ ATTR_MESSAGE_ID = "message_id"
 
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
-SET_DEROGATION_SCHEMA = cv.make_entity_service_schema(
-    {
-        vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string,
-        vol.Optional(ATTR_HOME_ID): cv.string,
-        vol.Required(ATTR_DELTA): vol.Coerce(float),
-        vol.Required(ATTR_START): cv.time,
-        vol.Required(ATTR_END): cv.time,
-        vol.Optional(ATTR_DATE): cv.date,
-    }
+# Heaters by target (entities, devices, areas...) and/or a whole account (or one of its homes).
+SET_DEROGATION_SCHEMA = vol.All(
+    schema(
+        {
+            **cv.ENTITY_SERVICE_FIELDS,
+            vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string,
+            vol.Optional(ATTR_HOME_ID): cv.string,
+            vol.Required(ATTR_DELTA): vol.Coerce(float),
+            vol.Required(ATTR_START): cv.time,
+            vol.Required(ATTR_END): cv.time,
+            vol.Optional(ATTR_DATE): cv.date,
+        }
+    ),
+    cv.has_at_least_one_key(ATTR_CONFIG_ENTRY_ID, *cv.ENTITY_SERVICE_FIELDS),
 )
 HOME_SCHEMA = schema(
     {

@@ -1,5 +1,5 @@
 """The simulated HomeSmartlink cloud (see app.py)."""
 
-from .app import SAMPLE_HOME, Fault, RecordedRequest, Simulator
+from .app import SAMPLE_HOME, Fault, RecordedRequest, Simulator, more_homes
 
-__all__ = ["SAMPLE_HOME", "Fault", "RecordedRequest", "Simulator"]
+__all__ = ["SAMPLE_HOME", "Fault", "RecordedRequest", "Simulator", "more_homes"]

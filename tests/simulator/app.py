@@ -27,6 +27,28 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 SAMPLE_HOME = Path(__file__).with_name("sample_home.json")
+
+
+def more_homes(seed: dict[str, Any], count: int) -> dict[str, Any]:
+    """The seed with `count` homes in all: copies of its first home, `home-demo-2`, `-3`...
+
+    Each copy's devices get ids of their own (`H2…`, `H3…`: a device id is unique in the cloud)
+    and its user lives in another city, so that the users call lists every home.
+    """
+    seed = copy.deepcopy(seed)
+    first = seed["homes"][0]
+    for number in range(len(seed["homes"]) + 1, count + 1):
+        home = copy.deepcopy(first)
+        home["homeId"] = f"home-demo-{number}"
+        for device in home["devices"]:
+            device["header"] = f"H{number}{device['header'][2:]}"
+        for user in home.get("users", []):
+            user["city"] = f"Ville {number}"
+            user["email"] = f"home{number}@example.com"
+        seed["homes"].append(home)
+    return seed
+
+
 ANTIFREEZE_SETPOINT = 7.0
 
 
@@ -562,4 +584,4 @@ class Simulator:
         )
 
 
-__all__ = ["SAMPLE_HOME", "Fault", "RecordedRequest", "Simulator"]
+__all__ = ["SAMPLE_HOME", "Fault", "RecordedRequest", "Simulator", "more_homes"]
