@@ -25,6 +25,7 @@ from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.homesmartlink.compat import device_in
 from custom_components.homesmartlink.const import DOMAIN
 
 from .conftest import HOME_ID
@@ -131,10 +132,10 @@ async def test_upgrade_keeps_ids_names_areas_and_what_was_remembered(
     assert bedroom is not None
     assert bedroom.name_by_user == "Radiateur de Camille"
     assert bedroom.area_id == "bedroom"
-    assert bedroom.config_entries_subentries == {ENTRY_1: {ENTRY_1}}
+    assert device_in(bedroom, ENTRY_1, ENTRY_1)
     gateway_2 = devices.async_get_device(identifiers={(DOMAIN, HOME_2)})
     assert gateway_2 is not None
-    assert gateway_2.config_entries_subentries == {ENTRY_1: {ENTRY_2}}
+    assert device_in(gateway_2, ENTRY_1, ENTRY_2)
 
     # Every entity is there and current, and the remembered derogation is shown.
     assert len(hass_tz.states.async_entity_ids("climate")) == 14

@@ -20,6 +20,7 @@ from .api import (
     HomeSmartlinkError,
     HomeSmartlinkRateLimitError,
 )
+from .compat import device_in
 from .const import DOMAIN, LOGGER, SCAN_INTERVAL
 
 if TYPE_CHECKING:
@@ -144,7 +145,7 @@ class HomeSmartlinkCoordinator(DataUpdateCoordinator[HomeConfig]):
         registry = dr.async_get(self.hass)
         entry_id = self.config_entry.entry_id
         for device_entry in dr.async_entries_for_config_entry(registry, entry_id):
-            if self.subentry_id not in device_entry.config_entries_subentries.get(entry_id, ()):
+            if not device_in(device_entry, entry_id, self.subentry_id):
                 continue  # another home of the account
             ids = {ident for domain, ident in device_entry.identifiers if domain == DOMAIN}
             if ids and not ids & current and self.home_id not in ids:

@@ -23,6 +23,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from yarl import URL
 
+from .compat import async_join_subentry, async_leave_for_subentry
 from .const import CONF_BASE_URL, CONF_HOME_ID, CONF_SBER, CONF_YANGO, DOMAIN, LOGGER, SUBENTRY_HOME
 
 VERSION = 2
@@ -105,22 +106,17 @@ def _move_registry_entries(
 ) -> None:
     """Attach a former home entry's devices and entities to its subentry of the account.
 
-    In this order: devices join the subentry, entities move to it, then devices leave what they
-    were (the entity registry drops entities of a subentry their device leaves).
+    Entities move before their device leaves what it was: the entity registry drops the
+    entities of a config entry or subentry their device leaves.
     """
     devices = dr.async_get(hass)
     moved = dr.async_entries_for_config_entry(devices, old_entry_id)
     for device in moved:
-        devices.async_update_device(
-            device.id, add_config_entry_id=entry_id, add_config_subentry_id=subentry_id
-        )
+        async_join_subentry(devices, device, entry_id, subentry_id)
     entities = er.async_get(hass)
     for entity in er.async_entries_for_config_entry(entities, old_entry_id):
         entities.async_update_entity(
             entity.entity_id, config_entry_id=entry_id, config_subentry_id=subentry_id
         )
     for device in moved:
-        # Off the former entry, or, for the account's own first home, off the entry itself.
-        devices.async_update_device(
-            device.id, remove_config_entry_id=old_entry_id, remove_config_subentry_id=None
-        )
+        async_leave_for_subentry(devices, device, old_entry_id, entry_id, subentry_id)

@@ -33,6 +33,7 @@ from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
 from .api import Device, HomeSmartlinkError, HomeSmartlinkNotFoundError
+from .compat import device_in
 from .const import DOMAIN
 from .control import RoomShift, async_apply
 from .coordinator import HomeSmartlinkConfigEntry, HomeSmartlinkHome
@@ -136,10 +137,10 @@ def _gateway_home(hass: HomeAssistant, device_id: str) -> HomeSmartlinkHome:
     device = dr.async_get(hass).async_get(device_id)
     if device is not None:
         for entry in hass.config_entries.async_loaded_entries(DOMAIN):
-            if entry.entry_id not in device.config_entries:
-                continue
             for home in cast(HomeSmartlinkConfigEntry, entry).runtime_data.homes.values():
-                if (DOMAIN, home.home_id) in device.identifiers:
+                if (DOMAIN, home.home_id) in device.identifiers and device_in(
+                    device, entry.entry_id, home.subentry_id
+                ):
                     return home
     raise validation_error("not_a_gateway", device_id=device_id)
 
