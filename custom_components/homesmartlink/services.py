@@ -61,7 +61,8 @@ ATTR_MESSAGE_ID = "message_id"
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 # Heaters by target (entities, devices, areas...) and/or a whole account (or one of its homes).
-SET_DEROGATION_SCHEMA = vol.All(
+# Typed Any as `helpers.schema` explains: voluptuous and probatio disagree on the static types.
+SET_DEROGATION_SCHEMA: Any = vol.All(
     schema(
         {
             **cv.ENTITY_SERVICE_FIELDS,
@@ -135,7 +136,7 @@ def _account_homes(entry: HomeSmartlinkConfigEntry, home_id: str | None) -> list
 def _gateway_home(hass: HomeAssistant, device_id: str) -> HomeSmartlinkHome:
     """The loaded home whose gateway is this device."""
     device = dr.async_get(hass).async_get(device_id)
-    if device is not None:
+    if isinstance(device, dr.DeviceEntry):
         for entry in hass.config_entries.async_loaded_entries(DOMAIN):
             for home in cast(HomeSmartlinkConfigEntry, entry).runtime_data.homes.values():
                 if (DOMAIN, home.home_id) in device.identifiers and device_in(

@@ -47,14 +47,15 @@ def stack(
         pytest_socket.enable_socket()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     workdir = tmp_path_factory.mktemp("e2e")
-    simulator = SimulatorProcess(SAMPLE_HOME, log=ARTIFACTS / "simulator.log")
+    # The partner has two homes; the account starts with one (the other is added by a test).
+    simulator = SimulatorProcess(SAMPLE_HOME, homes=2, log=ARTIFACTS / "simulator.log")
     simulator.start()
     hass = HomeAssistantProcess(workdir / "config")
     hass.prepare()
     try:
         hass.start()
         hass.onboard()
-        result = hass.add_home(simulator.url, "demo-partner", "demo-secret", HOME_ID)
+        result = hass.add_account(simulator.url, "demo-partner", "demo-secret", [HOME_ID])
         assert result["type"] == "create_entry", result
         wait_until(lambda: len(hass.states("climate")) == 7, 120, "seven climate entities")
         yield hass, simulator

@@ -112,6 +112,7 @@ class SimulatorProcess:
     """The simulated HomeSmartlink cloud in its own process."""
 
     seed: Path
+    homes: int = 1
     port: int = field(default_factory=free_port)
     log: Path | None = None
     process: subprocess.Popen[bytes] | None = None
@@ -133,6 +134,8 @@ class SimulatorProcess:
                 str(self.port),
                 "--seed",
                 str(self.seed),
+                "--homes",
+                str(self.homes),
                 "--diagnosis-delay",
                 "0",
             ],
@@ -302,13 +305,15 @@ class HomeAssistantProcess:
         """Call Home Assistant's REST API with the owner's token."""
         return http(method, f"{self.url}{path}", body, token=self.token)
 
-    def has_home(self, home_id: str) -> bool:
-        """Whether the home is already configured."""
+    def has_account(self) -> bool:
+        """Whether a HomeSmartlink account is already configured."""
         entries = self.api("GET", "/api/config/config_entries/entry")
-        return any(e["domain"] == "homesmartlink" and e["title"] == home_id for e in entries)
+        return any(e["domain"] == "homesmartlink" for e in entries)
 
-    def add_home(self, cloud: str, client_id: str, client_secret: str, home_id: str) -> Any:
-        """Add a home through the config-flow REST API, as the UI does."""
+    def add_account(
+        self, cloud: str, client_id: str, client_secret: str, home_ids: list[str]
+    ) -> Any:
+        """Add a partner account with these homes through the config-flow REST API, as the UI."""
         flow = self.api("POST", "/api/config/config_entries/flow", {"handler": "homesmartlink"})
         flow = self.api(
             "POST",
@@ -319,10 +324,17 @@ class HomeAssistantProcess:
                 "client_secret": client_secret,
             },
         )
-        assert flow["step_id"] == "home", flow
+        assert flow["step_id"] == "homes", flow
         return self.api(
-            "POST", f"/api/config/config_entries/flow/{flow['flow_id']}", {"home_id": home_id}
+            "POST", f"/api/config/config_entries/flow/{flow['flow_id']}", {"home_ids": home_ids}
         )
+
+    def add_home(self, entry_id: str, home_id: str) -> Any:
+        """Add a home to an account with its "Add home" flow (subentry flow REST API)."""
+        path = "/api/config/config_entries/subentries/flow"
+        flow = self.api("POST", path, {"handler": [entry_id, "home"]})
+        assert flow["step_id"] == "user", flow
+        return self.api("POST", f"{path}/{flow['flow_id']}", {"home_id": home_id})
 
     def states(self, domain: str | None = None) -> dict[str, Any]:
         """Current states by entity id."""

@@ -47,7 +47,7 @@ def test_develop_serves_the_dashboard(tmp_path: Path) -> None:
         assert process.poll() is None, (ARTIFACTS / "develop.log").read_text()
         hass = HomeAssistantProcess(tmp_path / "develop" / "config", port=ha_port)
         hass.onboard()  # logs in as the printed user
-        wait_until(lambda: len(hass.states("climate")) == 7, 120, "the simulated heaters")
+        wait_until(lambda: len(hass.states("climate")) == 14, 120, "the heaters of both homes")
         # The frontend serves its page (the dashboard loads from it).
         with urllib.request.urlopen(f"{hass.url}/", timeout=30) as answer:
             assert b"<html" in answer.read().lower()

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 import http.server
+import itertools
 import json
 from pathlib import Path
 import subprocess
 import sys
 import threading
+import time
 from typing import Any
 import urllib.request
 from zoneinfo import ZoneInfo
@@ -206,7 +208,7 @@ def test_restart_keeps_entry_entities_and_derogations(stack: Stack) -> None:
     hass.start()
     hass.onboard()
     entries = hass.api("GET", "/api/config/config_entries/entry")
-    assert [e["title"] for e in entries if e["domain"] == "homesmartlink"] == [HOME_ID]
+    assert [e["title"] for e in entries if e["domain"] == "homesmartlink"] == ["demo-partner"]
     wait_until(lambda: len(hass.states("climate")) == 7, 120, "entities after restart")
     state = wait_until(
         lambda: (
@@ -442,6 +444,23 @@ def test_reconfigure_and_reauthenticate_reload_the_home(stack: Stack) -> None:
     wait_until(lambda: _config_calls_by(simulator, "demo-partner") >= 2, 30, "the reload")
     wait_until(lambda: _home_back(hass), 60, "the home after re-authenticating")
     assert hass.entry()["state"] == "loaded"
+
+
+def test_a_second_home_added_and_the_homes_polled_apart(stack: Stack) -> None:
+    """ "Add home" through the subentry flow; then each home is polled once a minute, apart."""
+    hass, simulator = stack
+    result = hass.add_home(hass.entry()["entry_id"], "home-demo-2")
+    assert result["type"] == "create_entry", result
+    wait_until(lambda: len(hass.states("climate")) == 14, 120, "the second home's heaters")
+    simulator.control("DELETE", "/_sim/requests")
+    time.sleep(65)
+    calls = sorted(simulator.requests("config"), key=lambda r: r["at"])
+    for home_id in (HOME_ID, "home-demo-2"):
+        # 65 s: once a minute, so once, or twice when its turn fell in the first 5 s.
+        assert sum(1 for r in calls if r["body"]["homeId"] == home_id) in (1, 2), calls
+    # Two homes: one request every 30 s, never both in the same second.
+    gaps = [b["at"] - a["at"] for a, b in itertools.pairwise(calls)]
+    assert all(gap > 20 for gap in gaps), gaps
 
 
 def test_home_assistant_reported_no_deprecation_of_ours(stack: Stack) -> None:
