@@ -14,6 +14,7 @@ from homeassistant.helpers import device_registry as dr
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.homesmartlink.compat import find_device
 from custom_components.homesmartlink.const import DOMAIN
 
 from .conftest import HOME_ID, account_entry, advance, home
@@ -94,8 +95,8 @@ async def test_deleting_a_home_removes_its_devices_and_what_was_stored(
     await hass_tz.async_block_till_done()
     assert key not in hass_storage
     devices = dr.async_get(hass_tz)
-    assert devices.async_get_device(identifiers={(DOMAIN, "home-demo-2")}) is None
-    assert devices.async_get_device(identifiers={(DOMAIN, "H2E8F901")}) is None
+    assert find_device(devices, entry.entry_id, (DOMAIN, "home-demo-2")) is None
+    assert find_device(devices, entry.entry_id, (DOMAIN, "H2E8F901")) is None
     assert len(hass_tz.states.async_entity_ids("climate")) == 7
     assert [h.home_id for h in entry.runtime_data.homes.values()] == [HOME_ID]
 
@@ -110,7 +111,7 @@ async def test_actions_name_a_home_by_its_gateway_or_account_and_id(
     hass_tz: HomeAssistant, simulator: Simulator
 ) -> None:
     entry = await _account(hass_tz, simulator, 2)
-    gateway = dr.async_get(hass_tz).async_get_device(identifiers={(DOMAIN, "home-demo-2")})
+    gateway = find_device(dr.async_get(hass_tz), entry.entry_id, (DOMAIN, "home-demo-2"))
     assert gateway is not None
     await _call(hass_tz, "request_diagnosis", {"device_id": gateway.id})
     await _call(

@@ -25,7 +25,7 @@ from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.homesmartlink.compat import device_in
+from custom_components.homesmartlink.compat import device_in, find_device
 from custom_components.homesmartlink.const import DOMAIN
 
 from .conftest import HOME_ID
@@ -64,6 +64,8 @@ def load_registries() -> bool:
 
 async def _start_as_home_assistant_does(hass: HomeAssistant) -> None:
     """Read the registries and the config entries from the stored files, as at start."""
+    if hasattr(dr, "async_setup"):  # newer releases create the device registry first
+        dr.async_setup(hass)
     with (
         patch("homeassistant.helpers.restore_state.RestoreStateData.async_setup_dump"),
         patch("homeassistant.helpers.restore_state.start.async_at_start"),
@@ -128,12 +130,12 @@ async def test_upgrade_keeps_ids_names_areas_and_what_was_remembered(
     assert office.name == "Office radiator"
 
     devices = dr.async_get(hass_tz)
-    bedroom = devices.async_get_device(identifiers={(DOMAIN, "B7E8F901")})
+    bedroom = find_device(devices, ENTRY_1, (DOMAIN, "B7E8F901"))
     assert bedroom is not None
     assert bedroom.name_by_user == "Radiateur de Camille"
     assert bedroom.area_id == "bedroom"
     assert device_in(bedroom, ENTRY_1, ENTRY_1)
-    gateway_2 = devices.async_get_device(identifiers={(DOMAIN, HOME_2)})
+    gateway_2 = find_device(devices, ENTRY_1, (DOMAIN, HOME_2))
     assert gateway_2 is not None
     assert device_in(gateway_2, ENTRY_1, ENTRY_2)
 
@@ -156,15 +158,16 @@ async def test_a_lone_old_entry_found_later_is_migrated_in_place(
     await _start_as_home_assistant_does(hass_tz)
     assert await async_setup_component(hass_tz, DOMAIN, {})
     await hass_tz.async_block_till_done()
+    simulator.homes["home-demo-3"] = more_homes(simulator.seed, 3)["homes"][2]
     lone = MockConfigEntry(
         domain=DOMAIN,
         version=1,
-        unique_id="home-demo-9",
+        unique_id="home-demo-3",
         data={
             "base_url": simulator.base_url,  # type: ignore[attr-defined]
             "client_id": "demo-partner-2",
             "client_secret": "demo-secret-2",
-            "home_id": HOME_ID,
+            "home_id": "home-demo-3",
         },
         options={"override_duration": 45},
     )
@@ -173,7 +176,7 @@ async def test_a_lone_old_entry_found_later_is_migrated_in_place(
     await hass_tz.async_block_till_done()
     assert lone.version == 2
     assert lone.unique_id == "demo-partner-2@127.0.0.1"
-    assert [s.data["home_id"] for s in lone.subentries.values()] == [HOME_ID]
+    assert [s.data["home_id"] for s in lone.subentries.values()] == ["home-demo-3"]
     assert lone.options == {"override_duration": 45}
 
 

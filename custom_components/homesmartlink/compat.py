@@ -55,3 +55,18 @@ def async_leave_for_subentry(
     registry.async_update_device(
         device.id, remove_config_entry_id=old_entry_id, remove_config_subentry_id=None
     )
+
+
+def find_device(
+    registry: dr.DeviceRegistry, entry_id: str, identifier: tuple[str, str]
+) -> dr.DeviceEntry | None:
+    """The device of this config entry with this identifier.
+
+    From 2026.8 identifiers are unique only within a config entry and the look-up names the
+    entry; before, the registry's own look-up is unambiguous.
+    """
+    lookup = getattr(registry, "async_get_device_by_identifier", None)
+    if lookup is not None:
+        found: dr.DeviceEntry | None = lookup(identifier, entry_id)
+        return found
+    return registry.async_get_device(identifiers={identifier})

@@ -7,6 +7,7 @@ Counts are also asserted by the unit tests; times and memory live only here.
 from __future__ import annotations
 
 import asyncio
+import bisect
 from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
 from datetime import date
 import json
@@ -14,16 +15,19 @@ import time
 import tracemalloc
 from typing import Any
 
+from aiohttp import BasicAuth
 from aiohttp.test_utils import TestClient, TestServer
-from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.update_coordinator import CoordinatorEntity, DataUpdateCoordinator
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, MockEntityPlatform
 import pytest_socket
 
-from custom_components.homesmartlink.const import CONF_BASE_URL, CONF_HOME_ID, DOMAIN
+from custom_components.homesmartlink.const import LOGGER
 from custom_components.homesmartlink.derogation import Room, Window, plan
-from tests.conftest import record_state_writes
+from tests.conftest import account_entry, record_state_writes
 from tests.e2e.processes import SimulatorProcess
 from tests.fake_platforms import RecordingServer
 
@@ -67,6 +71,7 @@ def cloud(tmp_path_factory: pytest.TempPathFactory) -> Generator[SimulatorProces
     homes = [_home("h1", 1), _home("h20", 20), _home("h200", 200)]
     homes += [_home(f"m{index:02d}", 20) for index in range(50)]
     homes += [_home("b1", 1), _home("b100", 100)]  # for the bridges
+    homes += [_home(f"a{index:03d}", 10) for index in range(200)]  # one account, many homes
     seed = {
         "timezone": "UTC",
         "partners": [{"client_id": "bench", "client_secret": "bench-secret"}],
@@ -85,17 +90,9 @@ def _sockets(socket_enabled: None) -> None:
     """The simulator is another process on loopback."""
 
 
-def _entry(cloud: SimulatorProcess, home_id: str) -> MockConfigEntry:
-    return MockConfigEntry(
-        domain=DOMAIN,
-        unique_id=home_id,
-        data={
-            CONF_BASE_URL: cloud.url,
-            CONF_CLIENT_ID: "bench",
-            CONF_CLIENT_SECRET: "bench-secret",
-            CONF_HOME_ID: home_id,
-        },
-    )
+def _entry(cloud: SimulatorProcess, *home_ids: str) -> MockConfigEntry:
+    """The bench partner's account with these homes."""
+    return account_entry(cloud.url, list(home_ids), client_id="bench", client_secret="bench-secret")
 
 
 async def _setup(hass: HomeAssistant, entries: list[MockConfigEntry]) -> tuple[float, float]:
@@ -110,7 +107,8 @@ async def _setup(hass: HomeAssistant, entries: list[MockConfigEntry]) -> tuple[f
 
 async def _poll_all(hass: HomeAssistant, entries: list[MockConfigEntry]) -> None:
     for entry in entries:
-        await entry.runtime_data.coordinator.async_refresh()
+        for home in entry.runtime_data.homes.values():
+            await home.coordinator.async_refresh()
     await hass.async_block_till_done()
 
 
@@ -144,7 +142,7 @@ async def test_heaters_per_home(hass: HomeAssistant, cloud: SimulatorProcess, he
 @pytest.mark.parametrize("homes", [1, 10, 50])
 async def test_homes(hass: HomeAssistant, cloud: SimulatorProcess, homes: int) -> None:
     case = f"{homes} homes x 20"
-    entries = [_entry(cloud, f"m{index:02d}") for index in range(homes)]
+    entries = [_entry(cloud, *(f"m{index:02d}" for index in range(homes)))]
     wall, cpu = await _setup(hass, entries)
     record("set-up", case, "wall ms", wall)
     record("set-up", case, "CPU ms", cpu)
@@ -313,3 +311,133 @@ async def test_bridges(
     sent = len(fake.received) - before
     record("bridges", case, "Sber + Yango requests, 20 unchanged polls", sent, "0")
     assert sent == 0
+
+
+# --- An account of many homes, beside the framework floor measured in the same run. ---------
+#
+# The floor is what Home Assistant itself costs for the same work: one bare coordinator per home
+# fetching the same answer through the same session (bytes read, nothing parsed, nothing written)
+# and bare entities of the same count listening to it (nothing written on an update).
+
+
+class _BareCoordinator(DataUpdateCoordinator[bytes]):
+    def __init__(self, hass: HomeAssistant, entry: MockConfigEntry, url: str, home: str) -> None:
+        super().__init__(
+            hass, LOGGER, config_entry=entry, name=f"floor {home}", update_interval=None
+        )
+        self._session = async_get_clientsession(hass)
+        self._url = f"{url}/partners/1/config"
+        self._home = home
+
+    async def _async_update_data(self) -> bytes:
+        async with self._session.post(
+            self._url, json={"homeId": self._home}, auth=BasicAuth("bench", "bench-secret")
+        ) as response:
+            return await response.read()
+
+
+class _BareEntity(CoordinatorEntity[_BareCoordinator]):
+    _attr_should_poll = False
+
+    def __init__(self, coordinator: _BareCoordinator, number: int) -> None:
+        super().__init__(coordinator)
+        self._attr_unique_id = f"{coordinator.name}-{number}"
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        """Writes nothing."""
+
+
+async def _floor(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    cloud: SimulatorProcess,
+    homes: list[str],
+    per_home: int,
+) -> tuple[list[_BareCoordinator], float, float]:
+    """Set the floor up; (coordinators, wall ms, CPU ms)."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    coordinators = [_BareCoordinator(hass, entry, cloud.url, home) for home in homes]
+    for coordinator in coordinators:
+        await coordinator.async_refresh()
+    platform = MockEntityPlatform(hass, domain="sensor", platform_name="bench_floor")
+    await platform.async_add_entities(
+        [_BareEntity(c, n) for c in coordinators for n in range(per_home)]
+    )
+    await hass.async_block_till_done()
+    return coordinators, (time.perf_counter() - wall) * 1000, (time.process_time() - cpu) * 1000
+
+
+def _max_in_one_second(times: list[float]) -> int:
+    """The largest number of requests in any window of one second."""
+    times = sorted(times)
+    return max((bisect.bisect_left(times, t + 1) - i for i, t in enumerate(times)), default=0)
+
+
+@pytest.mark.parametrize("homes", [1, 50, 200])
+async def test_account_of_many_homes(
+    hass: HomeAssistant, cloud: SimulatorProcess, homes: int
+) -> None:
+    case = f"account, {homes} homes x 10"
+    ids = [f"a{index:03d}" for index in range(homes)]
+    entry = _entry(cloud, *ids)
+    wall, cpu = await _setup(hass, [entry])
+    entities = len(er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id))
+    floor, floor_wall, floor_cpu = await _floor(hass, entry, cloud, ids, entities // homes)
+    record("set-up", case, "wall ms (floor)", f"{wall:,.0f} ({floor_wall:,.0f})")
+    record(
+        "set-up",
+        case,
+        "CPU ms (floor), ratio",
+        f"{cpu:,.0f} ({floor_cpu:,.0f}), {cpu / floor_cpu:.2f}x",
+    )
+    rounds = 5
+    cloud.control("DELETE", "/_sim/requests")
+    writes = record_state_writes(hass)
+    ours = time.process_time()
+    for _ in range(rounds):
+        await _poll_all(hass, [entry])
+    ours = (time.process_time() - ours) * 1000 / rounds
+    bare = time.process_time()
+    for _ in range(rounds):
+        for coordinator in floor:
+            await coordinator.async_refresh()
+        await hass.async_block_till_done()
+    bare = (time.process_time() - bare) * 1000 / rounds
+    record(
+        "poll",
+        case,
+        "CPU ms per unchanged round (floor), ratio",
+        f"{ours:,.1f} ({bare:,.1f}), {ours / bare:.2f}x",
+        "<1.3x",
+    )
+    assert writes == []
+    # A real minute of the account's own polling: every home once, spread over the minute.
+    cloud.control("DELETE", "/_sim/requests")
+    await asyncio.sleep(60)
+    calls = [r for r in cloud.requests("config") if r["body"]["homeId"] in ids]
+    record("poll", case, "requests in one minute", len(calls), f"{homes}")
+    record(
+        "poll",
+        case,
+        "most requests in any one second",
+        _max_in_one_second([r["at"] for r in calls]),
+        "1",
+    )
+
+
+@pytest.mark.parametrize("homes", [1, 50, 200])
+async def test_account_memory(hass: HomeAssistant, cloud: SimulatorProcess, homes: int) -> None:
+    case = f"account, {homes} homes x 10"
+    ids = [f"a{index:03d}" for index in range(homes)]
+    entry = _entry(cloud, *ids)
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    await _setup(hass, [entry])
+    ours = tracemalloc.get_traced_memory()[0] - before
+    entities = len(er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id))
+    before = tracemalloc.get_traced_memory()[0]
+    await _floor(hass, entry, cloud, ids, entities // homes)
+    floor = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    record("memory", case, "MiB (floor)", f"{ours / 2**20:,.1f} ({floor / 2**20:,.1f})")

@@ -25,6 +25,7 @@ from homeassistant.helpers import (
 from homeassistant.helpers.http import KEY_HASS
 
 from ..api import Device, DeviceCategory, DeviceMode
+from ..compat import find_device
 from ..const import DOMAIN
 from ..control import scheduled_setpoint
 from ..coordinator import HomeSmartlinkConfigEntry, HomeSmartlinkHome
@@ -104,7 +105,7 @@ def bridged_heaters(
             entity = entities.async_get(entity_id) if entity_id else None
             if entity is None or entity.disabled:
                 continue
-            device_entry = devices.async_get_device(identifiers={(DOMAIN, device.id)})
+            device_entry = find_device(devices, home.entry.entry_id, (DOMAIN, device.id))
             name = device.room_name or device.id
             room = device.room_name
             if device_entry is not None:
