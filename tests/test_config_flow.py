@@ -467,6 +467,25 @@ async def test_options_bridges_keep_stored_secrets(
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert mock_config_entry.options["yango_skill_token"] == "tok-1"
     assert mock_config_entry.options["sber_key"] == "key-1"
+    # With something stored, the secret fields are the "replace" ones (their help says that
+    # empty keeps it); a new value typed there replaces it.
+    result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
+    yango_fields = {str(key) for key in result["data_schema"].schema["yango_bridge"].schema.schema}
+    assert "yango_skill_token_replace" in yango_fields
+    assert "yango_skill_token" not in yango_fields
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        _options_input(
+            yango={
+                "yango": True,
+                "yango_skill_id": "skill-1",
+                "yango_skill_token_replace": "tok-2",
+            },
+            sber={"sber": True, "sber_url": "https://sber.test", "sber_key_replace": "key-2"},
+        ),
+    )
+    assert mock_config_entry.options["yango_skill_token"] == "tok-2"
+    assert mock_config_entry.options["sber_key"] == "key-2"
 
 
 async def test_reconfigure_the_same_account_with_a_new_secret(

@@ -475,7 +475,8 @@ def _read_options(
         CONF_SBER: bool(values.get(CONF_SBER, False)),
     }
     for key in (CONF_YANGO_SKILL_ID, CONF_YANGO_SKILL_TOKEN, CONF_SBER_KEY):
-        text = str(values.get(key) or "").strip() or str(current.get(key) or "")
+        typed = values.get(key) or values.get(f"{key}{_REPLACE}")
+        text = str(typed or "").strip() or str(current.get(key) or "")
         if text:
             options[key] = text
     for key, default in (
@@ -495,6 +496,15 @@ def _read_options(
     if options[CONF_SBER] and CONF_SBER_KEY not in options:
         errors["base"] = "sber_key_required"
     return options, errors
+
+
+# A stored secret is never shown back: its field is then the "replace" one, whose help says that
+# leaving it empty keeps what is stored (the first field's help says what to enter).
+_REPLACE = "_replace"
+
+
+def _secret_field(key: str, current: Mapping[str, Any]) -> str:
+    return f"{key}{_REPLACE}" if current.get(key) else key
 
 
 def _options_schema(current: Mapping[str, Any]) -> Any:
@@ -518,7 +528,9 @@ def _options_schema(current: Mapping[str, Any]) -> Any:
                             CONF_YANGO_SKILL_ID,
                             description={"suggested_value": current.get(CONF_YANGO_SKILL_ID)},
                         ): str,
-                        vol.Optional(CONF_YANGO_SKILL_TOKEN): SECRET_SELECTOR,
+                        vol.Optional(_secret_field(CONF_YANGO_SKILL_TOKEN, current)): (
+                            SECRET_SELECTOR
+                        ),
                         vol.Required(
                             CONF_YANGO_DIALOGS_URL,
                             default=current.get(CONF_YANGO_DIALOGS_URL, DEFAULT_YANGO_DIALOGS_URL),
@@ -534,7 +546,7 @@ def _options_schema(current: Mapping[str, Any]) -> Any:
                         vol.Required(
                             CONF_SBER_URL, default=current.get(CONF_SBER_URL, DEFAULT_SBER_URL)
                         ): URL_SELECTOR,
-                        vol.Optional(CONF_SBER_KEY): SECRET_SELECTOR,
+                        vol.Optional(_secret_field(CONF_SBER_KEY, current)): SECRET_SELECTOR,
                     }
                 ),
                 {"collapsed": not current.get(CONF_SBER)},
