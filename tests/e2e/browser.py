@@ -12,10 +12,11 @@ Exits non-zero when the heater's name or current temperature is not on the dashb
 from __future__ import annotations
 
 import argparse
+import contextlib
 from pathlib import Path
 import sys
 
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Error as PlaywrightError, Page, sync_playwright
 
 from .processes import PASSWORD, USERNAME
 
@@ -45,23 +46,43 @@ def log_in(page: Page, url: str) -> None:
     )
 
 
-def save_dashboard(page: Page, entity: str) -> None:
-    """Make the default dashboard a thermostat card of the heater (through the page's hass)."""
+DASHBOARD = "homesmartlink-e2e"
+
+
+def save_dashboard(page: Page, entity: str) -> str:
+    """A dashboard of its own with a thermostat card of the heater; returns its view's path.
+
+    Its own, not the default one: from 2026.11 the default page is the generated "Home"
+    dashboard and /lovelace leads there.
+    """
     page.wait_for_function(
         "() => document.querySelector('home-assistant')?.hass?.connection", timeout=TIMEOUT_MS
     )
     page.evaluate(
-        """async (entity) => {
+        """async ([entity, path]) => {
             const hass = document.querySelector('home-assistant').hass;
-            await hass.callWS({type: 'lovelace/config/save', config: {
+            const dashboards = await hass.callWS({type: 'lovelace/dashboards/list'});
+            if (!dashboards.some((d) => d.url_path === path)) {
+                await hass.callWS({type: 'lovelace/dashboards/create', url_path: path,
+                    title: 'HomeSmartlink', mode: 'storage', show_in_sidebar: true});
+            }
+            await hass.callWS({type: 'lovelace/config/save', url_path: path, config: {
                 title: 'HomeSmartlink',
                 views: [{title: 'Heaters', path: 'heaters', cards: [
                     {type: 'thermostat', entity: entity},
                 ]}],
             }});
         }""",
-        entity,
+        [entity, DASHBOARD],
     )
+    return f"/{DASHBOARD}/heaters"
+
+
+def dismiss_notices(page: Page) -> None:
+    """Close a dialog a newer release opens at start (it would cover the card)."""
+    button = page.get_by_role("button", name="Confirm")
+    with contextlib.suppress(PlaywrightError):
+        button.click(timeout=3000)
 
 
 def main() -> int:
@@ -82,8 +103,9 @@ def main() -> int:
         )
         page.set_default_timeout(TIMEOUT_MS)
         log_in(page, args.url)
-        save_dashboard(page, args.entity)
-        page.goto(f"{args.url}/lovelace/heaters", wait_until="networkidle")
+        view = save_dashboard(page, args.entity)
+        page.goto(f"{args.url}{view}", wait_until="networkidle")
+        dismiss_notices(page)
         card = page.locator("hui-thermostat-card")
         card.wait_for()
         page.wait_for_timeout(1500)  # let the dial finish its animation
