@@ -60,3 +60,5 @@ def test_develop_serves_the_dashboard(tmp_path: Path) -> None:
             os.killpg(process.pid, signal.SIGKILL)
             pytest.fail("scripts/develop did not stop on SIGTERM")
         log.close()
+    # Started, set up and stopped as a developer does: not one deprecation of ours in its log.
+    assert HomeAssistantProcess(tmp_path / "develop" / "config").deprecation_reports() == []
