@@ -1,4 +1,4 @@
-"""Start and talk to the real processes of the end-to-end suite (stdlib only).
+"""Start and talk to the real processes of the end-to-end suite (stdlib, aiohttp for websockets).
 
 `HomeAssistantProcess` runs `python -m homeassistant -c DIR` as users run it, with this
 integration linked into `DIR/custom_components`; `SimulatorProcess` runs
@@ -7,6 +7,7 @@ integration linked into `DIR/custom_components`; `SimulatorProcess` runs
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from dataclasses import dataclass, field
 import json
@@ -21,6 +22,8 @@ from typing import Any
 import urllib.error
 import urllib.parse
 import urllib.request
+
+import aiohttp
 
 from tests.deprecations import is_deprecation_report
 
@@ -300,6 +303,24 @@ class HomeAssistantProcess:
         entries = self.api("GET", "/api/config/config_entries/entry")
         (entry,) = [e for e in entries if e["domain"] == "homesmartlink"]
         return entry  # type: ignore[no-any-return]
+
+    def ws(self, message: dict[str, Any]) -> Any:
+        """One command over the websocket API (what the UI uses where REST has no call)."""
+        return asyncio.run(self._ws(message))
+
+    async def _ws(self, message: dict[str, Any]) -> Any:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.ws_connect(f"{self.url}/api/websocket", timeout=30) as socket,
+        ):
+            await socket.receive_json()  # auth_required
+            await socket.send_json({"type": "auth", "access_token": self.token})
+            await socket.receive_json()  # auth_ok
+            await socket.send_json({"id": 1, **message})
+            answer = await socket.receive_json()
+        if not answer.get("success"):
+            raise AssertionError(f"{message['type']} failed: {answer}")
+        return answer["result"]
 
     def api(self, method: str, path: str, body: Any = None) -> Any:
         """Call Home Assistant's REST API with the owner's token."""

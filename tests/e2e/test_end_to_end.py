@@ -432,7 +432,7 @@ def test_reconfigure_and_reauthenticate_reload_the_home(stack: Stack) -> None:
         lambda: next(
             (
                 f
-                for f in hass.api("GET", "/api/config/config_entries/flow")
+                for f in hass.ws({"type": "config_entries/flow/progress"})
                 if f["handler"] == "homesmartlink" and f["context"]["source"] == "reauth"
             ),
             None,
