@@ -311,7 +311,7 @@ class HomeAssistantProcess:
     async def _ws(self, message: dict[str, Any]) -> Any:
         async with (
             aiohttp.ClientSession() as session,
-            session.ws_connect(f"{self.url}/api/websocket", timeout=30) as socket,
+            session.ws_connect(f"{self.url}/api/websocket") as socket,
         ):
             await socket.receive_json()  # auth_required
             await socket.send_json({"type": "auth", "access_token": self.token})
