@@ -167,3 +167,17 @@ async def test_an_account_without_homes_loads(hass_tz: HomeAssistant, simulator:
     assert await hass_tz.config_entries.async_setup(entry.entry_id)
     assert entry.runtime_data.homes == {}
     assert simulator.requests_to("config") == []
+
+
+async def test_deleting_a_home_that_never_answered_forgets_it_too(
+    hass_tz: HomeAssistant, simulator: Simulator, hass_storage: dict[str, Any]
+) -> None:
+    key = "homesmartlink.sub-home-demo-2.derogations"
+    hass_storage[key] = {"version": 1, "key": key, "data": {"derogations": []}}
+    simulator.faults.append(Fault(path="config", status=500, skip=1))
+    entry = await _account(hass_tz, simulator, 2)
+    assert "sub-home-demo-2" not in entry.runtime_data.homes
+    assert hass_tz.config_entries.async_remove_subentry(entry, "sub-home-demo-2")
+    await hass_tz.async_block_till_done()
+    assert key not in hass_storage
+    assert entry.state is ConfigEntryState.LOADED

@@ -7,6 +7,8 @@ type `home` with its own coordinator, devices and entities.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET, Platform
 from homeassistant.core import HomeAssistant
@@ -113,7 +115,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: HomeSmartlinkConfigEntry
             _async_reload_once_answering(hass, home)
     async_spread_polls(hass, entry, [home.coordinator for home in homes.values()])
     # Options, credentials and homes (subentries added or deleted) apply by reloading.
-    entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
+    entry.async_on_unload(entry.add_update_listener(_reload_on_update(set(homes))))
     return True
 
 
@@ -195,12 +197,20 @@ async def _async_start_bridges(hass: HomeAssistant, home: HomeSmartlinkHome) -> 
         entry.async_on_unload(home.sber.async_start())
 
 
-async def _async_entry_updated(hass: HomeAssistant, entry: HomeSmartlinkConfigEntry) -> None:
-    """Forget what was stored for deleted homes, then reload the account."""
-    loaded = set(entry.runtime_data.homes) if hasattr(entry, "runtime_data") else set()
-    for subentry_id in loaded - set(entry.subentries):
-        await _async_forget_home(hass, subentry_id)
-    hass.config_entries.async_schedule_reload(entry.entry_id)
+def _reload_on_update(
+    set_up: set[str],
+) -> Callable[[HomeAssistant, HomeSmartlinkConfigEntry], Coroutine[Any, Any, None]]:
+    """The update listener: forget what was stored for deleted homes, then reload the account.
+
+    `set_up` are the homes this set-up knew, those that answered and those that did not yet.
+    """
+
+    async def updated(hass: HomeAssistant, entry: HomeSmartlinkConfigEntry) -> None:
+        for subentry_id in set_up - set(entry.subentries):
+            await _async_forget_home(hass, subentry_id)
+        hass.config_entries.async_schedule_reload(entry.entry_id)
+
+    return updated
 
 
 async def _async_forget_home(hass: HomeAssistant, subentry_id: str) -> None:
