@@ -181,3 +181,18 @@ async def test_deleting_a_home_that_never_answered_forgets_it_too(
     await hass_tz.async_block_till_done()
     assert key not in hass_storage
     assert entry.state is ConfigEntryState.LOADED
+
+
+async def test_a_rate_limit_holds_every_home_of_the_account(
+    hass_tz: HomeAssistant, simulator: Simulator, freezer: FrozenDateTimeFactory
+) -> None:
+    """The cloud limits the partner's credentials: after a 429 no home polls before its end."""
+    await _account(hass_tz, simulator, 3)
+    simulator.requests.clear()
+    simulator.faults.append(Fault(path="config", status=429, retry_after="150"))
+    for _ in range(140):  # the first turn (at 20 s) is refused; nothing more until 170 s
+        await advance(hass_tz, freezer, 1)
+    assert len(simulator.requests_to("config")) == 1
+    for _ in range(60):
+        await advance(hass_tz, freezer, 1)
+    assert len(simulator.requests_to("config")) >= 2

@@ -44,6 +44,7 @@ from .coordinator import (
     HomeSmartlinkCoordinator,
     HomeSmartlinkData,
     HomeSmartlinkHome,
+    RateLimit,
 )
 from .delivery import DeliveryTracker
 from .entity import async_follow_device_changes, gateway_info
@@ -87,8 +88,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: HomeSmartlinkConfigEntry
         entry.data[CONF_CLIENT_SECRET],
         request_timeout=REQUEST_TIMEOUT,
     )
+    rate_limit = RateLimit()
     homes = {
-        subentry.subentry_id: _build_home(hass, entry, client, subentry.subentry_id)
+        subentry.subentry_id: _build_home(hass, entry, client, subentry.subentry_id, rate_limit)
         for subentry in entry.subentries.values()
         if subentry.subentry_type == SUBENTRY_HOME
     }
@@ -124,12 +126,15 @@ def _build_home(
     entry: HomeSmartlinkConfigEntry,
     client: HomeSmartlinkClient,
     subentry_id: str,
+    rate_limit: RateLimit,
 ) -> HomeSmartlinkHome:
     home_id = entry.subentries[subentry_id].data[CONF_HOME_ID]
     return HomeSmartlinkHome(
         entry=entry,
         subentry_id=subentry_id,
-        coordinator=HomeSmartlinkCoordinator(hass, entry, client, home_id, subentry_id),
+        coordinator=HomeSmartlinkCoordinator(
+            hass, entry, client, home_id=home_id, subentry_id=subentry_id, rate_limit=rate_limit
+        ),
         derogations=DerogationStore(hass, subentry_id),
         delivery=DeliveryTracker(hass, client, home_id),
     )

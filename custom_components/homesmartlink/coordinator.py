@@ -69,6 +69,16 @@ class HomeSmartlinkData:
     homes: dict[str, HomeSmartlinkHome]
 
 
+@dataclass
+class RateLimit:
+    """An account's rate limit: a 429 for any of its homes holds the polls of all of them.
+
+    The cloud limits a partner's credentials, not a home.
+    """
+
+    not_before: datetime | None = None
+
+
 class HomeSmartlinkCoordinator(DataUpdateCoordinator[HomeConfig]):
     """Polls one home; an unchanged answer writes no state (`always_update=False`).
 
@@ -83,8 +93,10 @@ class HomeSmartlinkCoordinator(DataUpdateCoordinator[HomeConfig]):
         hass: HomeAssistant,
         config_entry: HomeSmartlinkConfigEntry,
         client: HomeSmartlinkClient,
+        *,
         home_id: str,
         subentry_id: str,
+        rate_limit: RateLimit,
     ) -> None:
         """One home of the entry's account."""
         super().__init__(
@@ -100,17 +112,18 @@ class HomeSmartlinkCoordinator(DataUpdateCoordinator[HomeConfig]):
         self.subentry_id = subentry_id
         # Registry id of the gateway device, set once it is registered at set-up.
         self.gateway_device_id: str | None = None
-        self._not_before: datetime | None = None
+        self._rate_limit = rate_limit
         self._known_device_ids: set[str] | None = None
 
     async def _async_update_data(self) -> HomeConfig:
         """Fetch the home, or explain why not in a translated error."""
-        if self._not_before is not None and dt_util.utcnow() < self._not_before:
+        not_before = self._rate_limit.not_before
+        if not_before is not None and dt_util.utcnow() < not_before:
             # The cloud asked us to wait (429 Retry-After): send nothing before then.
             raise UpdateFailed(
                 translation_domain=DOMAIN,
                 translation_key="rate_limited",
-                translation_placeholders={"until": self._not_before.isoformat()},
+                translation_placeholders={"until": not_before.isoformat()},
             )
         try:
             home = await self.client.get_home_config(self.home_id)
@@ -120,11 +133,11 @@ class HomeSmartlinkCoordinator(DataUpdateCoordinator[HomeConfig]):
             ) from err
         except HomeSmartlinkRateLimitError as err:
             wait = err.retry_after if err.retry_after is not None else SCAN_INTERVAL.total_seconds()
-            self._not_before = dt_util.utcnow() + timedelta(seconds=wait)
+            not_before = self._rate_limit.not_before = dt_util.utcnow() + timedelta(seconds=wait)
             raise UpdateFailed(
                 translation_domain=DOMAIN,
                 translation_key="rate_limited",
-                translation_placeholders={"until": self._not_before.isoformat()},
+                translation_placeholders={"until": not_before.isoformat()},
             ) from err
         except HomeSmartlinkError as err:
             raise UpdateFailed(
@@ -132,7 +145,7 @@ class HomeSmartlinkCoordinator(DataUpdateCoordinator[HomeConfig]):
                 translation_key="update_failed",
                 translation_placeholders={"error": str(err)},
             ) from err
-        self._not_before = None
+        self._rate_limit.not_before = None
         self._remove_stale_devices(home)
         return home
 
