@@ -18,27 +18,8 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 
 from .api import HomeSmartlinkClient
-from .bridges import sber_views, yango
-from .bridges.sber import SberSync
-from .bridges.sber_client import SberClient
-from .bridges.yango_notifier import YangoNotifier
-from .const import (
-    CONF_BASE_URL,
-    CONF_HOME_ID,
-    CONF_SBER,
-    CONF_SBER_KEY,
-    CONF_SBER_URL,
-    CONF_YANGO,
-    CONF_YANGO_DIALOGS_URL,
-    CONF_YANGO_SKILL_ID,
-    CONF_YANGO_SKILL_TOKEN,
-    DEFAULT_SBER_URL,
-    DEFAULT_YANGO_DIALOGS_URL,
-    DOMAIN,
-    LOGGER,
-    REQUEST_TIMEOUT,
-    SUBENTRY_HOME,
-)
+from .bridges import PLUGINS
+from .const import CONF_BASE_URL, CONF_HOME_ID, DOMAIN, LOGGER, REQUEST_TIMEOUT, SUBENTRY_HOME
 from .coordinator import (
     HomeSmartlinkConfigEntry,
     HomeSmartlinkCoordinator,
@@ -47,7 +28,7 @@ from .coordinator import (
     RateLimit,
 )
 from .delivery import DeliveryTracker
-from .entity import async_follow_device_changes, gateway_info
+from .devices import async_follow_device_changes, gateway_info
 from .migration import async_merge_legacy_entries, async_migrate_entry
 from .polling import async_spread_polls
 from .services import async_setup_services
@@ -71,11 +52,11 @@ SETUP_CONCURRENCY = 4
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Merge entries of older versions, register the actions and the bridge endpoints once."""
+    """Merge entries of older versions, register the actions and the bridges' endpoints once."""
     await async_merge_legacy_entries(hass)
     async_setup_services(hass)
-    yango.async_register_views(hass)
-    sber_views.async_register_views(hass)
+    for plugin in PLUGINS:
+        plugin.async_register(hass)
     return True
 
 
@@ -111,7 +92,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: HomeSmartlinkConfigEntry
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     for home in ready.values():
         async_follow_device_changes(home)
-        await _async_start_bridges(hass, home)
+    for plugin in PLUGINS:
+        if (link := await plugin.async_start(hass, entry)) is not None:
+            entry.runtime_data.bridges[plugin.name] = link
     for home in homes.values():
         if home.subentry_id not in ready:
             _async_reload_once_answering(hass, home)
@@ -136,7 +119,7 @@ def _build_home(
             hass, entry, client, home_id=home_id, subentry_id=subentry_id, rate_limit=rate_limit
         ),
         derogations=DerogationStore(hass, subentry_id),
-        delivery=DeliveryTracker(hass, client, home_id),
+        delivery=DeliveryTracker(hass, client, home_id, subentry_id),
     )
 
 
@@ -178,30 +161,6 @@ def _async_reload_once_answering(hass: HomeAssistant, home: HomeSmartlinkHome) -
     home.entry.async_on_unload(coordinator.async_add_listener(answered))
 
 
-async def _async_start_bridges(hass: HomeAssistant, home: HomeSmartlinkHome) -> None:
-    """Start the outward pushes the account's options ask for (the endpoints always answer)."""
-    entry = home.entry
-    options = entry.options
-    if options.get(CONF_YANGO) and options.get(CONF_YANGO_SKILL_ID):
-        notifier = YangoNotifier(
-            hass,
-            home,
-            options.get(CONF_YANGO_DIALOGS_URL, DEFAULT_YANGO_DIALOGS_URL),
-            options[CONF_YANGO_SKILL_ID],
-            options[CONF_YANGO_SKILL_TOKEN],
-        )
-        entry.async_on_unload(notifier.async_start())
-    if options.get(CONF_SBER) and options.get(CONF_SBER_KEY):
-        client = SberClient(
-            async_get_clientsession(hass),
-            options.get(CONF_SBER_URL, DEFAULT_SBER_URL),
-            options[CONF_SBER_KEY],
-        )
-        home.sber = SberSync(hass, home, client)
-        await home.sber.async_load()
-        entry.async_on_unload(home.sber.async_start())
-
-
 def _reload_on_update(
     set_up: set[str],
 ) -> Callable[[HomeAssistant, HomeSmartlinkConfigEntry], Coroutine[Any, Any, None]]:
@@ -220,7 +179,8 @@ def _reload_on_update(
 
 async def _async_forget_home(hass: HomeAssistant, subentry_id: str) -> None:
     await DerogationStore(hass, subentry_id).async_remove()
-    await SberSync.async_remove_store(hass, subentry_id)
+    for plugin in PLUGINS:
+        await plugin.async_forget_home(hass, subentry_id)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: HomeSmartlinkConfigEntry) -> bool:

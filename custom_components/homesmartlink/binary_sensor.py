@@ -12,11 +12,11 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api import DeviceCategory
 from .coordinator import HomeSmartlinkConfigEntry, HomeSmartlinkCoordinator
+from .devices import has_own_device
 from .entity import (
     HomeSmartlinkDeviceEntity,
     HomeSmartlinkGatewayEntity,
     async_add_device_entities,
-    has_own_device,
 )
 
 PARALLEL_UPDATES = 0

@@ -8,8 +8,9 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import HomeSmartlinkConfigEntry, HomeSmartlinkHome
-from .diagnosis import async_request_diagnosis
 from .entity import HomeSmartlinkGatewayEntity
+from .errors import translated
+from .home_diagnosis import async_request_diagnosis
 
 PARALLEL_UPDATES = 1
 
@@ -40,6 +41,7 @@ class HomeSmartlinkDiagnosisButton(HomeSmartlinkGatewayEntity, ButtonEntity):
     def _source(self) -> object:
         return None  # a button shows no data, only availability
 
+    @translated
     async def async_press(self) -> None:
         """Send the request; the result is fetched five minutes later."""
         await async_request_diagnosis(self.hass, self._home)

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from homeassistant.components.calendar import CalendarEntity, CalendarEvent
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.translation import async_get_translations
 from homeassistant.util import dt as dt_util
@@ -86,7 +87,9 @@ class HomeSmartlinkCalendar(HomeSmartlinkDeviceEntity, CalendarEntity):
         device = self.device
         if device is not None:
             self._room_derogations = tuple(self._store.for_room(device.room_id))
-        self.async_on_remove(self._store.async_add_listener(self._handle_store_update))
+        self.async_on_remove(
+            async_dispatcher_connect(self.hass, self._store.signal, self._handle_store_update)
+        )
 
     @callback
     def _handle_store_update(self) -> None:

@@ -18,19 +18,24 @@ from homeassistant.const import (
     PRECISION_WHOLE,
     UnitOfTemperature,
 )
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, ServiceResponse, callback
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_track_point_in_time
 from homeassistant.util import dt as dt_util
 
 from .api import Device, DeviceMode, WeekSchedule
+from .compat import PLATFORM_ENTITY_SERVICES
 from .const import DOMAIN
-from .control import async_set_heater_temperature, scheduled_setpoint
 from .coordinator import HomeSmartlinkConfigEntry, HomeSmartlinkHome
-from .derogation import MAX_DELTA, MIN_DELTA, clock
+from .derogation import clock
 from .entity import HomeSmartlinkOnlineDeviceEntity, async_add_device_entities
+from .errors import translated
+from .services import async_register_schedule_action
+from .setpoint import reachable_span
 from .store import PlacedDerogation
+from .write_path import async_set_heater_temperature
 
 PARALLEL_UPDATES = 1
 
@@ -38,6 +43,7 @@ PRESET_ANTIFREEZE = "antifreeze"
 PRESET_MANUAL = "manual"
 PRESET_SCHEDULE = "schedule"
 PRESET_DEROGATION = "derogation"
+DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 # The README documents this mapping.
 MODE_TO_HVAC: dict[DeviceMode, HVACMode] = {
@@ -59,6 +65,8 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a climate entity for every heater, now and as new ones appear."""
+    if not PLATFORM_ENTITY_SERVICES:
+        async_register_schedule_action(hass)  # before 2025.10, entity actions live here
     for home in entry.runtime_data.homes.values():
         async_add_device_entities(
             home,
@@ -114,23 +122,21 @@ class HomeSmartlinkClimate(HomeSmartlinkOnlineDeviceEntity, ClimateEntity):
             return None
         return self._home.derogations.active(device.room_id, dt_util.now())
 
-    def _scheduled(self) -> float | None:
+    def _reachable(self) -> tuple[float, float] | None:
         device = self._online_device
-        if device is None or device.setpoint is None or device.mode is DeviceMode.STOP:
-            return None
-        return scheduled_setpoint(self._home, device, dt_util.now())
+        return None if device is None else reachable_span(self._home, device, dt_util.now())
 
     @property
     def min_temp(self) -> float:
         """The lowest setpoint a derogation can reach now (5 °C under the schedule)."""
-        scheduled = self._scheduled()
-        return super().min_temp if scheduled is None else scheduled + MIN_DELTA
+        reachable = self._reachable()
+        return super().min_temp if reachable is None else reachable[0]
 
     @property
     def max_temp(self) -> float:
         """The highest setpoint a derogation can reach now (5 °C over the schedule)."""
-        scheduled = self._scheduled()
-        return super().max_temp if scheduled is None else scheduled + MAX_DELTA
+        reachable = self._reachable()
+        return super().max_temp if reachable is None else reachable[1]
 
     @property
     def _online_device(self) -> Device | None:
@@ -193,6 +199,7 @@ class HomeSmartlinkClimate(HomeSmartlinkOnlineDeviceEntity, ClimateEntity):
             attributes["derogation_end"] = derogation.bounds()[1].isoformat()
         return attributes or None
 
+    @translated
     async def async_set_temperature(self, **kwargs: Any) -> None:
         """Shift the heater's room to the wanted setpoint with a derogation (README)."""
         device = self.device
@@ -214,6 +221,28 @@ class HomeSmartlinkClimate(HomeSmartlinkOnlineDeviceEntity, ClimateEntity):
             translation_domain=DOMAIN, translation_key="set_mode_not_supported"
         )
 
+    async def async_get_schedule(self) -> ServiceResponse:
+        """The `get_schedule` action: the heater's mode and week of comfort ranges."""
+        device = self.device
+        schedule = device.week_schedule if device is not None else None
+        return {
+            "mode": device.mode.value if device is not None and device.mode else None,
+            "days": (
+                [
+                    {
+                        "day": name,
+                        "comfort": [
+                            {"start": clock(r.start), "end": clock(r.end)}
+                            for r in schedule.ranges_on(index)
+                        ],
+                    }
+                    for index, name in enumerate(DAYS)
+                ]
+                if schedule is not None
+                else None
+            ),
+        }
+
     # The schedule attributes move with the clock, not with the data: refresh them at the next
     # schedule change or local midnight, whichever comes first.
 
@@ -222,7 +251,11 @@ class HomeSmartlinkClimate(HomeSmartlinkOnlineDeviceEntity, ClimateEntity):
         await super().async_added_to_hass()
         self._schedule_boundary_refresh()
         self.async_on_remove(self._cancel_boundary_refresh)
-        self.async_on_remove(self._home.derogations.async_add_listener(self._handle_store_update))
+        self.async_on_remove(
+            async_dispatcher_connect(
+                self.hass, self._home.derogations.signal, self._handle_store_update
+            )
+        )
 
     @callback
     def _handle_store_update(self) -> None:
@@ -230,9 +263,9 @@ class HomeSmartlinkClimate(HomeSmartlinkOnlineDeviceEntity, ClimateEntity):
         self.async_write_ha_state()
 
     @callback
-    def _device_updated(self) -> None:
+    def _source_changed(self) -> None:
         self._schedule_boundary_refresh()
-        super()._device_updated()
+        super()._source_changed()
 
     @callback
     def _cancel_boundary_refresh(self) -> None:

@@ -4,14 +4,21 @@ From 2026.8 a device belongs to one config entry and one subentry (`config_entry
 `config_subentry_id`) and is moved between them; the sets it had before (`config_entries`,
 `config_entries_subentries`) and the add/remove arguments are deprecated (they break in 2027.8
 and 2027.10). Before 2026.8 only the sets and add/remove exist.
+
+Also: the schema type (voluptuous, then probatio), how an action's target is read (the helper
+lost its `hass` argument), and where entity actions are registered (once from 2025.10, per
+platform before).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from inspect import signature
-from typing import Any, Final
+from typing import Any, Final, cast
 
-from homeassistant.helpers import device_registry as dr
+from homeassistant.core import HomeAssistant, ServiceCall, SupportsResponse
+from homeassistant.helpers import device_registry as dr, entity_platform, service
+import voluptuous as vol
 
 DEVICES_MOVE: Final = (
     "new_config_entry_id" in signature(dr.DeviceRegistry.async_update_device).parameters
@@ -70,3 +77,60 @@ def find_device(
         found: dr.DeviceEntry | None = lookup(identifier, entry_id)
         return found
     return registry.async_get_device(identifiers={identifier})
+
+
+def schema(fields: Mapping[Any, Any]) -> Any:
+    """A voluptuous schema for a form or an action.
+
+    Typed Any on purpose: between the supported Home Assistant releases the schema type moved from
+    voluptuous to probatio, which installs itself as `voluptuous` at run time. The object is the
+    right one on both; only their static types disagree.
+    """
+    return vol.Schema(fields)
+
+
+# `async_extract_entity_ids(hass, call)` before 2025.10 (or so), `(call)` after.
+_EXTRACT_TAKES_HASS: Final = "hass" in signature(service.async_extract_entity_ids).parameters
+
+
+async def async_targeted_entity_ids(call: ServiceCall) -> set[str]:
+    """Entity ids an action's target names (entities, devices, areas, floors, labels)."""
+    extract = cast(Any, service.async_extract_entity_ids)
+    if _EXTRACT_TAKES_HASS:
+        return cast(set[str], await extract(call.hass, call))
+    return cast(set[str], await extract(call))
+
+
+PLATFORM_ENTITY_SERVICES: Final = hasattr(service, "async_register_platform_entity_service")
+
+
+def register_entity_action(
+    hass: HomeAssistant,
+    domain: str,
+    name: str,
+    *,
+    entity_domain: str,
+    method: str,
+    fields: Mapping[Any, Any],
+    supports_response: SupportsResponse,
+) -> None:
+    """Register an entity action of our platform entities (climate, ...).
+
+    From 2025.10 once, in `async_setup`; before, from the platform's set-up (call it there too:
+    each call does what its release expects and nothing on the other).
+    """
+    if PLATFORM_ENTITY_SERVICES:
+        register = cast(Any, service).async_register_platform_entity_service
+        register(
+            hass,
+            domain,
+            name,
+            entity_domain=entity_domain,
+            func=method,
+            schema=fields,
+            supports_response=supports_response,
+        )
+        return
+    entity_platform.async_get_current_platform().async_register_entity_service(
+        name, cast(Any, fields), method, supports_response=supports_response
+    )

@@ -43,6 +43,7 @@ from .api import (
     HomeSmartlinkError,
     HomeSmartlinkResponseError,
 )
+from .compat import schema
 from .const import (
     CONF_BASE_URL,
     CONF_HOME_ID,
@@ -63,7 +64,6 @@ from .const import (
     MIN_OVERRIDE_DURATION,
     SUBENTRY_HOME,
 )
-from .helpers import schema
 from .migration import VERSION, account_title, account_unique_id
 
 SECTION_YANGO = "yango_bridge"

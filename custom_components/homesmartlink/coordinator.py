@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
@@ -22,11 +21,9 @@ from .api import (
 )
 from .compat import device_in
 from .const import DOMAIN, LOGGER, SCAN_INTERVAL
-
-if TYPE_CHECKING:
-    from .bridges.sber import SberSync
-    from .delivery import DeliveryTracker
-    from .store import DerogationStore
+from .delivery import DeliveryTracker
+from .plugins import BridgeLink
+from .store import DerogationStore
 
 type HomeSmartlinkConfigEntry = ConfigEntry[HomeSmartlinkData]
 
@@ -40,8 +37,6 @@ class HomeSmartlinkHome:
     coordinator: HomeSmartlinkCoordinator
     derogations: DerogationStore
     delivery: DeliveryTracker
-    # The Sber sync engine of this home, when the account has the bridge on.
-    sber: SberSync | None = None
 
     @property
     def home_id(self) -> str:
@@ -67,6 +62,8 @@ class HomeSmartlinkData:
     client: HomeSmartlinkClient
     # By subentry id.
     homes: dict[str, HomeSmartlinkHome]
+    # The bridges the account's options turned on, by plug-in name.
+    bridges: dict[str, BridgeLink] = field(default_factory=dict)
 
 
 @dataclass

@@ -8,16 +8,16 @@ issue when delivery stays incomplete after the last look.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.event import async_call_later
 
 from .api import HomeSmartlinkClient, HomeSmartlinkError, Report
 from .const import DOMAIN, LOGGER
-from .helpers import Listeners, async_raise_issue
+from .repairs import async_raise_issue
 
 # Seconds after the derogation at which the report is read.
 CHECK_DELAYS: tuple[float, ...] = (15.0, 60.0, 180.0, 600.0)
@@ -43,25 +43,23 @@ class Delivery:
 class DeliveryTracker:
     """Follows the delivery of the latest derogation of one home."""
 
-    def __init__(self, hass: HomeAssistant, client: HomeSmartlinkClient, home_id: str) -> None:
-        """Nothing tracked yet."""
+    def __init__(
+        self, hass: HomeAssistant, client: HomeSmartlinkClient, home_id: str, home_key: str
+    ) -> None:
+        """Nothing tracked yet; `home_key` (the subentry id) names the dispatcher signal."""
         self._hass = hass
         self._client = client
         self._home_id = home_id
+        # Sent whenever the last delivery changes.
+        self.signal = f"{DOMAIN}_delivery_{home_key}"
         self.last: Delivery | None = None
         self._attempt = 0
         self._cancel: CALLBACK_TYPE | None = None
-        self._listeners = Listeners()
 
     @property
     def issue_id(self) -> str:
         """The repair issue of this home."""
         return f"delivery_incomplete_{self._home_id}"
-
-    @callback
-    def async_add_listener(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
-        """Call `listener` whenever the last delivery changes."""
-        return self._listeners.async_add(listener)
 
     @callback
     def async_track(self, trigger: str) -> None:
@@ -123,4 +121,4 @@ class DeliveryTracker:
 
     @callback
     def _notify(self) -> None:
-        self._listeners.async_notify()
+        async_dispatcher_send(self._hass, self.signal)

@@ -5,15 +5,16 @@ A derogation shifts the setpoint of every heater of one room by an integer -5..+
 of several homes, but only one window. So the plan is the smallest list of requests: one per
 distinct (date, start, end). A window past midnight becomes one window per date.
 
-Nothing here imports Home Assistant: errors carry a translation key and placeholders, and the
-integration turns them into translated validation errors.
+Nothing here imports Home Assistant: an error names its problem (`PlanProblem`) and its details,
+and each edge says it in its own words.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
 import math
 
 from .api import Derogation
@@ -24,14 +25,26 @@ STEP_MINUTES = 5
 MINUTES_PER_DAY = 24 * 60
 
 
-class DerogationPlanError(ValueError):
-    """A derogation the API cannot carry; `translation_key` names the reason."""
+class PlanProblem(StrEnum):
+    """Why the API cannot carry a derogation."""
 
-    def __init__(self, translation_key: str, **placeholders: str) -> None:
-        """Keep the reason and its details for a translated message."""
-        super().__init__(translation_key)
-        self.translation_key = translation_key
-        self.placeholders = placeholders
+    DELTA_NOT_INTEGER = "delta_not_integer"
+    DELTA_OUT_OF_RANGE = "delta_out_of_range"
+    SETPOINT_OUT_OF_RANGE = "setpoint_out_of_range"
+    TIME_NOT_ALIGNED = "time_not_aligned"
+    END_NOT_AFTER_START = "end_not_after_start"
+    NO_TARGET = "no_target"
+    NO_WINDOW = "no_window"
+
+
+class DerogationPlanError(ValueError):
+    """A derogation the API cannot carry: its problem, and the details that explain it."""
+
+    def __init__(self, problem: PlanProblem, **details: str) -> None:
+        """Keep the problem and its details."""
+        super().__init__(problem.value)
+        self.problem = problem
+        self.details = details
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,11 +67,6 @@ class Window:
         """Human-readable form, e.g. 2026-11-23 10:00-12:00."""
         return f"{self.day.isoformat()} {clock(self.start)}-{clock(self.end)}"
 
-    def bounds(self, tz: tzinfo) -> tuple[datetime, datetime]:
-        """The window as aware datetimes in the given time zone."""
-        midnight = datetime.combine(self.day, time(0), tzinfo=tz)
-        return midnight + timedelta(minutes=self.start), midnight + timedelta(minutes=self.end)
-
 
 @dataclass(frozen=True, slots=True)
 class PlannedRequest:
@@ -76,10 +84,10 @@ def clock(minutes: int) -> str:
 def check_delta(delta: float) -> int:
     """The delta as the API's integer, or an error when it is not one in -5..+5."""
     if not math.isfinite(delta) or delta != int(delta):
-        raise DerogationPlanError("delta_not_integer", delta=f"{delta:g}")
+        raise DerogationPlanError(PlanProblem.DELTA_NOT_INTEGER, delta=f"{delta:g}")
     value = int(delta)
     if not MIN_DELTA <= value <= MAX_DELTA:
-        raise DerogationPlanError("delta_out_of_range", delta=str(value))
+        raise DerogationPlanError(PlanProblem.DELTA_OUT_OF_RANGE, delta=str(value))
     return value
 
 
@@ -92,12 +100,12 @@ def delta_for_setpoint(wanted: float, scheduled: float) -> int:
     difference = wanted - scheduled
     if not math.isfinite(difference):
         raise DerogationPlanError(
-            "setpoint_out_of_range", wanted=f"{wanted:g}", minimum="?", maximum="?"
+            PlanProblem.SETPOINT_OUT_OF_RANGE, wanted=f"{wanted:g}", minimum="?", maximum="?"
         )
     delta = int(math.copysign(math.floor(abs(difference) + 0.5), difference))
     if not MIN_DELTA <= delta <= MAX_DELTA:
         raise DerogationPlanError(
-            "setpoint_out_of_range",
+            PlanProblem.SETPOINT_OUT_OF_RANGE,
             wanted=f"{wanted:g}",
             minimum=f"{scheduled + MIN_DELTA:g}",
             maximum=f"{scheduled + MAX_DELTA:g}",
@@ -113,11 +121,13 @@ def window_from_times(day: date, start: time, end: time) -> list[Window]:
     """
     for value in (start, end):
         if value.second or value.microsecond or value.minute % STEP_MINUTES:
-            raise DerogationPlanError("time_not_aligned", time=value.strftime("%H:%M:%S"))
+            raise DerogationPlanError(PlanProblem.TIME_NOT_ALIGNED, time=value.strftime("%H:%M:%S"))
     first = start.hour * 60 + start.minute
     last = end.hour * 60 + end.minute
     if first == last:
-        raise DerogationPlanError("end_not_after_start", start=clock(first), end=clock(last))
+        raise DerogationPlanError(
+            PlanProblem.END_NOT_AFTER_START, start=clock(first), end=clock(last)
+        )
     if last > first:
         return [Window(day, first, last)]
     windows = [Window(day, first, MINUTES_PER_DAY)]
@@ -133,7 +143,7 @@ def window_from_span(start: datetime, end: datetime) -> list[Window]:
     """
     if end <= start:
         raise DerogationPlanError(
-            "end_not_after_start", start=start.isoformat(), end=end.isoformat()
+            PlanProblem.END_NOT_AFTER_START, start=start.isoformat(), end=end.isoformat()
         )
     windows: list[Window] = []
     day = start.date()
@@ -163,16 +173,16 @@ def plan(
     for room, delta in shifts:
         deltas[room] = check_delta(delta)
     if not deltas:
-        raise DerogationPlanError("no_target")
+        raise DerogationPlanError(PlanProblem.NO_TARGET)
     if not windows:
-        raise DerogationPlanError("no_window")
+        raise DerogationPlanError(PlanProblem.NO_WINDOW)
     requests: list[PlannedRequest] = []
     for window in dict.fromkeys(windows):
         if not 0 <= window.start < window.end <= MINUTES_PER_DAY or any(
             value % STEP_MINUTES for value in (window.start, window.end)
         ):
             raise DerogationPlanError(
-                "end_not_after_start", start=clock(window.start), end=clock(window.end)
+                PlanProblem.END_NOT_AFTER_START, start=clock(window.start), end=clock(window.end)
             )
         requests.append(
             PlannedRequest(

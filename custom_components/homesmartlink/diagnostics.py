@@ -51,7 +51,10 @@ def _home(home: HomeSmartlinkHome) -> dict[str, Any]:
     return {
         "home_id": home.home_id,
         "last_update_success": coordinator.last_update_success,
-        "sber": home.sber.diagnostics() if home.sber else None,
+        "bridges": {
+            name: link.home_diagnostics(home.subentry_id)
+            for name, link in home.entry.runtime_data.bridges.items()
+        },
         # Through JSON first: the snapshot holds tuples and datetimes that redaction skips.
         "home": async_redact_data(
             cast(

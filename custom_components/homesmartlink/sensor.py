@@ -14,6 +14,7 @@ from homeassistant.components.sensor import (
 )
 from homeassistant.const import EntityCategory, UnitOfTemperature
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api import Device, Gateway, ReportSummary
@@ -191,7 +192,9 @@ class HomeSmartlinkDeliverySensor(HomeSmartlinkGatewayEntity, SensorEntity):
     async def async_added_to_hass(self) -> None:
         """Follow the tracker as reports come in."""
         await super().async_added_to_hass()
-        self.async_on_remove(self._tracker.async_add_listener(self.async_write_ha_state))
+        self.async_on_remove(
+            async_dispatcher_connect(self.hass, self._tracker.signal, self.async_write_ha_state)
+        )
 
     @property
     def native_value(self) -> int | None:

@@ -7,17 +7,16 @@ against a setpoint our own derogation already shifted.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN
-from .helpers import Listeners
 
 STORAGE_VERSION = 1
 SAVE_DELAY = 1
@@ -84,16 +83,22 @@ class PlacedDerogation:
             return None
 
 
-class DerogationStore:
-    """The derogations placed for one home (one config entry)."""
+def signal_derogations(home_key: str) -> str:
+    """The dispatcher signal sent when a home's remembered derogations change."""
+    return f"{DOMAIN}_derogations_{home_key}"
 
-    def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
+
+class DerogationStore:
+    """The derogations placed for one home (a subentry; its id keys the file)."""
+
+    def __init__(self, hass: HomeAssistant, home_key: str) -> None:
         """Bind the store to its file."""
+        self._hass = hass
         self._store: Store[dict[str, Any]] = Store(
-            hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.derogations"
+            hass, STORAGE_VERSION, f"{DOMAIN}.{home_key}.derogations"
         )
+        self.signal = signal_derogations(home_key)
         self._items: list[PlacedDerogation] = []
-        self._listeners = Listeners()
 
     async def async_load(self) -> None:
         """Read what an earlier run placed."""
@@ -118,12 +123,7 @@ class DerogationStore:
         self._items = [item for item in self._items if item.bounds()[1] + KEEP_AFTER_END > now]
         self._items.extend(placed)
         self._store.async_delay_save(self._data_to_save, SAVE_DELAY)
-        self._listeners.async_notify()
-
-    @callback
-    def async_add_listener(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
-        """Call `listener` whenever derogations are added."""
-        return self._listeners.async_add(listener)
+        async_dispatcher_send(self._hass, self.signal)
 
     def active(self, room_id: int | None, moment: datetime) -> PlacedDerogation | None:
         """The derogation in force in a room now: the latest placed wins, as in the cloud."""

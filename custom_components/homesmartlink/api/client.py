@@ -30,7 +30,6 @@ from .models import (
     DiagnosisRequest,
     DiagnosisResult,
     HomeConfig,
-    Invitation,
     Report,
     User,
 )
@@ -160,11 +159,6 @@ class HomeSmartlinkClient:
         home = HomeConfig.from_wire(_json_object(text, "config"))
         self._last_config[home_id] = (text, home)
         return home
-
-    async def get_invitations(self, email: str) -> list[Invitation]:
-        """Homes a user (by email) belongs to."""
-        data = await self._request("POST", "invitations", body={"email": email})
-        return Invitation.list_from_wire(data)
 
     async def set_derogations(self, derogations: Sequence[Derogation]) -> DerogationResult:
         """Schedule derogations that all share one window (the API refuses mixed windows)."""

@@ -343,7 +343,6 @@ class Gateway:
     token: str | None = field(default=None, repr=False)
     version: str | None = None
     last_ping: datetime | None = None
-    installation_date: datetime | None = None
 
     @classmethod
     def from_wire(cls, value: Any) -> Gateway | None:
@@ -358,7 +357,6 @@ class Gateway:
             token=_as_str(raw.get("token")),
             version=_as_str(version),
             last_ping=_as_datetime(raw.get("lastPing")),
-            installation_date=_as_datetime(raw.get("installationDate")),
         )
 
 
@@ -408,67 +406,7 @@ class HomeConfig:
         return self.by_id.get(device_id)
 
 
-# --- invitations and users -------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class InvitationRoom:
-    """A room of a home, as the invitations call lists it."""
-
-    name: str | None
-    room_number: int | None
-    device_count: int | None
-    accessories: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Invitation:
-    """A home a user belongs to (InvitationDTO). Personal fields are kept out of repr."""
-
-    home_id: str
-    email: str | None = field(repr=False)
-    creation_date: datetime | None
-    role: int | None
-    city: str | None = field(repr=False)
-    gateway_enabled: bool | None
-    has_gateway: bool | None
-    rooms: tuple[InvitationRoom, ...]
-
-    @classmethod
-    def list_from_wire(cls, body: Mapping[str, Any]) -> list[Invitation]:
-        """Parse the invitations answer; entries without a home id are skipped."""
-        result: list[Invitation] = []
-        for item in _payload_list(body):
-            raw = _as_mapping(item)
-            if raw is None or not isinstance(home_id := raw.get("_id"), str) or not home_id:
-                continue
-            rooms = tuple(
-                InvitationRoom(
-                    name=_as_str(room.get("name")),
-                    room_number=_as_int(room.get("roomNumber")),
-                    device_count=_as_int(room.get("deviceCount")),
-                    accessories=tuple(
-                        acc for acc in _as_list(room.get("accessories")) if isinstance(acc, str)
-                    ),
-                )
-                for room in map(_as_mapping, _as_list(raw.get("rooms")))
-                if room is not None
-            )
-            gateway_enabled = raw.get("gatewayEnabled")
-            has_gateway = raw.get("hasGateway")
-            result.append(
-                cls(
-                    home_id=home_id,
-                    email=_as_str(raw.get("email")),
-                    creation_date=_as_datetime(raw.get("creationDate")),
-                    role=_as_int(raw.get("role")),
-                    city=_as_str(raw.get("city")),
-                    gateway_enabled=gateway_enabled if isinstance(gateway_enabled, bool) else None,
-                    has_gateway=has_gateway if isinstance(has_gateway, bool) else None,
-                    rooms=rooms,
-                )
-            )
-        return result
+# --- users ----------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,11 +44,6 @@ class SberAnswer:
 
     rejected: tuple[Rejected, ...] = ()
 
-    @property
-    def rejected_ids(self) -> set[str]:
-        """The ids to try again."""
-        return {item.id for item in self.rejected}
-
 
 def parse_answer(status: int, text: str) -> SberAnswer:
     """Read Sber's answer to a vendor call, or raise SberError for a whole failure."""
@@ -91,7 +86,6 @@ class SberClient:
         self._session = session
         self._base = base_url.rstrip("/")
         self._key = key
-        self.calls = 0
 
     async def _call(self, method: str, path: str, body: Mapping[str, Any]) -> SberAnswer:
         headers = {
@@ -99,7 +93,6 @@ class SberClient:
             "Authorization": f"Bearer {self._key}",
             "X-Request-Id": str(uuid4()),
         }
-        self.calls += 1
         try:
             async with self._session.request(
                 method,

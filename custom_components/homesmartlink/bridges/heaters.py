@@ -1,35 +1,25 @@
-"""What both bridges share: which heaters they expose, to whom, and how requests are read."""
+"""Which heaters a bridge shares, with whom, under which names and rooms."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
-from enum import StrEnum
 from hashlib import sha256
-from http import HTTPStatus
-import json
-from typing import Any
 
-from aiohttp import web
 from homeassistant.auth.models import User
 from homeassistant.auth.permissions.const import POLICY_CONTROL, POLICY_READ
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import (
     area_registry as ar,
     device_registry as dr,
     entity_registry as er,
     instance_id,
 )
-from homeassistant.helpers.http import KEY_HASS
 
-from ..api import Device, DeviceCategory, DeviceMode
+from ..api import Device, DeviceCategory
 from ..compat import find_device
 from ..const import DOMAIN
-from ..control import scheduled_setpoint
 from ..coordinator import HomeSmartlinkConfigEntry, HomeSmartlinkHome
-from ..derogation import MAX_DELTA, MIN_DELTA
 
 # What a heater is, as the platforms' apps show it as a model or default name (they take one
 # language per skill or project; ours is English, like the wire's categories).
@@ -39,19 +29,6 @@ _KIND_NAMES = {
     DeviceCategory.FIREPLACE: "Fireplace",
     DeviceCategory.FURNACE: "Furnace",
 }
-
-# Bodies of the voice platforms are a few kilobytes; anything far larger is refused unread.
-MAX_BODY_BYTES = 64 * 1024
-
-
-class BridgeRequestError(Exception):
-    """A request a bridge refuses as a whole, with the HTTP status to answer."""
-
-    def __init__(self, status: HTTPStatus, message: str) -> None:
-        """Keep the status and a message safe to show (never echoes the body)."""
-        super().__init__(message)
-        self.status = status
-        self.message = message
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,18 +101,6 @@ def kind_name(device: Device) -> str:
     return _KIND_NAMES.get(device.category, "Heater")
 
 
-def request_user(request: web.Request) -> User:
-    """The Home Assistant user behind a request's access token, if it may use a bridge.
-
-    Tokens of system users (add-ons, the supervisor) or inactive users are refused: a voice
-    platform links a person's account.
-    """
-    user: User | None = request.get("hass_user")
-    if user is None or user.system_generated or not user.is_active:
-        raise BridgeRequestError(HTTPStatus.FORBIDDEN, "this token may not use the bridge")
-    return user
-
-
 @dataclass(frozen=True, slots=True)
 class BridgeRequest:
     """Who asks, and the heaters they may see (the rest do not exist for them)."""
@@ -145,10 +110,8 @@ class BridgeRequest:
     heaters: dict[str, BridgedHeater]
 
 
-def shared_with(request: web.Request, option: str) -> BridgeRequest:
-    """The heaters of a bridge that the request's user may see; refuses unfit tokens (403)."""
-    user = request_user(request)
-    hass = request.app[KEY_HASS]
+def shared_with(hass: HomeAssistant, user: User, option: str) -> BridgeRequest:
+    """The heaters of a bridge that a user may see (the rest do not exist for them)."""
     heaters = {
         device_id: heater
         for device_id, heater in bridged_heaters(hass, option).items()
@@ -165,68 +128,6 @@ def visible(user: User, heater: BridgedHeater) -> bool:
 def controllable(user: User, heater: BridgedHeater) -> bool:
     """Whether the user may change a heater's temperature."""
     return user.is_admin or user.permissions.check_entity(heater.entity_id, POLICY_CONTROL)
-
-
-def setpoint_range(heater: BridgedHeater, now: datetime) -> tuple[float, float] | None:
-    """The lowest and highest setpoint a derogation can reach now, or None when none can."""
-    if heater.device.mode is DeviceMode.STOP:
-        return None  # a stopped heater ignores derogations
-    try:
-        base = scheduled_setpoint(heater.home, heater.device, now)
-    except HomeAssistantError:
-        return None
-    return base + MIN_DELTA, base + MAX_DELTA
-
-
-async def read_json_object(request: web.Request) -> dict[str, Any]:
-    """The request's JSON object, or a BridgeRequestError (413 too large, 400 malformed)."""
-    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
-        raise BridgeRequestError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "body too large")
-    raw = bytearray()
-    # A streamed body has no length: read it in pieces and stop as soon as it is too long.
-    while chunk := await request.content.read(MAX_BODY_BYTES + 1 - len(raw)):
-        raw += chunk
-        if len(raw) > MAX_BODY_BYTES:
-            raise BridgeRequestError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "body too large")
-    try:
-        body = json.loads(raw)
-    except ValueError as err:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
-        raise BridgeRequestError(HTTPStatus.BAD_REQUEST, "body is not JSON") from err
-    if not isinstance(body, dict):
-        raise BridgeRequestError(HTTPStatus.BAD_REQUEST, "body is not a JSON object")
-    return body
-
-
-class Failure(StrEnum):
-    """Why a heater could not be changed, in the terms both platforms have a code for."""
-
-    UNREACHABLE = "unreachable"
-    STOPPED = "stopped"
-    INVALID_VALUE = "invalid_value"
-    BUSY = "busy"
-    INTERNAL = "internal"
-
-
-_FAILURES = {
-    "heater_unavailable": Failure.UNREACHABLE,
-    "communication_error": Failure.UNREACHABLE,
-    "heater_stopped": Failure.STOPPED,
-    "setpoint_out_of_range": Failure.INVALID_VALUE,
-    "delta_out_of_range": Failure.INVALID_VALUE,
-    "delta_not_integer": Failure.INVALID_VALUE,
-    "room_conflict": Failure.INVALID_VALUE,
-    "rate_limited_action": Failure.BUSY,
-}
-
-
-def error_key(err: HomeAssistantError) -> str | None:
-    """The translation key of one of our errors (what went wrong, in a word)."""
-    return err.translation_key if err.translation_domain == DOMAIN else None
-
-
-def failure(err: HomeAssistantError) -> Failure:
-    """What kind of failure one of our errors is (anything unforeseen is internal)."""
-    return _FAILURES.get(error_key(err) or "", Failure.INTERNAL)
 
 
 async def async_bridge_user_id(hass: HomeAssistant, platform: str) -> str:

@@ -1,4 +1,6 @@
-"""The two-step diagnosis of a home: request now, fetch the result about five minutes later.
+"""The two-step remote diagnosis of a home: request now, fetch the result five minutes later.
+
+(Not the diagnostics download: that is `diagnostics.py`.)
 
 The result is fetched by the integration itself and fired as a `homesmartlink_diagnosis` event,
 so that an automation can act on it; a result not ready yet is asked for again, twice at most.
@@ -11,13 +13,13 @@ from functools import partial
 from typing import Any
 
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.event import async_call_later
 
 from .api import DiagnosisResult, HomeSmartlinkError
-from .const import DOMAIN, LOGGER
+from .const import LOGGER
 from .coordinator import HomeSmartlinkHome
-from .helpers import cloud_error_key, translate_cloud_error
+from .errors import REFUSAL_KEYS
+from .outcomes import DiagnosisRefusedError, cloud_refusal
 
 EVENT_DIAGNOSIS = "homesmartlink_diagnosis"
 # The partner API recommends waiting five minutes before reading a diagnosis.
@@ -35,17 +37,13 @@ def diagnosis_result_data(result: DiagnosisResult) -> dict[str, Any]:
 
 
 async def async_request_diagnosis(hass: HomeAssistant, home: HomeSmartlinkHome) -> str:
-    """Ask a home for a diagnosis; return its message id and fetch it later."""
-    try:
-        request = await home.client.request_diagnosis(home.home_id)
-    except HomeSmartlinkError as err:
-        raise translate_cloud_error(err) from err
+    """Ask a home for a diagnosis; return its message id and fetch it later.
+
+    Raises the client's error, or `DiagnosisRefusedError` when the home does not take it.
+    """
+    request = await home.client.request_diagnosis(home.home_id)
     if not request.accepted or request.message_id is None:
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="diagnosis_refused",
-            translation_placeholders={"status": str(request.status)},
-        )
+        raise DiagnosisRefusedError(request.status)
     _schedule_fetch(hass, home, request.message_id, 1)
     return request.message_id
 
@@ -74,7 +72,7 @@ async def _async_fetch(
     except HomeSmartlinkError as err:
         LOGGER.warning("Could not fetch diagnosis %s: %s", message_id, err)
         hass.bus.async_fire(
-            EVENT_DIAGNOSIS, {**event, "success": False, "error": cloud_error_key(err)}
+            EVENT_DIAGNOSIS, {**event, "success": False, "error": REFUSAL_KEYS[cloud_refusal(err)]}
         )
         return
     if result.acknowledge is not True and attempt < MAX_ATTEMPTS:

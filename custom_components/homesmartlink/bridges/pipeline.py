@@ -1,0 +1,152 @@
+"""The request pipeline both bridges answer with.
+
+Every platform request goes the same way: who asks (a person's Home Assistant token), the body
+(size-limited, a JSON object), the request id (logged, echoed where the platform wants it), the
+heaters the user may see, and for a command: look-up → may the user change it → the platform's
+reading of what is wanted → the one write path. A bridge supplies only its reading and its words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from enum import StrEnum
+from functools import wraps
+from http import HTTPStatus
+import json
+from typing import Any
+from uuid import uuid4
+
+from aiohttp import web
+from homeassistant.auth.models import User
+from homeassistant.helpers.http import KEY_HASS
+
+from ..const import LOGGER
+from ..outcomes import Refusal
+from ..write_path import HeaterTarget, async_set_heater_temperatures
+from .heaters import BridgedHeater, BridgeRequest, controllable, shared_with
+
+# Bodies of the voice platforms are a few kilobytes; anything far larger is refused unread.
+MAX_BODY_BYTES = 64 * 1024
+_REQUEST_ID = "homesmartlink_request_id"
+
+
+class BridgeRequestError(Exception):
+    """A request a bridge refuses as a whole, with the HTTP status to answer."""
+
+    def __init__(self, status: HTTPStatus, message: str) -> None:
+        """Keep the status and a message safe to show (never echoes the body)."""
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class Rejection(StrEnum):
+    """Why a bridge did not even ask the write path (its own refusals)."""
+
+    NOT_FOUND = "not_found"  # not shared with this user, or no such heater
+    FORBIDDEN = "forbidden"  # the user may see it but not change it
+    UNSUPPORTED = "unsupported"  # something the cloud cannot do (switch off, a mode...)
+    INVALID_VALUE = "invalid_value"  # not a number the platform's type allows
+
+
+# Per heater: done (None), or why not: the bridge's own rejection or the write path's refusal.
+type Outcome = Rejection | Refusal | None
+# What a platform reads from one heater's command: a setpoint, nothing to do, or why not.
+type Wish = float | Outcome
+type _Handler = Callable[[Any, web.Request], Awaitable[web.Response]]
+
+
+def request_id(request: web.Request) -> str:
+    """The platform's request id (or one of ours), the same for the whole request."""
+    found: str | None = request.get(_REQUEST_ID)
+    if found is None:
+        found = request[_REQUEST_ID] = request.headers.get("X-Request-Id") or uuid4().hex
+    return found
+
+
+def request_user(request: web.Request) -> User:
+    """The Home Assistant user behind a request's access token, if it may use a bridge.
+
+    Tokens of system users (add-ons, the supervisor) or inactive users are refused: a voice
+    platform links a person's account.
+    """
+    user: User | None = request.get("hass_user")
+    if user is None or user.system_generated or not user.is_active:
+        raise BridgeRequestError(HTTPStatus.FORBIDDEN, "this token may not use the bridge")
+    return user
+
+
+def asked(request: web.Request, option: str) -> BridgeRequest:
+    """Who asks and the heaters of the bridge they may see; refuses unfit tokens (403)."""
+    return shared_with(request.app[KEY_HASS], request_user(request), option)
+
+
+async def read_json_object(request: web.Request) -> dict[str, Any]:
+    """The request's JSON object, or a BridgeRequestError (413 too large, 400 malformed)."""
+    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+        raise BridgeRequestError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "body too large")
+    raw = bytearray()
+    # A streamed body has no length: read it in pieces and stop as soon as it is too long.
+    while chunk := await request.content.read(MAX_BODY_BYTES + 1 - len(raw)):
+        raw += chunk
+        if len(raw) > MAX_BODY_BYTES:
+            raise BridgeRequestError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "body too large")
+    try:
+        body = json.loads(raw)
+    except ValueError as err:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        raise BridgeRequestError(HTTPStatus.BAD_REQUEST, "body is not JSON") from err
+    if not isinstance(body, dict):
+        raise BridgeRequestError(HTTPStatus.BAD_REQUEST, "body is not a JSON object")
+    return body
+
+
+def answers(
+    platform: str, refuse: Callable[[web.Request, BridgeRequestError], web.Response]
+) -> Callable[[_Handler], _Handler]:
+    """Wrap a view method: log the request id; a refused request answered in the platform's form."""
+
+    def decorate(handler: _Handler) -> _Handler:
+        @wraps(handler)
+        async def wrapper(view: Any, request: web.Request) -> web.Response:
+            LOGGER.debug(
+                "%s %s %s, request id %s",
+                platform,
+                request.method,
+                request.path,
+                request_id(request),
+            )
+            try:
+                return await handler(view, request)
+            except BridgeRequestError as err:
+                return refuse(request, err)
+
+        return wrapper
+
+    return decorate
+
+
+async def async_change(
+    request: BridgeRequest,
+    commands: Mapping[str, Any],
+    read: Callable[[BridgedHeater, Any], Wish],
+) -> dict[str, Outcome]:
+    """Carry out one command per heater id; per id, what became of it.
+
+    The platform's `read` turns a heater's command into a wanted setpoint (no range check: the
+    write path does that once, for everyone).
+    """
+    outcomes: dict[str, Outcome] = {}
+    targets: list[HeaterTarget] = []
+    for device_id, command in commands.items():
+        heater = request.heaters.get(device_id)
+        if heater is None:
+            outcomes[device_id] = Rejection.NOT_FOUND
+        elif not controllable(request.user, heater):
+            outcomes[device_id] = Rejection.FORBIDDEN
+        elif isinstance(wish := read(heater, command), float):
+            targets.append(HeaterTarget(heater.home, heater.device, wish))
+        else:
+            outcomes[device_id] = wish
+    written = await async_set_heater_temperatures(request.hass, targets)
+    outcomes.update({d: None if r is None else r.reason for d, r in written.items()})
+    return outcomes

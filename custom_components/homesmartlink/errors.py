@@ -1,0 +1,133 @@
+"""Home Assistant's words for our outcomes: the edge where entities and actions raise errors.
+
+The write path, the planner and the client answer in types (`outcomes.py`, `PlanProblem`, the
+client's exceptions); this module alone turns them into translated Home Assistant errors, so a
+renamed translation key is a change here and nowhere else. Bad input is a
+`ServiceValidationError` (one log line, no traceback); a cloud failure a `HomeAssistantError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from functools import wraps
+from typing import Any
+
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+
+from .api import HomeSmartlinkError
+from .const import DOMAIN
+from .derogation import DerogationPlanError, PlanProblem, Window
+from .outcomes import (
+    DiagnosisRefusedError,
+    HeaterRefusedError,
+    Refusal,
+    Refused,
+    WriteError,
+    cloud_refusal,
+)
+
+# Translation keys (`exceptions` in strings.json) of each refusal.
+REFUSAL_KEYS: dict[Refusal, str] = {
+    Refusal.UNAVAILABLE: "heater_unavailable",
+    Refusal.STOPPED: "heater_stopped",
+    Refusal.OUT_OF_REACH: "setpoint_out_of_range",
+    Refusal.ROOM_CONFLICT: "room_conflict",
+    Refusal.RATE_LIMITED: "rate_limited_action",
+    Refusal.AUTH_FAILED: "authentication_failed",
+    Refusal.BAD_ANSWER: "invalid_response",
+    Refusal.CLOUD_FAILURE: "communication_error",
+}
+# Refusals that are the user's request, not the cloud failing.
+_USER_REFUSALS = {
+    Refusal.UNAVAILABLE,
+    Refusal.STOPPED,
+    Refusal.OUT_OF_REACH,
+    Refusal.ROOM_CONFLICT,
+}
+PLAN_KEYS: dict[PlanProblem, str] = {
+    PlanProblem.DELTA_NOT_INTEGER: "delta_not_integer",
+    PlanProblem.DELTA_OUT_OF_RANGE: "delta_out_of_range",
+    PlanProblem.SETPOINT_OUT_OF_RANGE: "setpoint_out_of_range",
+    PlanProblem.TIME_NOT_ALIGNED: "time_not_aligned",
+    PlanProblem.END_NOT_AFTER_START: "end_not_after_start",
+    PlanProblem.NO_TARGET: "no_target",
+    PlanProblem.NO_WINDOW: "no_window",
+}
+
+
+def validation_error(key: str, **placeholders: str) -> ServiceValidationError:
+    """A translated validation error of this integration."""
+    return ServiceValidationError(
+        translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
+    )
+
+
+def cloud_error(err: HomeSmartlinkError) -> HomeAssistantError:
+    """A translated error for a failed cloud call (raise it `from err`)."""
+    return refusal_error(Refused(cloud_refusal(err)))
+
+
+def _labels(windows: tuple[Window, ...]) -> str:
+    return ", ".join(window.label() for window in windows)
+
+
+def refusal_error(refused: Refused) -> HomeAssistantError:
+    """A translated error for a refused change."""
+    if refused.succeeded:
+        return HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="derogation_partly_failed",
+            translation_placeholders={
+                "succeeded": _labels(refused.succeeded),
+                "failed": _labels(refused.failed),
+            },
+        )
+    placeholders: dict[str, str] = {}
+    if refused.reason is Refusal.OUT_OF_REACH:
+        span = refused.reachable
+        placeholders = {
+            "wanted": f"{refused.wanted:g}" if refused.wanted is not None else "?",
+            "minimum": f"{span[0]:g}" if span else "?",
+            "maximum": f"{span[1]:g}" if span else "?",
+        }
+    key = REFUSAL_KEYS[refused.reason]
+    if refused.reason in _USER_REFUSALS:
+        return validation_error(key, **placeholders)
+    return HomeAssistantError(
+        translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
+    )
+
+
+def plan_error(err: DerogationPlanError) -> ServiceValidationError:
+    """A translated validation error for a derogation the API cannot carry."""
+    return validation_error(PLAN_KEYS[err.problem], **err.details)
+
+
+def translated[**P, T](
+    func: Callable[P, Coroutine[Any, Any, T]],
+) -> Callable[P, Coroutine[Any, Any, T]]:
+    """Raise what `func` answers in types as translated Home Assistant errors.
+
+    For entity methods and action handlers: the one place they become user-facing.
+    """
+
+    @wraps(func)
+    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return await func(*args, **kwargs)
+        except HeaterRefusedError as err:
+            raise refusal_error(err.refused) from err
+        except WriteError as err:
+            raise refusal_error(err.refused()) from err
+        except DerogationPlanError as err:
+            raise plan_error(err) from err
+        except DiagnosisRefusedError as err:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="diagnosis_refused",
+                translation_placeholders={"status": str(err.status)},
+            ) from err
+        except HomeSmartlinkError as err:
+            raise cloud_error(err) from err
+
+    return wrapper

@@ -1,0 +1,102 @@
+"""What became of a change: the write path's typed answers, in no one's words but ours.
+
+Nothing here knows Home Assistant's errors, translations or a voice platform's codes: each edge
+(entity and action, Yango, Sber) reads these and says them in its own language.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from .api import (
+    HomeSmartlinkAuthenticationError,
+    HomeSmartlinkError,
+    HomeSmartlinkRateLimitError,
+    HomeSmartlinkResponseError,
+)
+from .derogation import Window
+
+
+class Refusal(StrEnum):
+    """Why a heater, or a window of a change, could not be changed."""
+
+    UNAVAILABLE = "unavailable"  # offline, no room, no setpoint known, or the cloud not answering
+    STOPPED = "stopped"  # a stopped heater ignores derogations
+    OUT_OF_REACH = "out_of_reach"  # more than the API's ±5 °C from the schedule
+    ROOM_CONFLICT = "room_conflict"  # two heaters of one room asked different setpoints
+    RATE_LIMITED = "rate_limited"  # the cloud said 429
+    AUTH_FAILED = "auth_failed"  # the cloud refused the credentials
+    BAD_ANSWER = "bad_answer"  # the cloud answered something we cannot read
+    CLOUD_FAILURE = "cloud_failure"  # network, timeout, 5xx
+
+
+def cloud_refusal(err: HomeSmartlinkError) -> Refusal:
+    """What a failed cloud call means for a change."""
+    if isinstance(err, HomeSmartlinkAuthenticationError):
+        return Refusal.AUTH_FAILED
+    if isinstance(err, HomeSmartlinkRateLimitError):
+        return Refusal.RATE_LIMITED
+    if isinstance(err, HomeSmartlinkResponseError):
+        return Refusal.BAD_ANSWER
+    return Refusal.CLOUD_FAILURE
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """One heater's refusal, with what the edge needs to explain it."""
+
+    reason: Refusal
+    wanted: float | None = None
+    # The setpoints a derogation can reach now, for OUT_OF_REACH.
+    reachable: tuple[float, float] | None = None
+    # For a cloud failure of a change spread over several windows: which went through.
+    succeeded: tuple[Window, ...] = ()
+    failed: tuple[Window, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class WindowOutcome:
+    """What became of one window's request."""
+
+    window: Window
+    rooms: int
+    start_trigger: str | None = None
+    end_trigger: str | None = None
+    failure: Refusal | None = None
+
+
+class WriteError(Exception):
+    """A change whose cloud requests failed, all of them or some: `outcomes` says which."""
+
+    def __init__(self, outcomes: list[WindowOutcome], cause: HomeSmartlinkError) -> None:
+        """Keep every window's outcome; the first failure's refusal is the reason."""
+        super().__init__(cloud_refusal(cause).value)
+        self.outcomes = outcomes
+        self.reason = cloud_refusal(cause)
+
+    def refused(self) -> Refused:
+        """The same failure, as a heater's refusal naming the windows that went through."""
+        return Refused(
+            self.reason,
+            succeeded=tuple(o.window for o in self.outcomes if o.failure is None),
+            failed=tuple(o.window for o in self.outcomes if o.failure is not None),
+        )
+
+
+class HeaterRefusedError(Exception):
+    """One heater's change refused (raised by the single-heater write)."""
+
+    def __init__(self, refused: Refused) -> None:
+        """Keep the typed refusal."""
+        super().__init__(refused.reason.value)
+        self.refused = refused
+
+
+class DiagnosisRefusedError(Exception):
+    """The home did not accept a diagnosis request; `status` is what the cloud said."""
+
+    def __init__(self, status: str | None) -> None:
+        """Keep the cloud's status."""
+        super().__init__(f"diagnosis refused ({status})")
+        self.status = status

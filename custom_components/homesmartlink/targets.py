@@ -1,0 +1,111 @@
+"""What an action names: loaded accounts, their homes, and the heaters behind our entities."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant, ServiceCall
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+
+from .api import Device
+from .compat import async_targeted_entity_ids, device_in
+from .const import DOMAIN
+from .coordinator import HomeSmartlinkConfigEntry, HomeSmartlinkHome
+from .errors import validation_error
+
+ATTR_CONFIG_ENTRY_ID = "config_entry_id"
+ATTR_HOME_ID = "home_id"
+ATTR_DEVICE_ID = "device_id"
+
+
+def loaded_entry(hass: HomeAssistant, entry_id: str) -> HomeSmartlinkConfigEntry:
+    """A loaded account of this integration, or a translated validation error."""
+    entry = hass.config_entries.async_get_entry(entry_id)
+    if entry is None or entry.domain != DOMAIN:
+        raise validation_error("entry_not_found", entry_id=entry_id)
+    if entry.state is not ConfigEntryState.LOADED:
+        raise validation_error("entry_not_loaded", entry_id=entry_id)
+    return cast(HomeSmartlinkConfigEntry, entry)
+
+
+def accounts(hass: HomeAssistant, call: ServiceCall) -> list[HomeSmartlinkConfigEntry]:
+    """The account a call names, or every loaded account.
+
+    Triggers and diagnosis ids belong to a partner account, not to a home: without an account the
+    call is tried on each one until one knows the id.
+    """
+    if ATTR_CONFIG_ENTRY_ID in call.data:
+        return [loaded_entry(hass, call.data[ATTR_CONFIG_ENTRY_ID])]
+    found = [
+        cast(HomeSmartlinkConfigEntry, entry)
+        for entry in hass.config_entries.async_loaded_entries(DOMAIN)
+    ]
+    if not found:
+        raise validation_error("no_home_loaded")
+    return found
+
+
+def account_homes(entry: HomeSmartlinkConfigEntry, home_id: str | None) -> list[HomeSmartlinkHome]:
+    """Every home of an account, or the one with this cloud home id."""
+    homes = list(entry.runtime_data.homes.values())
+    if home_id is None:
+        return homes
+    found = [home for home in homes if home.home_id == home_id]
+    if not found:
+        raise validation_error("home_not_found", home_id=home_id)
+    return found
+
+
+def _gateway_home(hass: HomeAssistant, device_id: str) -> HomeSmartlinkHome:
+    """The loaded home whose gateway is this device."""
+    device = dr.async_get(hass).async_get(device_id)
+    if isinstance(device, dr.DeviceEntry):
+        for entry in hass.config_entries.async_loaded_entries(DOMAIN):
+            for home in cast(HomeSmartlinkConfigEntry, entry).runtime_data.homes.values():
+                if (DOMAIN, home.home_id) in device.identifiers and device_in(
+                    device, entry.entry_id, home.subentry_id
+                ):
+                    return home
+    raise validation_error("not_a_gateway", device_id=device_id)
+
+
+def single_home(hass: HomeAssistant, call: ServiceCall) -> HomeSmartlinkHome:
+    """The one home a call names: a gateway device, or an account (and a home id)."""
+    if (device_id := call.data.get(ATTR_DEVICE_ID)) is not None:
+        return _gateway_home(hass, device_id)
+    if ATTR_CONFIG_ENTRY_ID not in call.data:
+        raise validation_error("no_home_given")
+    entry = loaded_entry(hass, call.data[ATTR_CONFIG_ENTRY_ID])
+    homes = account_homes(entry, call.data.get(ATTR_HOME_ID))
+    if len(homes) != 1:
+        raise validation_error("home_id_needed")
+    return homes[0]
+
+
+def _heater(hass: HomeAssistant, item: er.RegistryEntry) -> tuple[HomeSmartlinkHome, Device]:
+    """The loaded home and heater behind one of our climate entities (by its device)."""
+    entry = loaded_entry(hass, cast(str, item.config_entry_id))
+    device = dr.async_get(hass).async_get(item.device_id) if item.device_id else None
+    ids = {i for domain, i in device.identifiers if domain == DOMAIN} if device else set()
+    for home in entry.runtime_data.homes.values():
+        for heater in home.coordinator.data.heaters:
+            if heater.id in ids:
+                return home, heater
+    raise validation_error("heater_unavailable")
+
+
+async def async_targeted_heaters(call: ServiceCall) -> list[tuple[HomeSmartlinkHome, Device]]:
+    """The heaters behind the climate entities a call's target names (entities, areas, ...)."""
+    registry = er.async_get(call.hass)
+    items = sorted(
+        (
+            item
+            for entity_id in await async_targeted_entity_ids(call)
+            if (item := registry.async_get(entity_id)) is not None
+            and item.platform == DOMAIN
+            and item.domain == "climate"
+        ),
+        key=lambda item: item.entity_id,
+    )
+    return [_heater(call.hass, item) for item in items]

@@ -1,0 +1,238 @@
+"""The one way to change a heater: plan derogations, send them, remember them, refresh.
+
+Climate entities, actions and the voice bridges all come through here, so that every change is
+planned the same way (`derogation.py`), sent with the fewest requests, remembered for display and
+for the next delta (`store.py`), followed for delivery (`delivery.py`), and reflected at once.
+It answers in typed outcomes (`outcomes.py`); each caller says them in its own words.
+
+Write policy: a derogation request is never retried by itself. A write that times out may still
+have reached the cloud, and sending it again could stack a second trigger; it is reported as
+failed, with the windows that did succeed, and the user decides.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
+from homeassistant.util.hass_dict import HassKey
+
+from .api import DerogationResult, Device, DeviceMode, HomeSmartlinkError
+from .const import DOMAIN
+from .coordinator import HomeSmartlinkHome
+from .derogation import (
+    DerogationPlanError,
+    PlannedRequest,
+    Room,
+    Window,
+    delta_for_setpoint,
+    plan,
+    window_from_span,
+)
+from .outcomes import (
+    HeaterRefusedError,
+    Refusal,
+    Refused,
+    WindowOutcome,
+    WriteError,
+    cloud_refusal,
+)
+from .setpoint import override_end, reachable_span, scheduled_setpoint
+from .store import PlacedDerogation
+
+_WRITE_LOCK: HassKey[asyncio.Lock] = HassKey(f"{DOMAIN}_write_lock")
+
+
+@dataclass(frozen=True, slots=True)
+class RoomShift:
+    """A delta for one room of one loaded home."""
+
+    home: HomeSmartlinkHome
+    room: Room
+    delta: int
+    base_setpoint: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HeaterTarget:
+    """A wanted setpoint for one heater of a loaded home."""
+
+    home: HomeSmartlinkHome
+    device: Device
+    wanted: float
+
+
+async def async_shift_rooms(
+    hass: HomeAssistant, shifts: Sequence[RoomShift], windows: Sequence[Window]
+) -> list[WindowOutcome]:
+    """Send every shift over every window: one request per window per partner account.
+
+    Raises `DerogationPlanError` before sending anything the API cannot carry, and `WriteError`
+    when a request failed (naming the windows that did succeed).
+    """
+    accounts: dict[str, list[RoomShift]] = {}
+    for shift in shifts:
+        accounts.setdefault(shift.home.entry.entry_id, []).append(shift)
+    planned = [
+        (group, plan([(s.room, s.delta) for s in group], windows)) for group in accounts.values()
+    ]
+    outcomes: list[WindowOutcome] = []
+    failures: list[HomeSmartlinkError] = []
+    touched: dict[str, HomeSmartlinkHome] = {}
+    for group, requests in planned:
+        for request in requests:
+            try:
+                result = await group[0].home.client.set_derogations(request.derogations)
+            except HomeSmartlinkError as err:
+                failures.append(err)
+                outcomes.append(
+                    WindowOutcome(
+                        request.window, len(request.derogations), failure=cloud_refusal(err)
+                    )
+                )
+                continue
+            outcomes.append(
+                WindowOutcome(
+                    request.window,
+                    len(request.derogations),
+                    result.start_trigger,
+                    result.end_trigger,
+                )
+            )
+            touched.update(_remember(group, request, result))
+    # Show the result at once: a direct refresh, not the debounced one, so that two changes in a
+    # row are both reflected.
+    for home in touched.values():
+        await home.coordinator.async_refresh()
+    if failures:
+        raise WriteError(outcomes, failures[0])
+    return outcomes
+
+
+def _remember(
+    group: list[RoomShift], request: PlannedRequest, result: DerogationResult
+) -> dict[str, HomeSmartlinkHome]:
+    """Store what the cloud accepted and follow its delivery; returns the homes it touched."""
+    by_room = {(s.room.home_id, s.room.room_id): s for s in group}
+    placed_at = dt_util.now()
+    per_home: dict[str, list[PlacedDerogation]] = {}
+    homes: dict[str, HomeSmartlinkHome] = {}
+    for derogation in request.derogations:
+        shift = by_room[(derogation.home_id, derogation.room_id)]
+        homes[shift.home.subentry_id] = shift.home
+        per_home.setdefault(shift.home.subentry_id, []).append(
+            PlacedDerogation(
+                home_id=derogation.home_id,
+                room_id=derogation.room_id,
+                day=derogation.date,
+                start=derogation.start_time,
+                end=derogation.end_time,
+                delta=derogation.delta,
+                base_setpoint=shift.base_setpoint,
+                start_trigger=result.start_trigger,
+                end_trigger=result.end_trigger,
+                placed_at=placed_at,
+            )
+        )
+    for subentry_id, placed in per_home.items():
+        home = homes[subentry_id]
+        home.derogations.async_add(placed)
+        if result.start_trigger:
+            home.delivery.async_track(result.start_trigger)
+    return homes
+
+
+def _plan_heater(
+    target: HeaterTarget, now: datetime
+) -> tuple[RoomShift, tuple[Window, ...]] | Refused | None:
+    """The shift and windows that bring a heater to its wanted setpoint.
+
+    None when it is already there; a refusal when it cannot get there. Every check of a wanted
+    setpoint happens here, whoever asks.
+    """
+    home, device, wanted = target.home, target.device, target.wanted
+    if not home.coordinator.last_update_success or not device.online or device.room_id is None:
+        return Refused(Refusal.UNAVAILABLE, wanted)
+    if device.mode is DeviceMode.STOP:
+        return Refused(Refusal.STOPPED, wanted)
+    base = scheduled_setpoint(home, device, now)
+    if base is None:
+        return Refused(Refusal.UNAVAILABLE, wanted)
+    try:
+        delta = delta_for_setpoint(wanted, base)
+    except DerogationPlanError:
+        return Refused(Refusal.OUT_OF_REACH, wanted, reachable_span(home, device, now))
+    windows = tuple(window_from_span(now, override_end(home, device, now)))
+    store = home.derogations
+    if delta == 0 and store.active(device.room_id, now) is None:
+        return None  # already there, nothing of ours to undo
+    if all(store.already_placed(device.room_id, delta, w.day, w.start, w.end) for w in windows):
+        return None  # the same derogation is in force for this very window: sending it is waste
+    return RoomShift(home, Room(home.home_id, device.room_id), delta, base), windows
+
+
+def _write_lock(hass: HomeAssistant) -> asyncio.Lock:
+    """One lock for set-temperature writes, so a burst of the same request plans once."""
+    lock = hass.data.get(_WRITE_LOCK)
+    if lock is None:
+        lock = hass.data[_WRITE_LOCK] = asyncio.Lock()
+    return lock
+
+
+def _group(
+    targets: Sequence[HeaterTarget], now: datetime, results: dict[str, Refused | None]
+) -> dict[tuple[Window, ...], dict[str, RoomShift]]:
+    """Heaters to change, grouped by their windows; the others' outcomes go to `results`."""
+    groups: dict[tuple[Window, ...], dict[str, RoomShift]] = {}
+    rooms: dict[tuple[Window, ...], dict[Room, int]] = {}
+    for target in targets:
+        device_id = target.device.id
+        planned = _plan_heater(target, now)
+        if planned is None or isinstance(planned, Refused):
+            results[device_id] = planned
+            continue
+        shift, windows = planned
+        room_deltas = rooms.setdefault(windows, {})
+        if room_deltas.setdefault(shift.room, shift.delta) != shift.delta:
+            # Heaters of a room share its setpoint: two different wishes cannot both hold.
+            results[device_id] = Refused(Refusal.ROOM_CONFLICT, target.wanted)
+            continue
+        groups.setdefault(windows, {})[device_id] = shift
+    return groups
+
+
+async def async_set_heater_temperatures(
+    hass: HomeAssistant, targets: Sequence[HeaterTarget]
+) -> dict[str, Refused | None]:
+    """Bring heaters to wanted setpoints: per heater (cloud id), None when done, or why not.
+
+    Heaters whose windows are the same share one request per window; a heater already at its
+    setpoint through one of our derogations sends nothing. Writes are serialised so that a burst
+    of identical requests (a voice assistant retrying) reaches the cloud once.
+    """
+    results: dict[str, Refused | None] = {}
+    async with _write_lock(hass):
+        for windows, shifts in _group(targets, dt_util.now(), results).items():
+            try:
+                await async_shift_rooms(hass, list(shifts.values()), windows)
+            except WriteError as err:
+                results.update(dict.fromkeys(shifts, err.refused()))
+            else:
+                results.update(dict.fromkeys(shifts))
+    return results
+
+
+async def async_set_heater_temperature(
+    hass: HomeAssistant, home: HomeSmartlinkHome, device: Device, wanted: float
+) -> None:
+    """Bring a heater's room to a wanted setpoint, from now until `override_end`.
+
+    Raises `HeaterRefusedError` when it cannot.
+    """
+    results = await async_set_heater_temperatures(hass, [HeaterTarget(home, device, wanted)])
+    if (refused := results[device.id]) is not None:
+        raise HeaterRefusedError(refused)
