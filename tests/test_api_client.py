@@ -152,13 +152,6 @@ def test_parse_retry_after() -> None:
     assert parse_retry_after("Mon, 23 Nov 2126 09:01:00 GMT") == 86400.0
 
 
-async def test_invitations(client: HomeSmartlinkClient) -> None:
-    homes = await client.get_invitations("camille.martin@example.com")
-    assert [home.home_id for home in homes] == [HOME_ID]
-    assert {room.name for room in homes[0].rooms} >= {"Salon", "Chambre"}
-    assert await client.get_invitations("nobody@example.com") == []
-
-
 async def test_users_pages(client: HomeSmartlinkClient, simulator: Simulator) -> None:
     home = simulator.homes[HOME_ID]
     home["users"] = [{"email": f"user{i}@example.com", "city": "Lyon"} for i in range(5)]

@@ -19,7 +19,6 @@ from custom_components.homesmartlink.api import (
     Gateway,
     HomeConfig,
     HomeSmartlinkResponseError,
-    Invitation,
     Report,
     User,
     WeekSchedule,
@@ -291,46 +290,6 @@ def test_home_config_without_gateway_or_payload() -> None:
         HomeConfig.from_wire({"authorisation": {}})
     with pytest.raises(HomeSmartlinkResponseError):
         HomeConfig.from_wire({"reponse": {"a": 1}})
-
-
-def test_invitations() -> None:
-    invitations = Invitation.list_from_wire(
-        {
-            "reponse": [
-                {
-                    "_id": "h1",
-                    "email": "someone@example.com",
-                    "creationDate": "2023-09-14T08:12:00Z",
-                    "role": 2,
-                    "city": "Lyon",
-                    "gatewayEnabled": True,
-                    "hasGateway": "yes",
-                    "rooms": [
-                        {
-                            "name": "Salon",
-                            "roomNumber": 1,
-                            "deviceCount": "2",
-                            "accessories": ["A", 3, "B"],
-                        },
-                        "garbage",
-                    ],
-                },
-                {"_id": ""},
-                {"email": "x"},
-                7,
-            ]
-        }
-    )
-    assert len(invitations) == 1
-    invitation = invitations[0]
-    assert invitation.home_id == "h1"
-    assert invitation.role == 2
-    assert invitation.gateway_enabled is True
-    assert invitation.has_gateway is None
-    assert invitation.rooms[0].device_count == 2
-    assert invitation.rooms[0].accessories == ("A", "B")
-    assert "someone@example.com" not in repr(invitation)
-    assert "Lyon" not in repr(invitation)
 
 
 def test_users_keep_personal_data_out_of_repr() -> None:

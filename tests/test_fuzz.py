@@ -18,15 +18,16 @@ from custom_components.homesmartlink.api import (
     DiagnosisResult,
     HomeConfig,
     HomeSmartlinkError,
-    Invitation,
     Report,
     User,
     WeekSchedule,
     parse_retry_after,
 )
-from custom_components.homesmartlink.bridges import sber_views, yango
-from custom_components.homesmartlink.bridges.common import BridgedHeater, BridgeRequestError
+from custom_components.homesmartlink.bridges import sber, yango
+from custom_components.homesmartlink.bridges.heaters import BridgedHeater
+from custom_components.homesmartlink.bridges.pipeline import BridgeRequestError, Rejection
 from custom_components.homesmartlink.bridges.sber_client import SberError, parse_answer
+from custom_components.homesmartlink.bridges.yango_views import named_devices
 from custom_components.homesmartlink.derogation import (
     DerogationPlanError,
     check_delta,
@@ -34,6 +35,7 @@ from custom_components.homesmartlink.derogation import (
     window_from_span,
     window_from_times,
 )
+from custom_components.homesmartlink.outcomes import Refusal
 
 from .simulator import SAMPLE_HOME
 
@@ -51,7 +53,6 @@ CHAMBRE = json.loads(SAMPLE_HOME.read_text())["homes"][0]["devices"][2]
 DEVICE_KEYS = sorted({*SAMPLE_DEVICE, "sp", "lastUpdate", "header", "weekSchedule"})
 PARSERS = (
     HomeConfig.from_wire,
-    Invitation.list_from_wire,
     User.list_from_wire,
     Report.from_wire,
     DerogationResult.from_wire,
@@ -129,8 +130,6 @@ def test_action_times(start: time, end: time, day: date, span: datetime, hours: 
 
 # --- Bridge request bodies: what Yango and Sber send us, and what Sber answers. ---
 
-_NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-
 
 def _heater() -> BridgedHeater:
     """A heater bound to a stand-in home with no derogation of ours in force."""
@@ -147,7 +146,7 @@ def test_yango_device_lists(body: Any, in_payload: bool) -> None:
     if not isinstance(body, dict):
         body = {"payload": body, "devices": body}
     with contextlib.suppress(BridgeRequestError):
-        for device_id, item in yango._device_ids(body, in_payload=in_payload):
+        for device_id, item in named_devices(body, in_payload=in_payload).items():
             assert isinstance(device_id, str)
             assert isinstance(item, dict)
 
@@ -166,13 +165,13 @@ def test_yango_device_lists(body: Any, in_payload: bool) -> None:
     ),
 )
 def test_yango_capabilities(capability: Any) -> None:
-    answer, wanted = yango._read_capability(_heater(), capability, _NOW)
-    assert isinstance(answer["type"], str)
-    assert isinstance(answer["state"]["instance"], str)
-    if wanted is None:
-        assert answer["state"]["action_result"]["status"] == "ERROR"
+    wish = yango.read_action(_heater(), [capability])
+    assert isinstance(wish, float | Rejection | Refusal)
+    if isinstance(wish, float):
+        assert yango.is_temperature(capability)
+        assert wish == float(capability["state"]["value"]) or capability["state"].get("relative")
     else:
-        assert 13 <= wanted <= 23
+        assert yango.action_result(wish)["status"] == "ERROR"
 
 
 @FUZZ
@@ -197,13 +196,12 @@ def test_yango_capabilities(capability: Any) -> None:
     ),
 )
 def test_sber_commands(command: Any) -> None:
-    wanted, error = sber_views._read_command(_heater(), command, _NOW)
-    assert wanted is None or error is None
-    if error is not None:
-        assert isinstance(error["code"], int)
+    wish = sber.read_command(_heater(), command)
+    if isinstance(wish, float):
+        assert wish.is_integer()
     else:
-        assert wanted is not None
-        assert 13 <= wanted <= 23
+        assert isinstance(wish, Rejection)
+        assert isinstance(sber.error("heater", wish)["code"], int)
 
 
 @FUZZ

@@ -146,9 +146,9 @@ async def test_upgrade_keeps_ids_names_areas_and_what_was_remembered(
     assert chambre.attributes["derogation_delta"] == 2
     assert hass_tz.states.get("climate.office_radiator").state != "unavailable"
     # What Sber accepted for the second home is still known.
-    sync = account.runtime_data.homes[ENTRY_2].sber
-    assert sync is not None
-    assert sync.diagnostics()["devices_accepted"] == 1
+    sber = account.runtime_data.bridges["sber"].home_diagnostics(ENTRY_2)
+    assert sber is not None
+    assert sber["devices_accepted"] == 1
 
 
 async def test_a_lone_old_entry_found_later_is_migrated_in_place(

@@ -199,8 +199,8 @@ async def test_rejected_ids_are_retried_with_backoff_until_accepted(
     assert "C0FFEE01" not in fake.devices
     assert ir.async_get(hass_tz).async_get_issue("homesmartlink", issue_id) is not None
     diagnostics = (await async_get_config_entry_diagnostics(hass_tz, init_integration))["homes"][0][
-        "sber"
-    ]
+        "bridges"
+    ]["sber"]
     assert [(r["item"], r["times"]) for r in diagnostics["rejected"]] == [("device:C0FFEE01", 3)]
     posts = [r for r in fake.received if (r.method, r.path) == ("POST", "/v1/devices")]
     await advance(hass_tz, freezer, 60)  # still inside the 120 s pause: nothing
@@ -210,8 +210,8 @@ async def test_rejected_ids_are_retried_with_backoff_until_accepted(
     assert "C0FFEE01" in fake.states
     assert ir.async_get(hass_tz).async_get_issue("homesmartlink", issue_id) is None
     diagnostics = (await async_get_config_entry_diagnostics(hass_tz, init_integration))["homes"][0][
-        "sber"
-    ]
+        "bridges"
+    ]["sber"]
     assert diagnostics["rejected"] == []
     assert diagnostics["devices_accepted"] == len(HEATERS)
     assert fake.problems == []
@@ -334,7 +334,7 @@ def test_answers_are_parsed(
     status: int, text: str, rejected: set[str] | None, error: str | None
 ) -> None:
     if error is None:
-        assert parse_answer(status, text).rejected_ids == rejected
+        assert {item.id for item in parse_answer(status, text).rejected} == rejected
     else:
         with pytest.raises(SberError) as err:
             parse_answer(status, text)

@@ -11,7 +11,7 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUser
 
-from custom_components.homesmartlink.bridges.common import MAX_BODY_BYTES
+from custom_components.homesmartlink.bridges.pipeline import MAX_BODY_BYTES
 
 from .conftest import HOME_ID, with_options
 from .simulator import Fault, Simulator
@@ -118,7 +118,9 @@ async def test_temperature_command_is_a_derogation(
 async def test_missing_integer_value_is_zero(sber: TestClient, simulator: Simulator) -> None:
     """Sber leaves out a value equal to its type's default: 0 °C, which no heater reaches."""
     answer = await _post(sber, "/command", _command("B7E8F901", _temp_set(None)))
-    assert answer["errors"] == [{"id": "B7E8F901", "code": 400, "message": "setpoint_out_of_range"}]
+    assert answer["errors"] == [
+        {"id": "B7E8F901", "code": 400, "message": "setpoint out of reach (schedule ± 5 °C)"}
+    ]
     assert _derogations(simulator) == []
 
 
@@ -169,7 +171,9 @@ async def test_mixed_command_applies_what_it_can(sber: TestClient, simulator: Si
 async def test_cloud_failure_is_a_per_device_error(sber: TestClient, simulator: Simulator) -> None:
     simulator.faults.append(Fault(path="derogations", status=503))
     answer = await _post(sber, "/command", _command("B7E8F901", _temp_set("20")))
-    assert answer["errors"] == [{"id": "B7E8F901", "code": 503, "message": "communication_error"}]
+    assert answer["errors"] == [
+        {"id": "B7E8F901", "code": 503, "message": "the heater cloud did not answer"}
+    ]
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,8 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.homesmartlink.const import (
     DOMAIN,
 )
-from custom_components.homesmartlink.control import async_set_heater_temperature
+from custom_components.homesmartlink.outcomes import HeaterRefusedError, Refusal, Refused
+from custom_components.homesmartlink.write_path import async_set_heater_temperature
 
 from .conftest import HOME_ID, account_entry, advance, home
 from .simulator import Fault, Simulator
@@ -218,15 +219,15 @@ async def test_set_derogation_home_not_loaded(
 async def test_setpoint_out_of_range_in_control(
     hass_tz: HomeAssistant, init_integration: MockConfigEntry, simulator: Simulator
 ) -> None:
-    """The bridges call the control path directly: it checks the range itself."""
+    """The bridges call the write path directly: it checks the range itself, once."""
     device = home(init_integration).coordinator.data.device("B7E8F901")
-    with pytest.raises(ServiceValidationError) as err:
+    with pytest.raises(HeaterRefusedError) as err:
         await async_set_heater_temperature(hass_tz, home(init_integration), device, 30)
-    assert err.value.translation_key == "setpoint_out_of_range"
+    assert err.value.refused == Refused(Refusal.OUT_OF_REACH, 30, (13.0, 23.0))
     offline = home(init_integration).coordinator.data.device("F00DF00D")
-    with pytest.raises(ServiceValidationError) as err:
+    with pytest.raises(HeaterRefusedError) as err:
         await async_set_heater_temperature(hass_tz, home(init_integration), offline, 18)
-    assert err.value.translation_key == "heater_unavailable"
+    assert err.value.refused.reason is Refusal.UNAVAILABLE
     assert simulator.requests_to("derogations") == []
 
 
@@ -421,7 +422,8 @@ async def test_diagnosis_button(
 
 
 async def test_get_schedule(hass_tz: HomeAssistant, init_integration: MockConfigEntry) -> None:
-    schedule = await _call(hass_tz, "get_schedule", {"entity_id": "climate.salon_heater_1"})
+    answer = await _call(hass_tz, "get_schedule", {"entity_id": "climate.salon_heater_1"})
+    schedule = answer["climate.salon_heater_1"]  # an entity action answers per entity
     assert schedule["mode"] == "Prog"
     assert schedule["days"][0] == {
         "day": "monday",
@@ -429,29 +431,19 @@ async def test_get_schedule(hass_tz: HomeAssistant, init_integration: MockConfig
     }
     assert schedule["days"][6] == {"day": "sunday", "comfort": [{"start": "08:00", "end": "23:00"}]}
     manual = await _call(hass_tz, "get_schedule", {"entity_id": "climate.chambre_heater"})
-    assert manual == {"mode": "Manual", "days": None}
+    assert manual == {"climate.chambre_heater": {"mode": "Manual", "days": None}}
 
 
 @pytest.mark.parametrize(
-    ("entity_id", "key"),
-    [
-        ("sensor.chambre_heater_temperature", "not_a_heater"),
-        ("climate.nowhere", "not_a_heater"),
-    ],
+    "entity_id", ["sensor.chambre_heater_temperature", "climate.nowhere", "climate.gone"]
 )
-async def test_get_schedule_errors(
-    hass_tz: HomeAssistant, init_integration: MockConfigEntry, entity_id: str, key: str
-) -> None:
-    with pytest.raises(ServiceValidationError) as err:
-        await _call(hass_tz, "get_schedule", {"entity_id": entity_id})
-    assert err.value.translation_key == key
-
-
-async def test_get_schedule_of_a_gone_heater(
+async def test_get_schedule_of_anything_but_our_heaters(
     hass_tz: HomeAssistant,
     init_integration: MockConfigEntry,
     entity_registry: er.EntityRegistry,
+    entity_id: str,
 ) -> None:
+    """Home Assistant itself answers an entity action that names none of our heaters."""
     entity_registry.async_get_or_create(
         "climate",
         DOMAIN,
@@ -459,9 +451,8 @@ async def test_get_schedule_of_a_gone_heater(
         config_entry=init_integration,
         suggested_object_id="gone",
     )
-    with pytest.raises(ServiceValidationError) as err:
-        await _call(hass_tz, "get_schedule", {"entity_id": "climate.gone"})
-    assert err.value.translation_key == "heater_unavailable"
+    with pytest.raises(HomeAssistantError, match="did not match any entities"):
+        await _call(hass_tz, "get_schedule", {"entity_id": entity_id})
 
 
 async def test_report_and_result_without_naming_the_home(

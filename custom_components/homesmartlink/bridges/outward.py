@@ -9,6 +9,7 @@ on the next success.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from datetime import datetime
@@ -102,6 +103,8 @@ class OutwardSync:
             hass, LOGGER, cooldown=COOLDOWN_SECONDS, immediate=False, function=self._async_run
         )
         self._dirty = False
+        # One push at a time, whoever starts it (a change, a retry, an action).
+        self._lock = asyncio.Lock()
         self._not_before: datetime | None = None
         self._retry: CALLBACK_TYPE | None = None
         self._retry_job = HassJob(self._async_retry_due, f"{what} retry", cancel_on_shutdown=True)
@@ -151,7 +154,14 @@ class OutwardSync:
                 await self.async_push_now()
 
     async def async_push_now(self, *, forced: bool = False) -> None:
-        """Push now, unless a pause after failures is still running (`forced` ignores it)."""
+        """Push now, unless a pause after failures is still running (`forced` ignores it).
+
+        Raises `PushError` when the push failed (already noted and scheduled again).
+        """
+        async with self._lock:
+            await self._async_push_locked(forced)
+
+    async def _async_push_locked(self, forced: bool) -> None:
         now = dt_util.utcnow()
         if not forced and self._not_before is not None and now < self._not_before:
             self._async_retry_at(self._not_before)
@@ -175,8 +185,12 @@ class OutwardSync:
 
     @callback
     def _async_retry_due(self, _now: datetime) -> None:
+        """The pause is over: push at once (no debounce, nothing to gather)."""
         self._retry = None
-        self.async_request()
+        self._dirty = True
+        self._home.entry.async_create_background_task(
+            self._hass, self._async_run(), "homesmartlink outward retry"
+        )
 
     @callback
     def _cancel_retry(self) -> None:

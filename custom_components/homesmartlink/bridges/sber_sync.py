@@ -9,7 +9,6 @@ them. A whole-call failure is the engine's: logged once, a repair, retried later
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -86,7 +85,6 @@ class SberSync:
         self._sent = Ledger("models", "devices", "states")
         # Rejections in a row and the earliest next try, by "kind:id".
         self._rejections: dict[str, tuple[int, datetime]] = {}
-        self._lock = asyncio.Lock()
         self._full = False
         self._report = SyncReport()
         self.engine = OutwardSync(
@@ -134,10 +132,6 @@ class SberSync:
         return self._report
 
     async def _async_push(self) -> datetime | None:
-        async with self._lock:
-            return await self._async_push_locked()
-
-    async def _async_push_locked(self) -> datetime | None:
         report = self._report = SyncReport()
         try:
             await self._async_sync(report, dt_util.utcnow())

@@ -57,7 +57,7 @@ def _answer(request: web.Request, payload: dict[str, Any]) -> web.Response:
     return web.json_response({"request_id": request_id(request), "payload": payload})
 
 
-def _devices(body: dict[str, Any], *, in_payload: bool) -> dict[str, dict[str, Any]]:
+def named_devices(body: dict[str, Any], *, in_payload: bool) -> dict[str, dict[str, Any]]:
     """The device objects a query or action names, by id, or a 400."""
     container = body.get("payload") if in_payload else body
     devices = container.get("devices") if isinstance(container, dict) else None
@@ -160,7 +160,7 @@ class YangoQueryView(HomeAssistantView):
     async def post(self, request: web.Request) -> web.Response:
         """Every named id answered: its state, or why there is none."""
         heaters = asked(request, CONF_YANGO).heaters
-        named = _devices(await read_json_object(request), in_payload=False)
+        named = named_devices(await read_json_object(request), in_payload=False)
         return _answer(
             request,
             {
@@ -188,7 +188,7 @@ class YangoActionView(HomeAssistantView):
     async def post(self, request: web.Request) -> web.Response:
         """Answer every device and capability; heaters change through the write path."""
         shared = asked(request, CONF_YANGO)
-        named = _devices(await read_json_object(request), in_payload=True)
+        named = named_devices(await read_json_object(request), in_payload=True)
         outcomes = await async_change(
             shared, named, lambda heater, item: read_action(heater, _capabilities(item))
         )
