@@ -114,54 +114,75 @@ class FakeSber:
             self.down -= 1
             return 503, {"code": 503, "message": "unavailable", "details": []}
         body = item.body if isinstance(item.body, dict) else {}
-        errors: list[dict[str, Any]] = []
-        route = (item.method, item.path)
-        if route == ("POST", "/v1/models"):
-            for model in body.get("models", []):
-                missing = {"id", "manufacturer", "model", "category", "features"} - set(model)
-                if missing:
-                    self.problems.append(f"model without {sorted(missing)}")
-                if self._refused(model.get("id")):
-                    errors.append({"id": model.get("id"), "code": 500, "message": "try later"})
-                else:
-                    self.models[model["id"]] = model
-        elif route in (("POST", "/v1/devices"), ("PUT", "/v1/devices")):
-            if item.method == "POST" and not isinstance(body.get("user_id"), str):
-                self.problems.append("POST /v1/devices without user_id")
-            for device in body.get("devices", []):
-                if not {"id", "name", "default_name"} <= set(device):
-                    self.problems.append("device without id, name or default_name")
-                if device.get("model_id") not in self.models:
-                    self.problems.append(f"device {device.get('id')} before its model")
-                if item.method == "PUT" and device.get("id") not in self.devices:
-                    self.problems.append(f"PUT of unknown device {device.get('id')}")
-                if self._refused(device.get("id")):
-                    errors.append({"id": device["id"], "code": 400, "message": "rejected"})
-                else:
-                    self.devices[device["id"]] = device
-        elif route == ("DELETE", "/v1/devices"):
-            for device_id in body.get("device_ids", []):
-                if self._refused(device_id):
-                    errors.append({"id": device_id, "code": 500, "message": "busy"})
-                else:
-                    self.devices.pop(device_id, None)
-        elif route == ("POST", "/v1/state"):
-            for device_id, state in body.get("devices", {}).items():
-                if device_id not in self.devices:
-                    self.problems.append(f"state of unknown device {device_id}")
-                for feature in state.get("states", []):
-                    value = feature.get("value", {})
-                    if value.get("type") == "INTEGER" and not isinstance(
-                        value.get("integer_value"), str
-                    ):
-                        self.problems.append("INTEGER value not sent as a string")
-                if self._refused(device_id):
-                    errors.append({"id": device_id, "code": 400, "message": "bad state"})
-                else:
-                    self.states[device_id] = state["states"]
-        else:
+        handler = {
+            ("POST", "/v1/models"): self._models,
+            ("POST", "/v1/devices"): self._devices,
+            ("PUT", "/v1/devices"): self._devices,
+            ("DELETE", "/v1/devices"): self._delete,
+            ("POST", "/v1/state"): self._state,
+        }.get((item.method, item.path))
+        if handler is None:
             self.problems.append(f"unexpected {item.method} {item.path}")
             return 404, {"code": 404, "message": "not found", "details": []}
+        errors = handler(item.method, body)
         if errors:
             return 200, {"errors": errors}
         return 200, {}
+
+    def _models(self, _method: str, body: dict[str, Any]) -> list[dict[str, Any]]:
+        errors = []
+        for model in body.get("models", []):
+            missing = {"id", "manufacturer", "model", "category", "features"} - set(model)
+            if missing:
+                self.problems.append(f"model without {sorted(missing)}")
+            if self._refused(model.get("id")):
+                errors.append({"id": model.get("id"), "code": 500, "message": "try later"})
+            else:
+                self.models[model["id"]] = model
+        return errors
+
+    def _check_device(self, method: str, device: dict[str, Any]) -> None:
+        if not {"id", "name", "default_name"} <= set(device):
+            self.problems.append("device without id, name or default_name")
+        if device.get("model_id") not in self.models:
+            self.problems.append(f"device {device.get('id')} before its model")
+        if method == "PUT" and device.get("id") not in self.devices:
+            self.problems.append(f"PUT of unknown device {device.get('id')}")
+
+    def _devices(self, method: str, body: dict[str, Any]) -> list[dict[str, Any]]:
+        if method == "POST" and not isinstance(body.get("user_id"), str):
+            self.problems.append("POST /v1/devices without user_id")
+        errors = []
+        for device in body.get("devices", []):
+            self._check_device(method, device)
+            if self._refused(device.get("id")):
+                errors.append({"id": device["id"], "code": 400, "message": "rejected"})
+            else:
+                self.devices[device["id"]] = device
+        return errors
+
+    def _delete(self, _method: str, body: dict[str, Any]) -> list[dict[str, Any]]:
+        errors = []
+        for device_id in body.get("device_ids", []):
+            if self._refused(device_id):
+                errors.append({"id": device_id, "code": 500, "message": "busy"})
+            else:
+                self.devices.pop(device_id, None)
+        return errors
+
+    def _state(self, _method: str, body: dict[str, Any]) -> list[dict[str, Any]]:
+        errors = []
+        for device_id, state in body.get("devices", {}).items():
+            if device_id not in self.devices:
+                self.problems.append(f"state of unknown device {device_id}")
+            for feature in state.get("states", []):
+                value = feature.get("value", {})
+                if value.get("type") == "INTEGER" and not isinstance(
+                    value.get("integer_value"), str
+                ):
+                    self.problems.append("INTEGER value not sent as a string")
+            if self._refused(device_id):
+                errors.append({"id": device_id, "code": 400, "message": "bad state"})
+            else:
+                self.states[device_id] = state["states"]
+        return errors

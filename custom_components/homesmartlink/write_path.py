@@ -146,6 +146,16 @@ def _remember(
     return homes
 
 
+def _cannot_change(target: HeaterTarget) -> Refused | None:
+    """Why the heater cannot take a derogation now, if it cannot."""
+    home, device = target.home, target.device
+    if not home.coordinator.last_update_success or not device.online or device.room_id is None:
+        return Refused(Refusal.UNAVAILABLE, target.wanted)
+    if device.mode is DeviceMode.STOP:
+        return Refused(Refusal.STOPPED, target.wanted)
+    return None
+
+
 def _plan_heater(
     target: HeaterTarget, now: datetime
 ) -> tuple[RoomShift, tuple[Window, ...]] | Refused | None:
@@ -155,13 +165,9 @@ def _plan_heater(
     setpoint happens here, whoever asks.
     """
     home, device, wanted = target.home, target.device, target.wanted
-    if not home.coordinator.last_update_success or not device.online or device.room_id is None:
-        return Refused(Refusal.UNAVAILABLE, wanted)
-    if device.mode is DeviceMode.STOP:
-        return Refused(Refusal.STOPPED, wanted)
     base = scheduled_setpoint(home, device, now)
-    if base is None:
-        return Refused(Refusal.UNAVAILABLE, wanted)
+    if (refused := _cannot_change(target)) is not None or base is None or device.room_id is None:
+        return refused or Refused(Refusal.UNAVAILABLE, wanted)
     try:
         delta = delta_for_setpoint(wanted, base)
     except DerogationPlanError:

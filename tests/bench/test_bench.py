@@ -222,19 +222,10 @@ async def _cpu_ms(call: Callable[[], Awaitable[Any]], repeat: int) -> float:
     return (time.process_time() - cpu) * 1000 / repeat
 
 
-@pytest.mark.parametrize("heaters", [1, 100])
-async def test_bridges(
-    hass: HomeAssistant,
-    cloud: SimulatorProcess,
-    platforms: tuple[RecordingServer, str],
-    hass_client: Callable[[], Awaitable[TestClient]],
-    heaters: int,
-) -> None:
-    """Handler CPU (the cloud is another process, so its round trip is not counted; the
-    in-process HTTP client is) and what the bridges send when nothing changes."""
-    fake, url = platforms
-    case = f"{heaters} heaters"
-    home = f"b{heaters}"
+async def _bridged_entry(
+    hass: HomeAssistant, cloud: SimulatorProcess, home: str, url: str
+) -> MockConfigEntry:
+    """An account with both bridges on, set up, its first Sber sync done."""
     entry = _entry(cloud, home)
     entry.add_to_hass(hass)
     hass.config_entries.async_update_entry(
@@ -253,6 +244,36 @@ async def test_bridges(
     await hass.async_block_till_done()
     await asyncio.sleep(1.2)  # Sber gathers changes for a second before its first sync
     await hass.async_block_till_done(wait_background_tasks=True)
+    return entry
+
+
+def _yango_action(ids: list[str], value: int) -> dict[str, Any]:
+    capability = {
+        "type": "devices.capabilities.range",
+        "state": {"instance": "temperature", "value": value},
+    }
+    return {"payload": {"devices": [{"id": i, "capabilities": [capability]} for i in ids]}}
+
+
+def _sber_command(ids: list[str], value: int) -> dict[str, Any]:
+    state = {"key": "hvac_temp_set", "value": {"type": "INTEGER", "integer_value": str(value)}}
+    return {"devices": {i: {"states": [state]} for i in ids}}
+
+
+@pytest.mark.parametrize("heaters", [1, 100])
+async def test_bridges(
+    hass: HomeAssistant,
+    cloud: SimulatorProcess,
+    platforms: tuple[RecordingServer, str],
+    hass_client: Callable[[], Awaitable[TestClient]],
+    heaters: int,
+) -> None:
+    """Handler CPU (the cloud is another process, so its round trip is not counted; the
+    in-process HTTP client is) and what the bridges send when nothing changes."""
+    fake, url = platforms
+    case = f"{heaters} heaters"
+    home = f"b{heaters}"
+    entry = await _bridged_entry(hass, cloud, home, url)
     client = await hass_client()
     ids = [f"{home}-{index:04d}" for index in range(heaters)]
     yango = "/api/homesmartlink/yango/v1.0/user/devices"
@@ -268,17 +289,6 @@ async def test_bridges(
         assert response.status == 200
         await response.read()
 
-    def _yango_action(value: int) -> dict[str, Any]:
-        capability = {
-            "type": "devices.capabilities.range",
-            "state": {"instance": "temperature", "value": value},
-        }
-        return {"payload": {"devices": [{"id": i, "capabilities": [capability]} for i in ids]}}
-
-    def _sber_command(value: int) -> dict[str, Any]:
-        state = {"key": "hvac_temp_set", "value": {"type": "INTEGER", "integer_value": str(value)}}
-        return {"devices": {i: {"states": [state]} for i in ids}}
-
     async def post(path: str, body: dict[str, Any]) -> None:
         response = await client.post(path, json=body)
         assert response.status == 200
@@ -287,9 +297,9 @@ async def test_bridges(
     record("bridges", case, "Yango query, CPU ms", await _cpu_ms(yango_query, 20))
     record("bridges", case, "Sber query, CPU ms", await _cpu_ms(sber_query, 20))
     cloud.control("DELETE", "/_sim/requests")
-    first = await _cpu_ms(lambda: post(f"{yango}/action", _yango_action(19)), 1)
+    first = await _cpu_ms(lambda: post(f"{yango}/action", _yango_action(ids, 19)), 1)
     record("bridges", case, "Yango action (new setpoint), CPU ms", first)
-    repeat = await _cpu_ms(lambda: post(f"{yango}/action", _yango_action(19)), 10)
+    repeat = await _cpu_ms(lambda: post(f"{yango}/action", _yango_action(ids, 19)), 10)
     record("bridges", case, "Yango action (already set), CPU ms", repeat)
     record(
         "bridges",
@@ -299,7 +309,7 @@ async def test_bridges(
         "1",
     )
     assert len(cloud.requests("derogations")) == 1
-    first = await _cpu_ms(lambda: post(f"{sber}/command", _sber_command(20)), 1)
+    first = await _cpu_ms(lambda: post(f"{sber}/command", _sber_command(ids, 20)), 1)
     record("bridges", case, "Sber command (new setpoint), CPU ms", first)
     await asyncio.sleep(1.2)
     await hass.async_block_till_done(wait_background_tasks=True)

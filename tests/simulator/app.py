@@ -121,6 +121,14 @@ class Placed:
     trigger: str
 
 
+class _RefusedError(Exception):
+    """A request the cloud refuses, with the answer it gives."""
+
+    def __init__(self, response: web.Response) -> None:
+        super().__init__(response.status)
+        self.response = response
+
+
 def _bad(message: str) -> web.Response:
     return web.json_response({"message": message}, status=400)
 
@@ -385,35 +393,40 @@ class Simulator:
             )
         return self._answer(request, **{self.list_key: homes})
 
+    def _parse_derogation(self, item: Any, trigger: str) -> Placed:
+        """One derogation of a request, checked as the cloud checks it."""
+        if not isinstance(item, dict):
+            raise _RefusedError(_bad("each derogation must be an object"))
+        home = self.homes.get(item.get("homeId"))  # type: ignore[arg-type]
+        if home is None:
+            raise _RefusedError(web.json_response({"message": "Home not found"}, status=404))
+        room_id = item.get("roomId")
+        if not any(d.get("roomId") == room_id for d in home["devices"]):
+            raise _RefusedError(_bad(f"room {room_id} not in home"))
+        start, end, delta = item.get("startTime"), item.get("endTime"), item.get("delta")
+        for name, value in (("startTime", start), ("endTime", end)):
+            if type(value) is not int or value < 0 or value > 1440 or value % 5:
+                raise _RefusedError(_bad(f"{name} must be a multiple of 5 in 0..1440"))
+        if end <= start:  # type: ignore[operator]
+            raise _RefusedError(_bad("endTime must be after startTime"))
+        if type(delta) is not int or not -5 <= delta <= 5:
+            raise _RefusedError(_bad("delta must be an integer in -5..5"))
+        try:
+            day = date.fromisoformat(item.get("date"))  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            raise _RefusedError(_bad("date must be YYYY-MM-DD")) from None
+        return Placed(item["homeId"], room_id, start, end, delta, day, trigger)  # type: ignore[arg-type]
+
     async def _derogations(self, request: web.Request) -> web.Response:
         body = request["body"]
         items = body.get("derogations") if isinstance(body, dict) else None
         if not isinstance(items, list) or not items:
             return _bad("derogations must be a non-empty list")
-        parsed: list[Placed] = []
         trigger = uuid.uuid4().hex
-        for item in items:
-            if not isinstance(item, dict):
-                return _bad("each derogation must be an object")
-            home = self.homes.get(item.get("homeId"))  # type: ignore[arg-type]
-            if home is None:
-                return web.json_response({"message": "Home not found"}, status=404)
-            room_id = item.get("roomId")
-            if not any(d.get("roomId") == room_id for d in home["devices"]):
-                return _bad(f"room {room_id} not in home")
-            start, end, delta = item.get("startTime"), item.get("endTime"), item.get("delta")
-            for name, value in (("startTime", start), ("endTime", end)):
-                if type(value) is not int or value < 0 or value > 1440 or value % 5:
-                    return _bad(f"{name} must be a multiple of 5 in 0..1440")
-            if end <= start:  # type: ignore[operator]
-                return _bad("endTime must be after startTime")
-            if type(delta) is not int or not -5 <= delta <= 5:
-                return _bad("delta must be an integer in -5..5")
-            try:
-                day = date.fromisoformat(item.get("date"))  # type: ignore[arg-type]
-            except (TypeError, ValueError):
-                return _bad("date must be YYYY-MM-DD")
-            parsed.append(Placed(item["homeId"], room_id, start, end, delta, day, trigger))  # type: ignore[arg-type]
+        try:
+            parsed = [self._parse_derogation(item, trigger) for item in items]
+        except _RefusedError as err:
+            return err.response
         if len({(p.start, p.end) for p in parsed}) != 1:
             return _bad("All derogations must have the same startTime and endTime")
         self.derogations.extend(parsed)

@@ -136,23 +136,23 @@ def error(device_id: str, outcome: Rejection | Refusal) -> dict[str, Any]:
     return {"id": device_id, "code": ERROR_CODES[outcome], "message": _MESSAGES[outcome]}
 
 
+def _int_text(text: str) -> int | None:
+    try:
+        return int(text.strip())
+    except ValueError:
+        return None
+
+
 def _read_integer(value: Any) -> int | None:
     """An INTEGER value: sent as a string; a missing one means 0 (Sber drops defaults)."""
-    if not isinstance(value, dict):
-        return None
-    raw = value.get("integer_value", 0)
-    if isinstance(raw, bool):
-        return None
-    if isinstance(raw, int):
-        return raw
+    raw = value.get("integer_value", 0) if isinstance(value, dict) else None
     if isinstance(raw, str):
-        try:
-            return int(raw.strip())
-        except ValueError:
-            return None
-    if isinstance(raw, float) and math.isfinite(raw) and raw.is_integer():
-        return int(raw)
-    return None
+        raw = _int_text(raw)
+    elif isinstance(raw, float):
+        raw = int(raw) if math.isfinite(raw) and raw.is_integer() else None
+    if isinstance(raw, bool) or not isinstance(raw, int):
+        return None
+    return raw
 
 
 def read_command(heater: BridgedHeater, command: Any) -> Wish:
