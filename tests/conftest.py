@@ -8,11 +8,18 @@ from datetime import timedelta
 import json
 import logging
 import os
+from pathlib import Path
 from typing import Any, cast
+from unittest.mock import PropertyMock, patch
 
 from aiohttp.test_utils import TestServer
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET, EVENT_STATE_CHANGED
+from homeassistant.const import (
+    CONF_CLIENT_ID,
+    CONF_CLIENT_SECRET,
+    EVENT_STATE_CHANGED,
+    __version__ as ha_version,
+)
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceEntry
@@ -22,6 +29,9 @@ from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
 )
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
+from syrupy.location import PyTestLocation
 
 from custom_components.homesmartlink.const import (
     CONF_BASE_URL,
@@ -116,6 +126,32 @@ class _DeprecationReports(logging.Handler):
 # imported (entity-member migration runs at class creation) are kept too.
 DEPRECATION_REPORTS = _DeprecationReports()
 logging.getLogger().addHandler(DEPRECATION_REPORTS)
+
+
+class _PerReleaseSnapshots(HomeAssistantSnapshotExtension):
+    """Snapshots kept per Home Assistant release: registry entries gain fields between them."""
+
+    @classmethod
+    def dirname(cls, *, test_location: PyTestLocation) -> str:
+        release = ".".join(ha_version.split(".")[:2])
+        return str(Path(test_location.filepath).parent / "snapshots" / f"ha-{release}")
+
+
+@pytest.fixture
+def entity_registry_enabled_by_default() -> Generator[None]:
+    """Every entity enabled, also those disabled by default (as core's fixture does)."""
+    with patch(
+        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+        return_value=True,
+        new_callable=PropertyMock,
+    ):
+        yield
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """The test plugin's snapshot, stored per release."""
+    return snapshot.use_extension(_PerReleaseSnapshots)
 
 
 @pytest.fixture(autouse=True)

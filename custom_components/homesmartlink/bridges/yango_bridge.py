@@ -27,11 +27,12 @@ class YangoLink:
     notifiers: dict[str, YangoNotifier] = field(default_factory=dict)
 
     def home_diagnostics(self, subentry_id: str) -> dict[str, Any] | None:
-        """Whether the home's changes are pushed, and how the pushes fare."""
+        """Whether the home's changes are pushed (a skill is set), and how the pushes fare."""
         notifier = self.notifiers.get(subentry_id)
-        if notifier is None:
-            return None
-        return {"failures_in_a_row": notifier.sync.outage.failures}
+        return {
+            "pushes_changes": notifier is not None,
+            "failures_in_a_row": notifier.sync.outage.failures if notifier is not None else 0,
+        }
 
 
 class YangoPlugin:
