@@ -9,8 +9,8 @@ reading of what is wanted → the one write path. A bridge supplies only its rea
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from enum import StrEnum
-from functools import wraps
 from http import HTTPStatus
 import json
 from typing import Any
@@ -18,7 +18,8 @@ from uuid import uuid4
 
 from aiohttp import web
 from homeassistant.auth.models import User
-from homeassistant.helpers.http import KEY_HASS
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.http import KEY_HASS, HomeAssistantView
 
 from ..const import LOGGER
 from ..outcomes import Refusal
@@ -53,7 +54,6 @@ class Rejection(StrEnum):
 type Outcome = Rejection | Refusal | None
 # What a platform reads from one heater's command: a setpoint, nothing to do, or why not.
 type Wish = float | Outcome
-type _Handler = Callable[[Any, web.Request], Awaitable[web.Response]]
 
 
 def request_id(request: web.Request) -> str:
@@ -100,29 +100,55 @@ async def read_json_object(request: web.Request) -> dict[str, Any]:
     return body
 
 
-def answers(
-    platform: str, refuse: Callable[[web.Request, BridgeRequestError], web.Response]
-) -> Callable[[_Handler], _Handler]:
-    """Wrap a view method: log the request id; a refused request answered in the platform's form."""
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """One URL of a bridge and what answers it."""
 
-    def decorate(handler: _Handler) -> _Handler:
-        @wraps(handler)
-        async def wrapper(view: Any, request: web.Request) -> web.Response:
-            LOGGER.debug(
-                "%s %s %s, request id %s",
-                platform,
-                request.method,
-                request.path,
-                request_id(request),
-            )
+    path: str  # after the bridge's prefix ("" for the prefix itself)
+    method: str  # "get", "post" or "head"
+    handle: Callable[[web.Request], Awaitable[web.Response]]
+    name: str
+    requires_auth: bool = True
+    extra_paths: tuple[str, ...] = ()
+
+
+def async_serve(
+    hass: HomeAssistant,
+    platform: str,
+    prefix: str,
+    endpoints: tuple[Endpoint, ...],
+    refuse: Callable[[web.Request, BridgeRequestError], web.Response],
+) -> None:
+    """Serve a bridge's endpoints, the same way for every platform.
+
+    Each logs the request id and answers a refused request in the platform's form (`refuse`),
+    never with a traceback.
+    """
+
+    for endpoint in endpoints:
+
+        async def answer(
+            _view: HomeAssistantView, request: web.Request, endpoint: Endpoint = endpoint
+        ) -> web.Response:
+            method, path = request.method, request.path
+            LOGGER.debug("%s %s %s, request id %s", platform, method, path, request_id(request))
             try:
-                return await handler(view, request)
+                return await endpoint.handle(request)
             except BridgeRequestError as err:
                 return refuse(request, err)
 
-        return wrapper
-
-    return decorate
+        view = type(
+            f"{platform}{endpoint.name.title()}View",
+            (HomeAssistantView,),
+            {
+                "url": f"{prefix}{endpoint.path}",
+                "extra_urls": [f"{prefix}{path}" for path in endpoint.extra_paths],
+                "name": f"api:homesmartlink:{platform.lower()}:{endpoint.name}",
+                "requires_auth": endpoint.requires_auth,
+                endpoint.method: answer,
+            },
+        )
+        hass.http.register_view(view())
 
 
 async def async_change(

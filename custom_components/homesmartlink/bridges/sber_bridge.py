@@ -17,9 +17,10 @@ from ..const import CONF_SBER, CONF_SBER_KEY, CONF_SBER_URL, DEFAULT_SBER_URL, D
 from ..coordinator import HomeSmartlinkConfigEntry
 from ..errors import validation_error
 from ..targets import ATTR_CONFIG_ENTRY_ID, ATTR_HOME_ID, account_homes, loaded_entry
+from .pipeline import async_serve
 from .sber_client import SberClient
 from .sber_sync import SberSync, async_remove_store
-from .sber_views import async_register_views
+from .sber_views import ENDPOINTS, URL_PREFIX, refuse
 
 SERVICE_SYNC_SBER = "sync_sber"
 SYNC_SCHEMA = schema(
@@ -69,7 +70,7 @@ class SberPlugin:
 
     def async_register(self, hass: HomeAssistant) -> None:
         """Serve the webhooks and register `sync_sber`."""
-        async_register_views(hass)
+        async_serve(hass, "Sber", URL_PREFIX, ENDPOINTS, refuse)
         hass.services.async_register(
             DOMAIN,
             SERVICE_SYNC_SBER,

@@ -16,8 +16,9 @@ from ..const import (
     DEFAULT_YANGO_DIALOGS_URL,
 )
 from ..coordinator import HomeSmartlinkConfigEntry
+from .pipeline import async_serve
 from .yango_notifier import YangoNotifier, YangoSkill
-from .yango_views import async_register_views
+from .yango_views import ENDPOINTS, URL_PREFIX, refuse
 
 
 @dataclass
@@ -42,7 +43,7 @@ class YangoPlugin:
 
     def async_register(self, hass: HomeAssistant) -> None:
         """Serve the provider endpoint."""
-        async_register_views(hass)
+        async_serve(hass, "Yango", URL_PREFIX, ENDPOINTS, refuse)
 
     async def async_start(self, hass: HomeAssistant, entry: ConfigEntry[Any]) -> YangoLink | None:
         """Notify the platform of each home's changes when a skill is configured."""

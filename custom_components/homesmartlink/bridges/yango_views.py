@@ -12,16 +12,14 @@ from http import HTTPStatus
 from typing import Any
 
 from aiohttp import web
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers.http import HomeAssistantView
 from homeassistant.util import dt as dt_util
 
 from ..const import CONF_YANGO
 from .pipeline import (
     BridgeRequestError,
+    Endpoint,
     Outcome,
     Rejection,
-    answers,
     asked,
     async_change,
     read_json_object,
@@ -41,16 +39,13 @@ URL_PREFIX = "/api/homesmartlink/yango/v1.0"
 MAX_DEVICES = 301  # the platform reads at most this many devices per user
 
 
-def _refused(request: web.Request, err: BridgeRequestError) -> web.Response:
+def refuse(request: web.Request, err: BridgeRequestError) -> web.Response:
     """A request refused whole: its status, the request id echoed."""
     code = "INVALID_ACTION" if err.status == HTTPStatus.BAD_REQUEST else "FORBIDDEN"
     return web.json_response(
         {"request_id": request_id(request), "error_code": code, "error_message": err.message},
         status=err.status,
     )
-
-
-_answers = answers("Yango", _refused)
 
 
 def _answer(request: web.Request, payload: dict[str, Any]) -> web.Response:
@@ -102,103 +97,66 @@ def _device_answer(device_id: str, item: dict[str, Any], outcome: Outcome) -> di
     return {"id": device_id, "capabilities": results}
 
 
-class YangoRootView(HomeAssistantView):
-    """`HEAD /v1.0`: the platform checks that the endpoint is up."""
+async def _up(_request: web.Request) -> web.Response:
+    """`HEAD /v1.0`: the platform checks that the endpoint is up (always, while HA is)."""
+    return web.Response(status=HTTPStatus.OK)
 
-    url = URL_PREFIX
+
+async def _unlink(request: web.Request) -> web.Response:
+    """`POST /v1.0/user/unlink`: nothing is kept per linked account (the platform revokes)."""
+    request_user(request)
+    return web.json_response({"request_id": request_id(request)})
+
+
+async def _discovery(request: web.Request) -> web.Response:
+    """`GET /v1.0/user/devices`: every heater the user may see, in a stable order."""
+    shared = asked(request, CONF_YANGO)
+    now = dt_util.now()
+    heaters = [shared.heaters[device_id] for device_id in sorted(shared.heaters)]
+    return _answer(
+        request,
+        {
+            "user_id": await async_yango_user_id(shared.hass),
+            "devices": [describe(heater, now) for heater in heaters[:MAX_DEVICES]],
+        },
+    )
+
+
+def _not_found(device_id: str) -> dict[str, Any]:
+    return {
+        "id": device_id,
+        "error_code": "DEVICE_NOT_FOUND",
+        "error_message": "No such heater is shared with this account.",
+    }
+
+
+async def _query(request: web.Request) -> web.Response:
+    """`POST /v1.0/user/devices/query`: every named id answered, its state or why none."""
+    heaters = asked(request, CONF_YANGO).heaters
+    named = named_devices(await read_json_object(request), in_payload=False)
+    return _answer(
+        request,
+        {"devices": [current_state(heaters[d]) if d in heaters else _not_found(d) for d in named]},
+    )
+
+
+async def _action(request: web.Request) -> web.Response:
+    """`POST /v1.0/user/devices/action`: every device and capability answered."""
+    shared = asked(request, CONF_YANGO)
+    named = named_devices(await read_json_object(request), in_payload=True)
+    outcomes = await async_change(
+        shared, named, lambda heater, item: read_action(heater, _capabilities(item))
+    )
+    return _answer(
+        request, {"devices": [_device_answer(d, item, outcomes[d]) for d, item in named.items()]}
+    )
+
+
+ENDPOINTS = (
     # The platform's docs write the check both with and without the trailing slash.
-    extra_urls = [f"{URL_PREFIX}/"]
-    name = "api:homesmartlink:yango:root"
-    requires_auth = False
-
-    async def head(self, request: web.Request) -> web.Response:
-        """Always up while Home Assistant is."""
-        return web.Response(status=HTTPStatus.OK)
-
-
-class YangoUnlinkView(HomeAssistantView):
-    """`POST /v1.0/user/unlink`: the user unlinked their Yango account."""
-
-    url = f"{URL_PREFIX}/user/unlink"
-    name = "api:homesmartlink:yango:unlink"
-
-    @_answers
-    async def post(self, request: web.Request) -> web.Response:
-        """Nothing is kept per linked account; the token is revoked on the platform's side."""
-        request_user(request)
-        return web.json_response({"request_id": request_id(request)})
-
-
-class YangoDevicesView(HomeAssistantView):
-    """`GET /v1.0/user/devices`: discovery."""
-
-    url = f"{URL_PREFIX}/user/devices"
-    name = "api:homesmartlink:yango:devices"
-
-    @_answers
-    async def get(self, request: web.Request) -> web.Response:
-        """Every heater the user may see, in a stable order."""
-        shared = asked(request, CONF_YANGO)
-        now = dt_util.now()
-        heaters = [shared.heaters[device_id] for device_id in sorted(shared.heaters)]
-        return _answer(
-            request,
-            {
-                "user_id": await async_yango_user_id(shared.hass),
-                "devices": [describe(heater, now) for heater in heaters[:MAX_DEVICES]],
-            },
-        )
-
-
-class YangoQueryView(HomeAssistantView):
-    """`POST /v1.0/user/devices/query`: current states."""
-
-    url = f"{URL_PREFIX}/user/devices/query"
-    name = "api:homesmartlink:yango:query"
-
-    @_answers
-    async def post(self, request: web.Request) -> web.Response:
-        """Every named id answered: its state, or why there is none."""
-        heaters = asked(request, CONF_YANGO).heaters
-        named = named_devices(await read_json_object(request), in_payload=False)
-        return _answer(
-            request,
-            {
-                "devices": [
-                    current_state(heaters[device_id])
-                    if device_id in heaters
-                    else {
-                        "id": device_id,
-                        "error_code": "DEVICE_NOT_FOUND",
-                        "error_message": "No such heater is shared with this account.",
-                    }
-                    for device_id in named
-                ]
-            },
-        )
-
-
-class YangoActionView(HomeAssistantView):
-    """`POST /v1.0/user/devices/action`: change setpoints."""
-
-    url = f"{URL_PREFIX}/user/devices/action"
-    name = "api:homesmartlink:yango:action"
-
-    @_answers
-    async def post(self, request: web.Request) -> web.Response:
-        """Answer every device and capability; heaters change through the write path."""
-        shared = asked(request, CONF_YANGO)
-        named = named_devices(await read_json_object(request), in_payload=True)
-        outcomes = await async_change(
-            shared, named, lambda heater, item: read_action(heater, _capabilities(item))
-        )
-        return _answer(
-            request,
-            {"devices": [_device_answer(d, item, outcomes[d]) for d, item in named.items()]},
-        )
-
-
-def async_register_views(hass: HomeAssistant) -> None:
-    """Serve the provider endpoint (once; each request finds the homes with the bridge on)."""
-    for view in (YangoRootView, YangoUnlinkView, YangoDevicesView, YangoQueryView, YangoActionView):
-        hass.http.register_view(view())
+    Endpoint("", "head", _up, "root", requires_auth=False, extra_paths=("/",)),
+    Endpoint("/user/unlink", "post", _unlink, "unlink"),
+    Endpoint("/user/devices", "get", _discovery, "devices"),
+    Endpoint("/user/devices/query", "post", _query, "query"),
+    Endpoint("/user/devices/action", "post", _action, "action"),
+)
