@@ -85,7 +85,9 @@ def single_home(hass: HomeAssistant, call: ServiceCall) -> HomeSmartlinkHome:
 
 def _heater(hass: HomeAssistant, item: er.RegistryEntry) -> tuple[HomeSmartlinkHome, Device]:
     """The loaded home and heater behind one of our climate entities (by its device)."""
-    entry = loaded_entry(hass, cast(str, item.config_entry_id))
+    if item.config_entry_id is None:  # an entity left behind by a removed account
+        raise validation_error("heater_unavailable")
+    entry = loaded_entry(hass, item.config_entry_id)
     device = dr.async_get(hass).async_get(item.device_id) if item.device_id else None
     ids = {i for domain, i in device.identifiers if domain == DOMAIN} if device else set()
     for home in entry.runtime_data.homes.values():

@@ -134,9 +134,10 @@ def test_set_derogation_many_rooms_one_request(stack: Stack) -> None:
 
 def test_schedule_calendar_and_diagnosis(stack: Stack) -> None:
     hass, _simulator = stack
-    schedule = hass.action(
+    answer = hass.action(
         "homesmartlink", "get_schedule", {"entity_id": "climate.salon_heater_1"}, response=True
     )
+    schedule = answer["climate.salon_heater_1"]  # an entity action answers per entity
     assert schedule["days"][0]["comfort"] == [
         {"start": "06:00", "end": "08:30"},
         {"start": "17:00", "end": "23:00"},
