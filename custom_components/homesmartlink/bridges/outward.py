@@ -133,7 +133,9 @@ class OutwardSync:
         """Whether a registry change is one of this home's devices (a rename, a new area)."""
         device = dr.async_get(self._hass).async_get(event_data.get("device_id", ""))
         home = self._home
-        return device is not None and device_in(device, home.entry.entry_id, home.subentry_id)
+        return isinstance(device, dr.DeviceEntry) and device_in(
+            device, home.entry.entry_id, home.subentry_id
+        )
 
     @callback
     def _async_device_changed(self, _event: Event[Any]) -> None:
