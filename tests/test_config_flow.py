@@ -13,6 +13,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.homesmartlink import config_flow
+from custom_components.homesmartlink.bridges.sber_tls import CERTS
 from custom_components.homesmartlink.const import (
     CONF_BASE_URL,
     CONF_HOME_ID,
@@ -420,6 +421,7 @@ async def test_options(hass: HomeAssistant, mock_config_entry: MockConfigEntry) 
         ({"yango": True, "yango_skill_id": "skill-1"}, {}, "skill_incomplete"),
         ({"yango": True, "yango_skill_token": "tok"}, {}, "skill_incomplete"),
         ({}, {"sber": True}, "sber_key_required"),
+        ({}, {"sber_ca": "not a certificate"}, "invalid_ca"),
     ],
 )
 async def test_options_errors_keep_input(
@@ -502,3 +504,18 @@ async def test_reconfigure_the_same_account_with_a_new_secret(
     assert mock_config_entry.data[CONF_CLIENT_SECRET] == "rotated"
     await hass.async_block_till_done()
     await hass.config_entries.async_unload(mock_config_entry.entry_id)
+
+
+async def test_options_sber_ca_of_ones_own(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    """A CA pasted with text around it is kept as its certificates alone."""
+    pem = (CERTS / "russian_trusted_sub_ca_2024.pem").read_text()
+    mock_config_entry.add_to_hass(hass)
+    result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        _options_input(sber={"sber": True, "sber_key": "key-1", "sber_ca": f"ours:\n{pem}\n"}),
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert mock_config_entry.options["sber_ca"] == pem

@@ -49,6 +49,7 @@ from .const import (
     CONF_HOME_ID,
     CONF_OVERRIDE_DURATION,
     CONF_SBER,
+    CONF_SBER_CA,
     CONF_SBER_KEY,
     CONF_SBER_URL,
     CONF_YANGO,
@@ -65,6 +66,7 @@ from .const import (
     SUBENTRY_HOME,
 )
 from .migration import VERSION, account_title, account_unique_id
+from .pem import CertificateError, certificates
 
 SECTION_YANGO = "yango_bridge"
 SECTION_SBER = "sber_bridge"
@@ -78,6 +80,7 @@ _API_PATH = "/partners/1"
 
 URL_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
 SECRET_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+PEM_SELECTOR = TextSelector(TextSelectorConfig(multiline=True))
 
 
 def _credentials_schema() -> Any:
@@ -495,6 +498,11 @@ def _read_options(
         errors["base"] = "skill_incomplete"
     if options[CONF_SBER] and CONF_SBER_KEY not in options:
         errors["base"] = "sber_key_required"
+    if ca := str(values.get(CONF_SBER_CA) or "").strip():
+        try:
+            options[CONF_SBER_CA] = "\n".join(certificates(ca)) + "\n"
+        except CertificateError:
+            errors["base"] = "invalid_ca"
     return options, errors
 
 
@@ -547,6 +555,10 @@ def _options_schema(current: Mapping[str, Any]) -> Any:
                             CONF_SBER_URL, default=current.get(CONF_SBER_URL, DEFAULT_SBER_URL)
                         ): URL_SELECTOR,
                         vol.Optional(_secret_field(CONF_SBER_KEY, current)): SECRET_SELECTOR,
+                        vol.Optional(
+                            CONF_SBER_CA,
+                            description={"suggested_value": current.get(CONF_SBER_CA)},
+                        ): PEM_SELECTOR,
                     }
                 ),
                 {"collapsed": not current.get(CONF_SBER)},

@@ -35,6 +35,8 @@ DEFAULT_YANGO_DIALOGS_URL: Final = "https://dialogs.yango.com"
 CONF_SBER: Final = "sber"
 CONF_SBER_URL: Final = "sber_url"
 CONF_SBER_KEY: Final = "sber_key"
+# A CA of the user's own (PEM), trusted for Sber's calls beside the official Russian ones.
+CONF_SBER_CA: Final = "sber_ca"
 DEFAULT_SBER_URL: Final = "https://partners.iot.sberdevices.ru"
 
 # A config entry is a partner account; each of its homes is a subentry of this type.

@@ -9,17 +9,17 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import config_validation as cv
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
 import voluptuous as vol
 
 from ..compat import schema
-from ..const import CONF_SBER, CONF_SBER_KEY, CONF_SBER_URL, DEFAULT_SBER_URL, DOMAIN
+from ..const import CONF_SBER, CONF_SBER_CA, CONF_SBER_KEY, CONF_SBER_URL, DEFAULT_SBER_URL, DOMAIN
 from ..coordinator import HomeSmartlinkConfigEntry
 from ..errors import validation_error
 from ..targets import ATTR_CONFIG_ENTRY_ID, ATTR_HOME_ID, account_homes, loaded_entry
 from .pipeline import async_serve
 from .sber_client import SberClient
 from .sber_sync import SberSync, async_remove_store
+from .sber_tls import async_sber_session
 from .sber_views import ENDPOINTS, URL_PREFIX, refuse
 
 SERVICE_SYNC_SBER = "sync_sber"
@@ -85,10 +85,9 @@ class SberPlugin:
         options = account.options
         if not options.get(CONF_SBER) or not options.get(CONF_SBER_KEY):
             return None
+        session = await async_sber_session(hass, account, options.get(CONF_SBER_CA))
         client = SberClient(
-            async_get_clientsession(hass),
-            options.get(CONF_SBER_URL, DEFAULT_SBER_URL),
-            options[CONF_SBER_KEY],
+            session, options.get(CONF_SBER_URL, DEFAULT_SBER_URL), options[CONF_SBER_KEY]
         )
         link = SberLink()
         for subentry_id, home in account.runtime_data.homes.items():
