@@ -38,9 +38,14 @@ class Received:
 
 @dataclass
 class RecordingServer:
-    """An aiohttp app that records every request and answers with `reply` (status, body)."""
+    """An aiohttp app that records every request and answers with `reply` (status, body).
 
-    reply: Callable[[Received], tuple[int, Any]] = field(default=lambda _: (202, {}))
+    By default what Yango's callback service answers a callback it takes (202, status ok).
+    """
+
+    reply: Callable[[Received], tuple[int, Any]] = field(
+        default=lambda _: (202, {"request_id": "fake", "status": "ok"})
+    )
     received: list[Received] = field(default_factory=list)
 
     def make_app(self) -> web.Application:

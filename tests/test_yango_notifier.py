@@ -199,3 +199,51 @@ async def test_cloud_outage_pushes_no_stale_state(
     await poll(hass_tz, freezer)  # back
     await advance(hass_tz, freezer, 1)
     assert fake.received == []  # the same values as before the outage: nothing to tell
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [(200, {"status": "ok"}), (202, {}), (202, {"status": "error"}), (202, "ok")],
+)
+async def test_only_the_platforms_acceptance_counts_as_delivered(
+    hass_tz: HomeAssistant,
+    init_integration: MockConfigEntry,
+    callback_server: tuple[RecordingServer, str],
+    freezer: FrozenDateTimeFactory,
+    answer: tuple[int, object],
+) -> None:
+    """The platform takes a callback with 202 and {"status": "ok"}; anything else is retried."""
+    fake, _ = callback_server
+    fake.reply = lambda _: answer
+    await set_temperature(hass_tz, "climate.chambre_heater", 20)
+    await advance(hass_tz, freezer, 1)
+    issue_id = "yango_notify_failed_sub-home-demo-1"
+    assert ir.async_get(hass_tz).async_get_issue("homesmartlink", issue_id) is not None
+    fake.reply = lambda _: (202, {"request_id": "x", "status": "ok"})
+    await advance(hass_tz, freezer, 31)
+    assert len(fake.received) == 2
+    assert fake.received[0].body == fake.received[1].body | {"ts": fake.received[0].body["ts"]}
+    assert ir.async_get(hass_tz).async_get_issue("homesmartlink", issue_id) is None
+
+
+async def test_a_device_without_values_is_never_pushed(
+    hass_tz: HomeAssistant,
+    init_integration: MockConfigEntry,
+    callback_server: tuple[RecordingServer, str],
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A heater that reports neither setpoint nor reading has nothing to say: it is left out."""
+    fake, _ = callback_server
+    device = simulator.device(HOME_ID, "B7E8F901")
+    del device["sp"], device["pv"]
+    simulator.device(HOME_ID, "A1B2C3D4")["pv"] = "21.5"
+    await poll(hass_tz, freezer)
+    await advance(hass_tz, freezer, 2)  # a discovery first (their range is gone)...
+    await advance(hass_tz, freezer, 2)  # ...then the states, a second later
+    states = [r for r in fake.received if r.path.endswith("/state")]
+    pushed = [d for r in states for d in r.body["payload"]["devices"]]
+    assert pushed
+    assert all(d["capabilities"] or d["properties"] for d in pushed)
+    assert "A1B2C3D4" in {d["id"] for d in pushed}
+    assert "B7E8F901" not in {d["id"] for d in pushed}

@@ -13,7 +13,7 @@ class CertificateError(ValueError):
 
 
 def certificates(text: str) -> list[str]:
-    """The PEM certificates in a text, each checked to load (CertificateError: none, or a bad one)."""
+    """The PEM certificates in a text, each checked to load (CertificateError: none or bad)."""
     found = _PEM.findall(text)
     if not found:
         raise CertificateError("no PEM certificate")

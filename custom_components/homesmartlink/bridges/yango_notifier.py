@@ -119,11 +119,14 @@ class YangoNotifier:
             await self._async_post("discovery", {"user_id": user_id})
             self._discovery_due = False
             return self._gate.not_before if changed else None
+        # A device with neither capability nor property makes the platform refuse the whole batch.
         devices = [
             {k: v for k, v in state.items() if k in ("id", "capabilities", "properties")}
             for state in changed.values()
+            if state.get("capabilities") or state.get("properties")
         ]
-        await self._async_post("state", {"user_id": user_id, "devices": devices})
+        if devices:
+            await self._async_post("state", {"user_id": user_id, "devices": devices})
         for device_id, state in changed.items():
             self._told.accept("states", device_id, state)
         return None
@@ -139,9 +142,16 @@ class YangoNotifier:
                 headers={"Authorization": f"OAuth {self._skill.token}"},
                 timeout=TIMEOUT,
             ) as response:
-                if response.status < HTTPStatus.BAD_REQUEST:
+                # The platform takes a callback with 202 and {"status": "ok"}; anything else is
+                # not delivered (PROTOCOLS.md §3).
+                answer = await response.json(content_type=None) if response.content_length else None
+                if response.status == HTTPStatus.ACCEPTED and _accepted(answer):
                     return
                 reason = f"HTTP {response.status}"
-        except (aiohttp.ClientError, TimeoutError) as err:
+        except (aiohttp.ClientError, TimeoutError, ValueError) as err:
             reason = type(err).__name__
         raise PushError(reason)
+
+
+def _accepted(answer: Any) -> bool:
+    return isinstance(answer, dict) and answer.get("status") == "ok"
