@@ -90,7 +90,7 @@ async def test_query_has_every_feature_with_a_value(sber: TestClient) -> None:
             ]
         }
     }
-    assert answer["errors"] == [{"id": "nope", "code": 404, "message": "no such heater is shared"}]
+    assert "errors" not in answer  # the query answer defines none: an unknown id is left out
 
 
 async def test_temperature_command_is_a_derogation(
@@ -127,20 +127,19 @@ async def test_missing_integer_value_is_zero(sber: TestClient, simulator: Simula
 @pytest.mark.parametrize(
     ("command", "code"),
     [
-        (_command("B7E8F901", {"key": "on_off", "value": {"type": "BOOL"}}), 501),
+        (_command("B7E8F901", {"key": "on_off", "value": {"type": "BOOL"}}), 400),  # off
         (
-            _command("B7E8F901", {"key": "on_off", "value": {"type": "BOOL", "bool_value": True}}),
-            501,
+            _command("E0E0E0E0", {"key": "on_off", "value": {"type": "BOOL", "bool_value": True}}),
+            400,  # switching a stopped heater on
         ),
-        (_command("B7E8F901", {"key": "hvac_thermostat_mode", "value": {}}), 501),
         (_command("B7E8F901", _temp_set("30")), 400),
         (_command("B7E8F901", _temp_set("warm")), 400),
         (_command("B7E8F901", _temp_set(True)), 400),
         (_command("B7E8F901", {"key": "hvac_temp_set", "value": "20"}), 400),
         (_command("B7E8F901"), 400),
-        (_command("E0E0E0E0", _temp_set("18")), 501),  # stopped
+        (_command("E0E0E0E0", _temp_set("18")), 400),  # stopped
         (_command("F00DF00D", _temp_set("18")), 503),  # offline
-        (_command("elsewhere", _temp_set("18")), 404),
+        (_command("elsewhere", _temp_set("18")), 400),
     ],
 )
 async def test_refused_commands_get_a_per_device_error(
@@ -150,6 +149,31 @@ async def test_refused_commands_get_a_per_device_error(
     ((device_id, _),) = command["devices"].items()
     assert [(e["id"], e["code"]) for e in answer["errors"]] == [(device_id, code)]
     assert answer["devices"] == {}
+    assert _derogations(simulator) == []
+
+
+async def test_keys_the_heater_does_not_act_on_are_ignored(
+    sber: TestClient, simulator: Simulator
+) -> None:
+    """As in Sber's own examples: `online` and `on_off` (on) beside the setpoint."""
+    on = {"key": "on_off", "value": {"type": "BOOL", "bool_value": True}}
+    online = {"key": "online", "value": {"type": "BOOL", "bool_value": True}}
+    mode = {"key": "hvac_thermostat_mode", "value": {"type": "ENUM", "enum_value": "auto"}}
+    answer = await _post(sber, "/command", _command("B7E8F901", online, on, mode, _temp_set("20")))
+    assert "errors" not in answer
+    assert set(answer["devices"]) == {"B7E8F901"}
+    ((derogation,),) = _derogations(simulator)
+    assert (derogation["roomId"], derogation["delta"]) == (2, 2)
+
+
+async def test_on_for_a_running_heater_is_done_and_sends_nothing(
+    sber: TestClient, simulator: Simulator
+) -> None:
+    on = {"key": "on_off", "value": {"type": "BOOL", "bool_value": True}}
+    answer = await _post(sber, "/command", _command("B7E8F901", on))
+    assert "errors" not in answer
+    states = {s["key"]: s["value"] for s in answer["devices"]["B7E8F901"]["states"]}
+    assert states["on_off"] == {"type": "BOOL", "bool_value": True}
     assert _derogations(simulator) == []
 
 
@@ -218,7 +242,7 @@ async def test_permissions_follow_home_assistant(
     devices = (await (await limited.get(f"{BASE}/devices")).json())["devices"]
     assert [d["id"] for d in devices] == ["B7E8F901"]
     answer = await _post(limited, "/command", _command("A1B2C3D4", _temp_set("19")))
-    assert answer["errors"][0]["code"] == 404
+    assert answer["errors"][0]["code"] == 400  # not shared with this user: unknown to them
     assert _derogations(simulator) == []
 
 

@@ -115,7 +115,8 @@ async def test_discovery_lists_every_heater_as_a_thermostat(yango: TestClient) -
     }
     assert devices["C0FFEE01"]["device_info"]["model"] == "Towel dryer"
     (capability,) = salon["capabilities"]
-    # Monday 10:00: the Salon follows eco 17 °C, a derogation reaches 12..22.
+    # The range a heater may be asked for, not what it reaches now (Monday 10:00: 12..22): the
+    # platform reads descriptions only at linking, so they must not move with the clock.
     assert capability == {
         "type": RANGE,
         "retrievable": True,
@@ -124,7 +125,7 @@ async def test_discovery_lists_every_heater_as_a_thermostat(yango: TestClient) -
             "instance": "temperature",
             "unit": "unit.temperature.celsius",
             "random_access": True,
-            "range": {"min": 12, "max": 22, "precision": 1},
+            "range": {"min": 5, "max": 30, "precision": 1},
         },
     }
     assert salon["properties"] == [
@@ -135,12 +136,11 @@ async def test_discovery_lists_every_heater_as_a_thermostat(yango: TestClient) -
             "parameters": {"instance": "temperature", "unit": "unit.temperature.celsius"},
         }
     ]
-    # Nothing the cloud cannot do is declared: no on_off, no mode; a stopped or unknown
-    # setpoint has no range at all.
+    # Nothing the cloud cannot do is declared: no on_off, no mode. And every heater is described
+    # the same way whatever its mode or connectivity (the Veranda is stopped, the Cave offline).
     kinds = {c["type"] for d in devices.values() for c in d["capabilities"]}
     assert kinds == {RANGE}
-    assert devices[VERANDA]["capabilities"] == []
-    assert devices[CAVE]["capabilities"] == []
+    assert all(d["capabilities"] == [capability] for d in devices.values())
     second = await (await yango.get(f"{BASE}/user/devices")).json()
     assert second["payload"] == payload
 
@@ -236,6 +236,48 @@ async def test_relative_action_shifts_the_current_setpoint(
     assert _results(answer) == {CHAMBRE: ["DONE"]}
     ((derogation,),) = _derogations(simulator)
     assert (derogation["roomId"], derogation["delta"]) == (2, -2)
+
+
+async def test_relative_action_beyond_reach_goes_to_the_edge(
+    yango: TestClient, simulator: Simulator
+) -> None:
+    """ "Warmer by 8" on a room whose schedule says 18: a derogation reaches 23, so 23 (+5)."""
+    answer = await _post(
+        yango,
+        "/user/devices/action",
+        {"payload": {"devices": [_action(CHAMBRE, 8, relative=True)]}},
+    )
+    assert _results(answer) == {CHAMBRE: ["DONE"]}
+    ((derogation,),) = _derogations(simulator)
+    assert (derogation["roomId"], derogation["delta"]) == (2, 5)
+
+
+async def test_absolute_action_out_of_reach_names_the_reachable_span(
+    yango: TestClient, simulator: Simulator
+) -> None:
+    answer = await _post(
+        yango, "/user/devices/action", {"payload": {"devices": [_action(CHAMBRE, 28)]}}
+    )
+    (device,) = answer["payload"]["devices"]
+    assert device["capabilities"][0]["state"]["action_result"] == {
+        "status": "ERROR",
+        "error_code": "INVALID_VALUE",
+        "error_message": "Reachable now: 13 to 23 °C.",
+    }
+    assert _derogations(simulator) == []
+
+
+async def test_a_device_without_capabilities_is_that_devices_error(
+    yango: TestClient, simulator: Simulator
+) -> None:
+    """One malformed device does not sink the others: its error travels in a 200 answer."""
+    answer = await _post(
+        yango,
+        "/user/devices/action",
+        {"payload": {"devices": [{"id": CHAMBRE}, _action(BUREAU, 9)]}},
+    )
+    assert _results(answer) == {CHAMBRE: "INVALID_VALUE", BUREAU: ["DONE"]}
+    assert len(_derogations(simulator)) == 1
 
 
 async def test_rooms_of_one_request_share_one_call(yango: TestClient, simulator: Simulator) -> None:
@@ -349,7 +391,6 @@ async def test_same_action_twice_sends_once(yango: TestClient, simulator: Simula
         ("/user/devices/query", b'{"devices": [{"id": 5}]}', 400),
         ("/user/devices/query", b"\xff\xfe", 400),
         ("/user/devices/action", b'{"devices": []}', 400),
-        ("/user/devices/action", b'{"payload": {"devices": [{"id": "A1B2C3D4"}]}}', 400),
         (
             "/user/devices/action",
             b'{"payload": {"devices": [{"id": "x"}] }}' + b" " * MAX_BODY_BYTES,

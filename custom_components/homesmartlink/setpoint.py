@@ -12,6 +12,11 @@ from .const import CONF_OVERRIDE_DURATION, DEFAULT_OVERRIDE_DURATION
 from .coordinator import HomeSmartlinkHome
 from .derogation import MAX_DELTA, MIN_DELTA
 
+# The setpoints a heater may be asked for, whatever the hour or mode (what a platform describes);
+# what a derogation can reach now is narrower: `reachable_span`.
+ASKABLE_MIN = 5
+ASKABLE_MAX = 30
+
 
 def scheduled_setpoint(home: HomeSmartlinkHome, device: Device, now: datetime) -> float | None:
     """The setpoint the heater would follow without our derogation in force now.
@@ -41,6 +46,12 @@ def reachable_span(
     if base is None:
         return None
     return base + MIN_DELTA, base + MAX_DELTA
+
+
+def clamp_to_reach(home: HomeSmartlinkHome, device: Device, now: datetime, wanted: float) -> float:
+    """The nearest setpoint to `wanted` that a derogation reaches now (unchanged if none can)."""
+    span = reachable_span(home, device, now)
+    return wanted if span is None else min(max(wanted, span[0]), span[1])
 
 
 def override_end(home: HomeSmartlinkHome, device: Device, now: datetime) -> datetime:

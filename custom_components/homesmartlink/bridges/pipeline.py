@@ -22,7 +22,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.http import KEY_HASS, HomeAssistantView
 
 from ..const import LOGGER
-from ..outcomes import Refusal
+from ..outcomes import Refusal, Refused
 from ..write_path import HeaterTarget, async_set_heater_temperatures
 from .heaters import BridgedHeater, BridgeRequest, controllable, shared_with
 
@@ -51,9 +51,14 @@ class Rejection(StrEnum):
 
 
 # Per heater: done (None), or why not: the bridge's own rejection or the write path's refusal.
-type Outcome = Rejection | Refusal | None
+type Outcome = Rejection | Refused | None
 # What a platform reads from one heater's command: a setpoint, nothing to do, or why not.
-type Wish = float | Outcome
+type Wish = float | Rejection | Refusal | None
+
+
+def reason(outcome: Rejection | Refused) -> Rejection | Refusal:
+    """Why, in a word: what each platform's table of codes is keyed by."""
+    return outcome.reason if isinstance(outcome, Refused) else outcome
 
 
 def request_id(request: web.Request) -> str:
@@ -172,7 +177,6 @@ async def async_change(
         elif isinstance(wish := read(heater, command), float):
             targets.append(HeaterTarget(heater.home, heater.device, wish))
         else:
-            outcomes[device_id] = wish
-    written = await async_set_heater_temperatures(request.hass, targets)
-    outcomes.update({d: None if r is None else r.reason for d, r in written.items()})
+            outcomes[device_id] = Refused(wish) if isinstance(wish, Refusal) else wish
+    outcomes.update(await async_set_heater_temperatures(request.hass, targets))
     return outcomes

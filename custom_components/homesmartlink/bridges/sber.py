@@ -10,15 +10,13 @@ from typing import Any
 
 from ..api import Device, DeviceCategory, DeviceMode
 from ..const import MANUFACTURER
-from ..outcomes import Refusal
+from ..outcomes import Refusal, Refused
+from ..setpoint import ASKABLE_MAX, ASKABLE_MIN
 from .heaters import BridgedHeater, kind_name
-from .pipeline import Rejection, Wish
+from .pipeline import Rejection, Wish, reason
 
 MODEL_RADIATOR = "homesmartlink-radiator"
 MODEL_HEATER = "homesmartlink-heater"
-# Whole degrees Sber may ask for; what a heater can reach now is narrower (schedule ± 5).
-TEMP_SET_MIN = 5
-TEMP_SET_MAX = 30
 
 type Json = dict[str, Any]
 
@@ -40,7 +38,7 @@ def models() -> dict[str, Json]:
     allowed = {
         "hvac_temp_set": {
             "type": "INTEGER",
-            "integer_values": {"min": str(TEMP_SET_MIN), "max": str(TEMP_SET_MAX), "step": "1"},
+            "integer_values": {"min": str(ASKABLE_MIN), "max": str(ASKABLE_MAX), "step": "1"},
         }
     }
     return {
@@ -100,28 +98,29 @@ def states(heater: BridgedHeater) -> list[Json]:
     return found
 
 
-# Per-device error codes (Sber's errors carry an integer code and a message).
+# Per-device error codes: only the five Sber documents (c2c/error, c2c/common-error), each with a
+# message that says what happened.
 ERROR_CODES: dict[Rejection | Refusal, int] = {
-    Rejection.NOT_FOUND: 404,
+    Rejection.NOT_FOUND: 400,
     Rejection.FORBIDDEN: 403,
-    Rejection.UNSUPPORTED: 501,
+    Rejection.UNSUPPORTED: 400,
     Rejection.INVALID_VALUE: 400,
     Refusal.UNAVAILABLE: 503,
-    Refusal.STOPPED: 501,
+    Refusal.STOPPED: 400,
     Refusal.OUT_OF_REACH: 400,
     Refusal.ROOM_CONFLICT: 400,
-    Refusal.RATE_LIMITED: 429,
+    Refusal.RATE_LIMITED: 503,
     Refusal.CLOUD_FAILURE: 503,
     Refusal.AUTH_FAILED: 500,
     Refusal.BAD_ANSWER: 500,
 }
 _MESSAGES: dict[Rejection | Refusal, str] = {
-    Rejection.NOT_FOUND: "no such heater is shared",
-    Rejection.FORBIDDEN: "not allowed to change it",
-    Rejection.UNSUPPORTED: "only hvac_temp_set can be changed",
-    Rejection.INVALID_VALUE: "hvac_temp_set must be an integer",
-    Refusal.UNAVAILABLE: "heater unavailable",
-    Refusal.STOPPED: "heater stopped",
+    Rejection.NOT_FOUND: "no such heater is shared with this user",
+    Rejection.FORBIDDEN: "this user may not change this heater",
+    Rejection.UNSUPPORTED: "the heater cloud cannot switch a heater on or off",
+    Rejection.INVALID_VALUE: "hvac_temp_set must be a whole number of degrees",
+    Refusal.UNAVAILABLE: "the heater is offline",
+    Refusal.STOPPED: "the heater is stopped: a setpoint would have no effect",
     Refusal.OUT_OF_REACH: "setpoint out of reach (schedule ± 5 °C)",
     Refusal.ROOM_CONFLICT: "another heater of the room was asked a different setpoint",
     Refusal.RATE_LIMITED: "the heater cloud is limiting requests",
@@ -131,9 +130,10 @@ _MESSAGES: dict[Rejection | Refusal, str] = {
 }
 
 
-def error(device_id: str, outcome: Rejection | Refusal) -> dict[str, Any]:
+def error(device_id: str, outcome: Rejection | Refused) -> dict[str, Any]:
     """A per-device error of a webhook answer."""
-    return {"id": device_id, "code": ERROR_CODES[outcome], "message": _MESSAGES[outcome]}
+    why = reason(outcome)
+    return {"id": device_id, "code": ERROR_CODES[why], "message": _MESSAGES[why]}
 
 
 def _int_text(text: str) -> int | None:
@@ -155,18 +155,30 @@ def _read_integer(value: Any) -> int | None:
     return raw
 
 
+def _read_on_off(heater: BridgedHeater, value: Any) -> Wish:
+    """`on_off`: asking a running heater to be on changes nothing; the cloud cannot switch."""
+    wanted_on = isinstance(value, dict) and value.get("bool_value", False) is True
+    running = heater.device.mode is not DeviceMode.STOP
+    return None if wanted_on and running else Rejection.UNSUPPORTED
+
+
 def read_command(heater: BridgedHeater, command: Any) -> Wish:
-    """The setpoint one device's command asks for, or why it cannot be read."""
+    """What one device's command asks: a setpoint, nothing, or why it cannot be done.
+
+    A command may carry several keys (Sber's own examples put `online` beside `on_off`): the
+    keys a heater does not act on are ignored (PROTOCOLS.md §2.2).
+    """
     items = command.get("states") if isinstance(command, dict) else None
     if not isinstance(items, list) or not items:
         return Rejection.INVALID_VALUE
     wish: Wish = None
     for item in items:
-        if not isinstance(item, dict) or item.get("key") != "hvac_temp_set":
-            # on_off, modes and the rest: the cloud cannot do them.
-            return Rejection.UNSUPPORTED
-        value = _read_integer(item.get("value"))
-        if value is None:
-            return Rejection.INVALID_VALUE
-        wish = float(value)
+        key = item.get("key") if isinstance(item, dict) else None
+        if key == "on_off" and (refused := _read_on_off(heater, item.get("value"))) is not None:
+            return refused
+        if key == "hvac_temp_set":
+            value = _read_integer(item.get("value"))
+            if value is None:
+                return Rejection.INVALID_VALUE
+            wish = float(value)
     return wish

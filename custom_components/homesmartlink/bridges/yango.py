@@ -12,10 +12,10 @@ from typing import Any
 from homeassistant.core import HomeAssistant
 
 from ..const import CONF_YANGO_SKILL_ID, MANUFACTURER
-from ..outcomes import Refusal
-from ..setpoint import reachable_span
+from ..outcomes import Refusal, Refused
+from ..setpoint import ASKABLE_MAX, ASKABLE_MIN, clamp_to_reach
 from .heaters import BridgedHeater, async_bridge_user_id, kind_name
-from .pipeline import Outcome, Rejection, Wish
+from .pipeline import Outcome, Rejection, Wish, reason
 
 DEVICE_TYPE = "devices.types.thermostat"
 RANGE = "devices.capabilities.range"
@@ -44,7 +44,11 @@ def action_result(outcome: Outcome) -> dict[str, str]:
     """The platform's `action_result` for what became of a command."""
     if outcome is None:
         return {"status": "DONE"}
-    return {"status": "ERROR", "error_code": ERROR_CODES[outcome]}
+    result = {"status": "ERROR", "error_code": ERROR_CODES[reason(outcome)]}
+    if isinstance(outcome, Refused) and outcome.reachable is not None:
+        low, high = outcome.reachable
+        result["error_message"] = f"Reachable now: {low:g} to {high:g} °C."
+    return result
 
 
 async def async_yango_user_id(hass: HomeAssistant) -> str:
@@ -52,27 +56,27 @@ async def async_yango_user_id(hass: HomeAssistant) -> str:
     return await async_bridge_user_id(hass, "yango")
 
 
-def describe(heater: BridgedHeater, now: datetime) -> dict[str, Any]:
+def describe(heater: BridgedHeater) -> dict[str, Any]:
     """Discovery form of a heater: a thermostat whose setpoint a derogation can shift."""
     device = heater.device
     # Reportable only when this home pushes changes (a skill is configured for notifications).
     reportable = bool(heater.home.entry.options.get(CONF_YANGO_SKILL_ID))
-    capabilities: list[dict[str, Any]] = []
-    reachable = reachable_span(heater.home, device, now)
-    if reachable is not None:
-        capabilities.append(
-            {
-                "type": RANGE,
-                "retrievable": True,
-                "reportable": reportable,
-                "parameters": {
-                    "instance": TEMPERATURE,
-                    "unit": CELSIUS,
-                    "random_access": True,
-                    "range": {"min": reachable[0], "max": reachable[1], "precision": 1},
-                },
-            }
-        )
+    # The same description whatever the hour, mode or connectivity: the platform reads it only at
+    # linking or on "update devices" (PROTOCOLS.md §3). What a heater reaches now is in its state
+    # and in the answer to an action out of reach.
+    capabilities: list[dict[str, Any]] = [
+        {
+            "type": RANGE,
+            "retrievable": True,
+            "reportable": reportable,
+            "parameters": {
+                "instance": TEMPERATURE,
+                "unit": CELSIUS,
+                "random_access": True,
+                "range": {"min": ASKABLE_MIN, "max": ASKABLE_MAX, "precision": 1},
+            },
+        }
+    ]
     info = {
         "manufacturer": MANUFACTURER,
         "model": kind_name(device),
@@ -128,8 +132,12 @@ def is_temperature(capability: Any) -> bool:
     return isinstance(state, dict) and state.get("instance") == TEMPERATURE
 
 
-def read_temperature(heater: BridgedHeater, capability: dict[str, Any]) -> Wish:
-    """The setpoint a temperature capability asks for (absolute, or relative to the current)."""
+def read_temperature(heater: BridgedHeater, capability: dict[str, Any], now: datetime) -> Wish:
+    """The setpoint a temperature capability asks for.
+
+    Absolute, or relative to the current setpoint and then clamped to what a derogation reaches
+    now, as the reference provider does ("warmer by 4" near the edge goes to the edge).
+    """
     state = capability["state"]
     value = state.get("value")
     relative = state.get("relative", False)
@@ -143,18 +151,20 @@ def read_temperature(heater: BridgedHeater, capability: dict[str, Any]) -> Wish:
     if relative:
         if heater.device.setpoint is None:
             return Refusal.UNAVAILABLE
-        value = heater.device.setpoint + value
+        return clamp_to_reach(heater.home, heater.device, now, heater.device.setpoint + value)
     return float(value)
 
 
-def read_action(heater: BridgedHeater, capabilities: list[Any]) -> Wish:
+def read_action(heater: BridgedHeater, capabilities: Any, now: datetime) -> Wish:
     """What a device's action asks of the heater: the last temperature capability's setpoint.
 
     Other capabilities (switching off, modes) are not something the cloud can do; they are
     answered one by one by the view.
     """
+    if not isinstance(capabilities, list):
+        return Rejection.INVALID_VALUE
     wish: Wish = Rejection.UNSUPPORTED
     for capability in capabilities:
         if is_temperature(capability):
-            wish = read_temperature(heater, capability)
+            wish = read_temperature(heater, capability, now)
     return wish

@@ -2,8 +2,8 @@
 
 One notifier per home with the bridge and a skill configured, on the outward-sync engine.
 Discovery is pushed when what the platform should know of the devices changes (a heater added or
-removed, renamed, moved, or its reachable range shifted by the schedule), states when they
-change, one callback request per push. Requests to one skill are at least a second apart,
+removed, renamed or moved), states when they change, one callback request per push. Requests
+to one skill are at least a second apart,
 whichever home sends them.
 """
 
@@ -83,11 +83,10 @@ class YangoNotifier:
 
     def _snapshot(self) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
         """Per heater: its state and its description."""
-        now = dt_util.now()
         heaters = bridged_heaters(self._hass, CONF_YANGO, self._home)
         return (
             {device_id: current_state(heater) for device_id, heater in heaters.items()},
-            {device_id: describe(heater, now) for device_id, heater in heaters.items()},
+            {device_id: describe(heater) for device_id, heater in heaters.items()},
         )
 
     def _changes(self) -> dict[str, dict[str, Any]]:

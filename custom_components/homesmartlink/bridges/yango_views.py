@@ -40,10 +40,13 @@ MAX_DEVICES = 301  # the platform reads at most this many devices per user
 
 
 def refuse(request: web.Request, err: BridgeRequestError) -> web.Response:
-    """A request refused whole: its status, the request id echoed."""
-    code = "INVALID_ACTION" if err.status == HTTPStatus.BAD_REQUEST else "FORBIDDEN"
+    """A request refused whole: its status, the request id echoed, a documented code."""
     return web.json_response(
-        {"request_id": request_id(request), "error_code": code, "error_message": err.message},
+        {
+            "request_id": request_id(request),
+            "error_code": "INVALID_ACTION",
+            "error_message": err.message,
+        },
         status=err.status,
     )
 
@@ -68,19 +71,14 @@ def named_devices(body: dict[str, Any], *, in_payload: bool) -> dict[str, dict[s
     return named
 
 
-def _capabilities(item: dict[str, Any]) -> list[Any]:
-    capabilities = item.get("capabilities")
-    if not isinstance(capabilities, list):
-        raise BridgeRequestError(HTTPStatus.BAD_REQUEST, "capabilities must be a list")
-    return capabilities
-
-
 def _device_answer(device_id: str, item: dict[str, Any], outcome: Outcome) -> dict[str, Any]:
     """Each capability answered: the temperature with the outcome, the others refused."""
-    if outcome in (Rejection.NOT_FOUND, Rejection.FORBIDDEN):
+    capabilities = item.get("capabilities")
+    if outcome in (Rejection.NOT_FOUND, Rejection.FORBIDDEN) or not isinstance(capabilities, list):
+        # The device as a whole: unknown, not the user's to change, or no capability list.
         return {"id": device_id, "action_result": action_result(outcome)}
     results = []
-    for capability in _capabilities(item):
+    for capability in capabilities:
         kind = capability.get("type") if isinstance(capability, dict) else None
         state = capability.get("state") if isinstance(capability, dict) else None
         instance = state.get("instance") if isinstance(state, dict) else None
@@ -111,13 +109,12 @@ async def _unlink(request: web.Request) -> web.Response:
 async def _discovery(request: web.Request) -> web.Response:
     """`GET /v1.0/user/devices`: every heater the user may see, in a stable order."""
     shared = asked(request, CONF_YANGO)
-    now = dt_util.now()
     heaters = [shared.heaters[device_id] for device_id in sorted(shared.heaters)]
     return _answer(
         request,
         {
             "user_id": await async_yango_user_id(shared.hass),
-            "devices": [describe(heater, now) for heater in heaters[:MAX_DEVICES]],
+            "devices": [describe(heater) for heater in heaters[:MAX_DEVICES]],
         },
     )
 
@@ -144,8 +141,9 @@ async def _action(request: web.Request) -> web.Response:
     """`POST /v1.0/user/devices/action`: every device and capability answered."""
     shared = asked(request, CONF_YANGO)
     named = named_devices(await read_json_object(request), in_payload=True)
+    now = dt_util.now()
     outcomes = await async_change(
-        shared, named, lambda heater, item: read_action(heater, _capabilities(item))
+        shared, named, lambda heater, item: read_action(heater, item.get("capabilities"), now)
     )
     return _answer(
         request, {"devices": [_device_answer(d, item, outcomes[d]) for d, item in named.items()]}
