@@ -121,6 +121,7 @@ class FakeSber:
         body = item.body if isinstance(item.body, dict) else {}
         handler = {
             ("POST", "/v1/models"): self._models,
+            ("PUT", "/v1/models"): self._models,
             ("POST", "/v1/devices"): self._devices,
             ("PUT", "/v1/devices"): self._devices,
             ("DELETE", "/v1/devices"): self._delete,
@@ -134,14 +135,21 @@ class FakeSber:
             return 200, {"errors": errors}
         return 200, {}
 
-    def _models(self, _method: str, body: dict[str, Any]) -> list[dict[str, Any]]:
+    def _models(self, method: str, body: dict[str, Any]) -> list[dict[str, Any]]:
+        """POST adds (an id Sber has is refused as existing), PUT updates (an unknown id is
+        refused)."""
         errors = []
         for model in body.get("models", []):
             missing = {"id", "manufacturer", "model", "category", "features"} - set(model)
             if missing:
                 self.problems.append(f"model without {sorted(missing)}")
-            if self._refused(model.get("id")):
-                errors.append({"id": model.get("id"), "code": 500, "message": "try later"})
+            model_id = model.get("id")
+            if method == "POST" and model_id in self.models:
+                errors.append({"id": model_id, "code": 400, "message": "model already exists"})
+            elif method == "PUT" and model_id not in self.models:
+                errors.append({"id": model_id, "code": 400, "message": "no such model"})
+            elif self._refused(model_id):
+                errors.append({"id": model_id, "code": 500, "message": "try later"})
             else:
                 self.models[model["id"]] = model
         return errors
@@ -160,7 +168,9 @@ class FakeSber:
         errors = []
         for device in body.get("devices", []):
             self._check_device(method, device)
-            if self._refused(device.get("id")):
+            if method == "POST" and device.get("id") in self.devices:
+                errors.append({"id": device["id"], "code": 400, "message": "device already exists"})
+            elif self._refused(device.get("id")):
                 errors.append({"id": device["id"], "code": 400, "message": "rejected"})
             else:
                 self.devices[device["id"]] = device

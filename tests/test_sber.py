@@ -98,7 +98,7 @@ async def test_first_sync_declares_models_then_devices_then_states(synced: FakeS
     }
     assert _states(synced, "E0E0E0E0")["on_off"] is False  # stopped
     assert "hvac_temp_set" not in _states(synced, "E0E0E0E0")
-    assert _states(synced, "F00DF00D") == {"online": False}
+    assert _states(synced, "F00DF00D") == {"online": False, "on_off": False}  # mode unknown
 
 
 async def test_steady_state_sends_nothing(
@@ -340,3 +340,37 @@ def test_answers_are_parsed(
             parse_answer(status, text)
         assert err.value.reason == error
         assert err.value.status == status
+
+
+async def test_what_sber_already_has_is_updated_not_added_again(
+    hass_tz: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    sber: tuple[FakeSber, str],
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A store lost, or a second installation: Sber refuses the POSTs as existing, we PUT."""
+    fake, _ = sber
+    fake.models.update({m: {"id": m} for m in ("homesmartlink-radiator", "homesmartlink-heater")})
+    fake.devices["A1B2C3D4"] = {"id": "A1B2C3D4", "name": "old name"}
+    mock_config_entry.add_to_hass(hass_tz)
+    assert await hass_tz.config_entries.async_setup(mock_config_entry.entry_id)
+    await advance(hass_tz, freezer, GATHER)
+    assert fake.calls() == [
+        ("POST", "/v1/models"),
+        ("PUT", "/v1/models"),
+        ("POST", "/v1/devices"),
+        ("PUT", "/v1/devices"),
+        ("POST", "/v1/state"),
+    ]
+    assert fake.models["homesmartlink-radiator"]["category"] == "hvac_radiator"
+    assert fake.devices["A1B2C3D4"]["name"] != "old name"
+    assert set(fake.devices) == HEATERS
+    assert fake.problems == []
+    issue = ir.async_get(hass_tz).async_get_issue("homesmartlink", "sber_rejected_sub-home-demo-1")
+    assert issue is None
+    # Later syncs of an unchanged home send nothing; a full one updates the models in place.
+    fake.received.clear()
+    report = await _sync_sber(hass_tz, mock_config_entry)
+    assert ("PUT", "/v1/models") in fake.calls()
+    assert ("POST", "/v1/models") not in fake.calls()
+    assert report["homes"][HOME_ID]["failed"] == []

@@ -86,11 +86,14 @@ def _integer(key: str, value: int) -> Json:
 
 
 def states(heater: BridgedHeater) -> list[Json]:
-    """Every declared feature that has a value now."""
+    """A heater's declared features, as far as they are known.
+
+    `online` and `on_off` always (on = a mode known to heat); the readings when the heater reports
+    them (a stopped or offline heater reports no setpoint or temperature; we do not make one up).
+    """
     device = heater.device
-    found = [_bool("online", heater.online)]
-    if device.mode is not None:
-        found.append(_bool("on_off", device.mode is not DeviceMode.STOP))
+    heating = device.mode is not None and device.mode is not DeviceMode.STOP
+    found = [_bool("online", heater.online), _bool("on_off", heating)]
     if device.current_temperature is not None:
         found.append(_integer("temperature", round(device.current_temperature * 10)))
     if device.setpoint is not None and device.mode is not DeviceMode.STOP:

@@ -44,6 +44,12 @@ class SberAnswer:
 
     rejected: tuple[Rejected, ...] = ()
 
+    def already_there(self) -> set[str]:
+        """Ids refused because Sber already has them (a POST that should have been a PUT)."""
+        return {
+            item.id for item in self.rejected if item.code == 409 or "exist" in item.message.lower()
+        }
+
 
 def parse_answer(status: int, text: str) -> SberAnswer:
     """Read Sber's answer to a vendor call, or raise SberError for a whole failure."""
@@ -107,8 +113,12 @@ class SberClient:
             raise SberError(type(err).__name__) from err
 
     async def declare_models(self, models: Sequence[Mapping[str, Any]]) -> SberAnswer:
-        """`POST /v1/models`."""
+        """`POST /v1/models`: models Sber does not have yet."""
         return await self._call("POST", "/v1/models", {"models": list(models)})
+
+    async def update_models(self, models: Sequence[Mapping[str, Any]]) -> SberAnswer:
+        """`PUT /v1/models`: models Sber already has, changed."""
+        return await self._call("PUT", "/v1/models", {"models": list(models)})
 
     async def add_devices(self, user_id: str, devices: Sequence[Mapping[str, Any]]) -> SberAnswer:
         """`POST /v1/devices` for one user."""

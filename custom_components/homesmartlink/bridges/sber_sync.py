@@ -202,14 +202,29 @@ class SberSync:
                 report.states.append(d)
 
     async def _async_declare_models(self, report: SyncReport, now: datetime) -> None:
-        """Models, before any device that uses them."""
+        """Models, before any device that uses them: POST new ones, PUT changed ones."""
         wanted = models()
-        declare = self._to_send("models", wanted, now, "model")
-        if declare:
-            answer = await self._client.declare_models([wanted[m] for m in declare])
-            for m in self._take("model", declare, answer, "declare_model", report):
-                self._sent.accept("models", m, wanted[m])
-                report.models.append(m)
+        changed = self._to_send("models", wanted, now, "model")
+        known = self._sent.items["models"]
+        post = [m for m in changed if m not in known]
+        put = [m for m in changed if m in known]
+        if post:
+            answer = await self._client.declare_models([wanted[m] for m in post])
+            # Sber has it already (a store lost, another installation): update it instead.
+            put += [m for m in post if m in answer.already_there()]
+            post = [m for m in post if m not in answer.already_there()]
+            self._accept_models(post, answer, "declare_model", report)
+        if put:
+            answer = await self._client.update_models([wanted[m] for m in put])
+            self._accept_models(put, answer, "update_model", report)
+
+    def _accept_models(
+        self, ids: list[str], answer: SberAnswer, operation: str, report: SyncReport
+    ) -> None:
+        wanted = models()
+        for m in self._take("model", ids, answer, operation, report):
+            self._sent.accept("models", m, wanted[m])
+            report.models.append(m)
 
     async def _async_sync_devices(
         self, wanted: dict[str, Json], present: set[str], report: SyncReport, now: datetime
@@ -223,6 +238,8 @@ class SberSync:
         if add:
             user_id = await async_bridge_user_id(self._hass, "sber")
             answer = await self._client.add_devices(user_id, [wanted[d] for d in add])
+            update += [d for d in add if d in answer.already_there()]  # update it instead
+            add = [d for d in add if d not in answer.already_there()]
             for d in self._take("device", add, answer, "add", report):
                 self._sent.accept("devices", d, wanted[d])
                 report.added.append(d)

@@ -18,7 +18,6 @@ from .heaters import async_bridge_user_id, bridged_heaters
 from .pipeline import (
     BridgeRequestError,
     Endpoint,
-    Rejection,
     asked,
     async_change,
     read_json_object,
