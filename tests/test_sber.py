@@ -374,3 +374,32 @@ async def test_what_sber_already_has_is_updated_not_added_again(
     assert ("PUT", "/v1/models") in fake.calls()
     assert ("POST", "/v1/models") not in fake.calls()
     assert report["homes"][HOME_ID]["failed"] == []
+
+
+async def test_a_heater_that_stops_or_goes_offline_keeps_its_last_readings(
+    hass_tz: HomeAssistant,
+    synced: FakeSber,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Every declared feature stays in its state: the last values Sber took, with `on_off` and
+    `online` saying why they are not current."""
+    chambre = simulator.device(HOME_ID, "B7E8F901")
+    chambre["mode"], chambre["sp"] = "Stop", 0
+    salon = simulator.device(HOME_ID, "A1B2C3D4")
+    salon["online"] = False
+    await poll(hass_tz, freezer)
+    await advance(hass_tz, freezer, GATHER)
+    assert _states(synced, "B7E8F901") == {
+        "online": True,
+        "on_off": False,
+        "temperature": "182",
+        "hvac_temp_set": "18",
+    }
+    assert _states(synced, "A1B2C3D4") == {
+        "online": False,
+        "on_off": True,
+        "temperature": "195",
+        "hvac_temp_set": "17",
+    }
+    assert synced.problems == []

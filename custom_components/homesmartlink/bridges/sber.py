@@ -5,6 +5,7 @@ The platform mapping only; `sber_sync.py` pushes it, `sber_views.py` serves the 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 import math
 from typing import Any
 
@@ -85,19 +86,30 @@ def _integer(key: str, value: int) -> Json:
     return {"key": key, "value": {"type": "INTEGER", "integer_value": str(value)}}
 
 
-def states(heater: BridgedHeater) -> list[Json]:
-    """A heater's declared features, as far as they are known.
+def states(heater: BridgedHeater, last_accepted: Sequence[Any] = ()) -> list[Json]:
+    """A heater's declared features, every one as far as anything is known of it.
 
-    `online` and `on_off` always (on = a mode known to heat); the readings when the heater reports
-    them (a stopped or offline heater reports no setpoint or temperature; we do not make one up).
+    `online` always; `on_off` from the mode (on = anything but stop). What the heater does not
+    report now (an offline heater has no mode or reading, a stopped one no setpoint) is the last
+    value Sber accepted, so that an answer carries every declared feature without making one up
+    (`online` and `on_off` say why a value is not current); never known, it is left out.
     """
     device = heater.device
+    known = {item.get("key"): item for item in last_accepted if isinstance(item, dict)}
     heating = device.mode is not None and device.mode is not DeviceMode.STOP
-    found = [_bool("online", heater.online), _bool("on_off", heating)]
+    found = [_bool("online", heater.online)]
+    if device.mode is None and "on_off" in known:
+        found.append(known["on_off"])
+    else:
+        found.append(_bool("on_off", heating))
     if device.current_temperature is not None:
         found.append(_integer("temperature", round(device.current_temperature * 10)))
-    if device.setpoint is not None and device.mode is not DeviceMode.STOP:
+    elif "temperature" in known:
+        found.append(known["temperature"])
+    if device.setpoint is not None and heating:
         found.append(_integer("hvac_temp_set", round(device.setpoint)))
+    elif "hvac_temp_set" in known:
+        found.append(known["hvac_temp_set"])
     return found
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, cast
 
 from homeassistant.config_entries import ConfigEntry
@@ -18,7 +17,7 @@ from ..errors import validation_error
 from ..targets import ATTR_CONFIG_ENTRY_ID, ATTR_HOME_ID, account_homes, loaded_entry
 from .pipeline import async_serve
 from .sber_client import SberClient
-from .sber_sync import SberSync, async_remove_store
+from .sber_sync import PLUGIN_NAME, SberLink, SberSync, async_remove_store
 from .sber_tls import async_sber_session
 from .sber_views import ENDPOINTS, URL_PREFIX, refuse
 
@@ -26,18 +25,6 @@ SERVICE_SYNC_SBER = "sync_sber"
 SYNC_SCHEMA = schema(
     {vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string, vol.Optional(ATTR_HOME_ID): cv.string}
 )
-
-
-@dataclass
-class SberLink:
-    """The sync engines of an account's homes."""
-
-    syncs: dict[str, SberSync] = field(default_factory=dict)
-
-    def home_diagnostics(self, subentry_id: str) -> dict[str, Any] | None:
-        """What Sber accepted of the home and what waits."""
-        sync = self.syncs.get(subentry_id)
-        return sync.diagnostics() if sync is not None else None
 
 
 async def _async_sync_sber(call: ServiceCall) -> ServiceResponse:
@@ -66,7 +53,7 @@ async def _async_sync_sber(call: ServiceCall) -> ServiceResponse:
 class SberPlugin:
     """Sber Smart Home (PROTOCOLS.md §2)."""
 
-    name = "sber"
+    name = PLUGIN_NAME
 
     def async_register(self, hass: HomeAssistant) -> None:
         """Serve the webhooks and register `sync_sber`."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+import json
 from typing import Any
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
@@ -22,12 +23,14 @@ from homeassistant.util.json import JsonValueType
 from ..const import CONF_SBER, DOMAIN
 from ..coordinator import HomeSmartlinkHome
 from ..repairs import async_raise_issue, backoff
-from .heaters import async_bridge_user_id, bridged_heaters
+from .heaters import BridgedHeater, async_bridge_user_id, bridged_heaters
 from .outward import Ledger, OutwardSync, PushError
 from .sber import describe, models, states
 from .sber_client import SberAnswer, SberClient, SberError
 
 STORAGE_VERSION = 1
+# The plug-in's name: its link's key in an account's run-time data.
+PLUGIN_NAME = "sber"
 # A repair issue appears once an id has been rejected this many times in a row.
 REJECTIONS_FOR_REPAIR = 3
 
@@ -90,6 +93,11 @@ class SberSync:
         self.engine = OutwardSync(
             hass, home, self._async_push, what="Sber sync", issue_key="sber_sync_failed"
         )
+
+    def last_accepted(self, device_id: str) -> list[Any]:
+        """The states Sber last accepted for a heater (what its app shows now)."""
+        text = self._sent.items["states"].get(device_id)
+        return json.loads(text) if text else []
 
     @property
     def rejected_issue_id(self) -> str:
@@ -193,7 +201,11 @@ class SberSync:
             if (body := describe(heater))["model_id"] in self._sent.items["models"]
         }
         await self._async_sync_devices(wanted, set(heaters), report, now)
-        current = {d: states(heaters[d]) for d in self._sent.items["devices"] if d in heaters}
+        current = {
+            d: states(heaters[d], self.last_accepted(d))
+            for d in self._sent.items["devices"]
+            if d in heaters
+        }
         push = self._to_send("states", current, now, "state")
         if push:
             answer = await self._client.push_states({d: current[d] for d in push})
@@ -269,3 +281,22 @@ class SberSync:
             )
         else:
             ir.async_delete_issue(self._hass, DOMAIN, self.rejected_issue_id)
+
+
+@dataclass
+class SberLink:
+    """The sync engines of an account's homes (the Sber plug-in's link), by subentry id."""
+
+    syncs: dict[str, SberSync] = field(default_factory=dict)
+
+    def home_diagnostics(self, subentry_id: str) -> dict[str, Any] | None:
+        """What Sber accepted of the home and what waits."""
+        sync = self.syncs.get(subentry_id)
+        return sync.diagnostics() if sync is not None else None
+
+
+def last_accepted(heater: BridgedHeater) -> list[Any]:
+    """The states Sber last accepted for a heater of a loaded account, if it syncs."""
+    link = heater.home.entry.runtime_data.bridges.get(PLUGIN_NAME)
+    sync = link.syncs.get(heater.home.subentry_id) if isinstance(link, SberLink) else None
+    return sync.last_accepted(heater.device.id) if sync is not None else []

@@ -24,6 +24,7 @@ from .pipeline import (
     request_user,
 )
 from .sber import describe, error, read_command, states
+from .sber_sync import last_accepted
 
 URL_PREFIX = "/api/homesmartlink/sber/v1"
 MAX_DEVICES = 500
@@ -63,7 +64,13 @@ async def _query(request: web.Request) -> web.Response:
         raise BridgeRequestError(HTTPStatus.BAD_REQUEST, "too many devices")
     # The query answer has no error list (c2c/api-post-query): an id not shared is left out.
     return web.json_response(
-        {"devices": {d: {"states": states(heaters[d])} for d in ids if d in heaters}}
+        {
+            "devices": {
+                d: {"states": states(heaters[d], last_accepted(heaters[d]))}
+                for d in ids
+                if d in heaters
+            }
+        }
     )
 
 
@@ -78,7 +85,7 @@ async def _command(request: web.Request) -> web.Response:
     fresh = bridged_heaters(shared.hass, CONF_SBER)
     result: dict[str, Any] = {
         "devices": {
-            d: {"states": states(fresh[d])}
+            d: {"states": states(fresh[d], last_accepted(fresh[d]))}
             for d, outcome in outcomes.items()
             if outcome is None and d in fresh
         }
