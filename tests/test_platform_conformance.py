@@ -74,9 +74,23 @@ def _check_result(result: Any) -> None:
     assert set(result) <= {"status", "error_code", "error_message"}
 
 
+def test_the_published_answer_has_the_shape_we_check() -> None:
+    """The checks below read the published answer the way they read ours."""
+    body = _example("yango_action_request.json")
+    published = _example("yango_action_answer.json")
+    _check_action_answer(body, published, published["request_id"])
+
+
 def _check_action_answer(body: Any, answer: Any, request_id: str) -> None:
     """The documented answer of `POST /v1.0/user/devices/action`: every device answered, in
-    order, per capability (type and instance echoed) or as a whole."""
+    order, per capability (type and instance echoed) or as a whole, shaped as the published one."""
+    published = _example("yango_action_answer.json")
+    per_capability, whole = published["payload"]["devices"]
+    for device in answer["payload"]["devices"]:
+        assert (
+            _shape(device).keys()
+            == _shape(whole if "action_result" in device else per_capability).keys()
+        )
     assert set(answer) == {"request_id", "payload"}
     assert answer["request_id"] == request_id
     asked = body["payload"]["devices"]
