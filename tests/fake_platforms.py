@@ -83,6 +83,13 @@ class FakeSber:
         self.states: dict[str, Any] = {}
         self.request_ids: set[str] = set()
         self.problems: list[str] = []  # anything the spec forbids, for the tests to assert empty
+        # The linked test user's key: their devices are `<heater>@<key>` at Sber.
+        self.user_key: str | None = None
+        self.owners: dict[str, str] = {}  # device id -> the user_id it was added under
+
+    def id(self, heater_id: str) -> str:
+        """The Sber device id of one of our heaters, for the linked test user."""
+        return heater_id if self.user_key is None else f"{heater_id}@{self.user_key}"
 
     @property
     def received(self) -> list[Received]:
@@ -173,6 +180,8 @@ class FakeSber:
             elif self._refused(device.get("id")):
                 errors.append({"id": device["id"], "code": 400, "message": "rejected"})
             else:
+                if method == "POST":
+                    self.owners[device["id"]] = body["user_id"]
                 self.devices[device["id"]] = device
         return errors
 

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Awaitable, Callable
 import logging
 from typing import Any
 
+from aiohttp.test_utils import TestClient
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUser
 
 from custom_components.homesmartlink.bridges.sber_client import SberError, parse_answer
+from custom_components.homesmartlink.bridges.sber_users import async_sber_users, user_key
 from custom_components.homesmartlink.diagnostics import async_get_config_entry_diagnostics
 
 from .conftest import HOME_ID, advance, poll, registry_device, with_options
@@ -21,6 +23,7 @@ from .fake_platforms import FakeSber, serving
 from .simulator import Simulator
 
 KEY = "sber-vendor-key-SECRET"
+WEBHOOKS = "/api/homesmartlink/sber/v1"
 GATHER = 1  # seconds: the sync gathers one poll's changes for a second
 HEATERS = {"A1B2C3D4", "A1B2C3D5", "B7E8F901", "C0FFEE01", "D15EA5E0", "E0E0E0E0", "F00DF00D"}
 
@@ -33,8 +36,18 @@ async def sber(socket_enabled: None) -> AsyncGenerator[tuple[FakeSber, str]]:
 
 
 @pytest.fixture
+async def linked(
+    hass_tz: HomeAssistant, hass_admin_user: MockUser, sber: tuple[FakeSber, str]
+) -> str:
+    """The admin linked Salute (as `GET /v1/user` records it): their Sber user id."""
+    sber_user_id = await (await async_sber_users(hass_tz)).async_link(hass_admin_user)
+    sber[0].user_key = user_key(sber_user_id)
+    return sber_user_id
+
+
+@pytest.fixture
 def mock_config_entry(
-    mock_config_entry: MockConfigEntry, sber: tuple[FakeSber, str]
+    mock_config_entry: MockConfigEntry, sber: tuple[FakeSber, str], linked: str
 ) -> MockConfigEntry:
     return with_options(mock_config_entry, sber=True, sber_key=KEY, sber_url=sber[1])
 
@@ -81,24 +94,28 @@ async def test_first_sync_declares_models_then_devices_then_states(synced: FakeS
         assert model["features"] == ["online", "on_off", "temperature", "hvac_temp_set"]
     add = synced.received[1].body
     assert len(add["user_id"]) == 32
-    assert {d["id"] for d in add["devices"]} == HEATERS
-    salon = synced.devices["A1B2C3D4"]
+    assert add["user_id"].startswith(synced.user_key)  # under the linked person's own id
+    assert {d["id"] for d in add["devices"]} == {synced.id(h) for h in HEATERS}
+    salon = synced.devices[synced.id("A1B2C3D4")]
     assert salon["room"] == "Salon"
     assert salon["model_id"] == "homesmartlink-radiator"
     assert salon["sw_version"] == "412"
     assert salon["default_name"] == "HomeSmartlink heater"
-    assert synced.devices["C0FFEE01"]["default_name"] == "HomeSmartlink towel dryer"
-    assert synced.devices["E0E0E0E0"]["model_id"] == "homesmartlink-heater"  # fireplace
+    assert synced.devices[synced.id("C0FFEE01")]["default_name"] == "HomeSmartlink towel dryer"
+    assert synced.devices[synced.id("E0E0E0E0")]["model_id"] == "homesmartlink-heater"  # fireplace
     # Temperature in tenths, setpoint in whole degrees, both as strings.
-    assert _states(synced, "A1B2C3D4") == {
+    assert _states(synced, synced.id("A1B2C3D4")) == {
         "online": True,
         "on_off": True,
         "temperature": "195",
         "hvac_temp_set": "17",
     }
-    assert _states(synced, "E0E0E0E0")["on_off"] is False  # stopped
-    assert "hvac_temp_set" not in _states(synced, "E0E0E0E0")
-    assert _states(synced, "F00DF00D") == {"online": False, "on_off": False}  # mode unknown
+    assert _states(synced, synced.id("E0E0E0E0"))["on_off"] is False  # stopped
+    assert "hvac_temp_set" not in _states(synced, synced.id("E0E0E0E0"))
+    assert _states(synced, synced.id("F00DF00D")) == {
+        "online": False,
+        "on_off": False,
+    }  # mode unknown
 
 
 async def test_steady_state_sends_nothing(
@@ -133,15 +150,15 @@ async def test_cloud_changes_become_exactly_the_right_calls(
         ("DELETE", "/v1/devices"),
         ("POST", "/v1/state"),
     ]
-    assert [d["id"] for d in calls[0].body["devices"]] == ["NEW00001"]
+    assert [d["id"] for d in calls[0].body["devices"]] == [synced.id("NEW00001")]
     updated = {d["id"]: (d["name"], d["room"], d["sw_version"]) for d in calls[1].body["devices"]}
     assert updated == {
-        "C0FFEE01": ("Salle d'eau towel dryer", "Salle d'eau", "405"),  # room renamed
-        "D15EA5E0": ("Bureau heater", "Bureau", "400"),  # new firmware
-        "A1B2C3D4": ("Salon heater", "Salon", "412"),  # alone in its room: no number now
+        synced.id("C0FFEE01"): ("Salle d'eau towel dryer", "Salle d'eau", "405"),  # room renamed
+        synced.id("D15EA5E0"): ("Bureau heater", "Bureau", "400"),  # new firmware
+        synced.id("A1B2C3D4"): ("Salon heater", "Salon", "412"),  # alone in its room now
     }
-    assert calls[2].body == {"device_ids": ["A1B2C3D5"]}
-    assert set(calls[3].body["devices"]) == {"NEW00001"}
+    assert calls[2].body == {"device_ids": [synced.id("A1B2C3D5")]}
+    assert set(calls[3].body["devices"]) == {synced.id("NEW00001")}
     assert synced.problems == []
 
 
@@ -173,8 +190,8 @@ async def test_state_change_pushes_only_that_state(
     await advance(hass_tz, freezer, GATHER)
     (call,) = synced.received[start:]
     assert (call.method, call.path) == ("POST", "/v1/state")
-    assert list(call.body["devices"]) == ["B7E8F901"]
-    assert _states(synced, "B7E8F901")["temperature"] == "187"
+    assert list(call.body["devices"]) == [synced.id("B7E8F901")]
+    assert _states(synced, synced.id("B7E8F901"))["temperature"] == "187"
 
 
 async def test_rejected_ids_are_retried_with_backoff_until_accepted(
@@ -188,26 +205,27 @@ async def test_rejected_ids_are_retried_with_backoff_until_accepted(
     fake.devices.clear()
     fake.states.clear()
     fake.received.clear()
-    fake.reject["C0FFEE01"] = 3
+    fake.reject[fake.id("C0FFEE01")] = 3
     await _sync_sber(hass_tz, init_integration)
     issue_id = "sber_rejected_sub-home-demo-1"
-    assert "C0FFEE01" not in fake.devices
+    assert fake.id("C0FFEE01") not in fake.devices
     # Retried at 30 s, 60 s, 120 s: the third refusal raises a repair issue.
     await advance(hass_tz, freezer, 31)
-    assert "C0FFEE01" not in fake.devices
+    assert fake.id("C0FFEE01") not in fake.devices
     await advance(hass_tz, freezer, 61)
-    assert "C0FFEE01" not in fake.devices
+    assert fake.id("C0FFEE01") not in fake.devices
     assert ir.async_get(hass_tz).async_get_issue("homesmartlink", issue_id) is not None
     diagnostics = (await async_get_config_entry_diagnostics(hass_tz, init_integration))["homes"][0][
         "bridges"
     ]["sber"]
-    assert [(r["item"], r["times"]) for r in diagnostics["rejected"]] == [("device:C0FFEE01", 3)]
+    rejected = [(r["item"], r["times"]) for r in diagnostics["rejected"]]
+    assert rejected == [(f"device:{fake.id('C0FFEE01')}", 3)]
     posts = [r for r in fake.received if (r.method, r.path) == ("POST", "/v1/devices")]
     await advance(hass_tz, freezer, 60)  # still inside the 120 s pause: nothing
     assert len([r for r in fake.received if r.path == "/v1/devices"]) == len(posts)
     await advance(hass_tz, freezer, 61)
-    assert "C0FFEE01" in fake.devices
-    assert "C0FFEE01" in fake.states
+    assert fake.id("C0FFEE01") in fake.devices
+    assert fake.id("C0FFEE01") in fake.states
     assert ir.async_get(hass_tz).async_get_issue("homesmartlink", issue_id) is None
     diagnostics = (await async_get_config_entry_diagnostics(hass_tz, init_integration))["homes"][0][
         "bridges"
@@ -226,20 +244,20 @@ async def test_pending_work_survives_a_restart(
 ) -> None:
     fake, _ = sber
     await advance(hass_tz, freezer, GATHER)
-    fake.reject["B7E8F901"] = 1
+    fake.reject[fake.id("B7E8F901")] = 1
     simulator.device(HOME_ID, "B7E8F901")["roomName"] = "Chambre 1"
     simulator.device(HOME_ID, "C0FFEE01")["pv"] = "22.5"
     await poll(hass_tz, freezer)
     await advance(hass_tz, freezer, GATHER)
-    assert fake.devices["B7E8F901"]["room"] == "Chambre"
+    assert fake.devices[fake.id("B7E8F901")]["room"] == "Chambre"
     await hass_tz.config_entries.async_reload(init_integration.entry_id)
     await advance(hass_tz, freezer, GATHER)
     start = len(fake.received)
     await advance(hass_tz, freezer, GATHER)
     # After the restart only the refused update is sent again (no model, no add, no states).
-    assert fake.devices["B7E8F901"]["room"] == "Chambre 1"
+    assert fake.devices[fake.id("B7E8F901")]["room"] == "Chambre 1"
     puts = [r for r in fake.received if r.method == "PUT"]
-    assert [d["id"] for d in puts[-1].body["devices"]] == ["B7E8F901"]
+    assert [d["id"] for d in puts[-1].body["devices"]] == [fake.id("B7E8F901")]
     assert [r for r in fake.received[start:] if r.path == "/v1/models"] == []
     assert fake.problems == []
 
@@ -268,7 +286,7 @@ async def test_sber_down_is_logged_once_and_retried_later(
     assert len(fake.received) == calls  # no tight loop
     await advance(hass_tz, freezer, 21)  # first retry, still down
     await advance(hass_tz, freezer, 61)  # second retry, back
-    assert _states(fake, "B7E8F901")["temperature"] == "190"
+    assert _states(fake, fake.id("B7E8F901"))["temperature"] == "190"
     assert ir.async_get(hass_tz).async_get_issue("homesmartlink", issue_id) is None
     failures = [r for r in caplog.records if "Sber sync failed" in r.getMessage()]
     assert len(failures) == 1
@@ -279,14 +297,14 @@ async def test_sber_down_is_logged_once_and_retried_later(
 async def test_sync_sber_action_reports_sent_and_failed(
     hass_tz: HomeAssistant, init_integration: MockConfigEntry, synced: FakeSber
 ) -> None:
-    synced.reject["A1B2C3D4"] = 1
+    synced.reject[synced.id("A1B2C3D4")] = 1
     result = (await _sync_sber(hass_tz, init_integration))["homes"][HOME_ID]
     assert result["models"] == ["homesmartlink-radiator", "homesmartlink-heater"]
-    assert set(result["updated"]) == HEATERS - {"A1B2C3D4"}
+    assert set(result["updated"]) == {synced.id(h) for h in HEATERS - {"A1B2C3D4"}}
     assert result["failed"] == [
-        {"id": "A1B2C3D4", "operation": "update", "code": 400, "message": "rejected"}
+        {"id": synced.id("A1B2C3D4"), "operation": "update", "code": 400, "message": "rejected"}
     ]
-    assert set(result["states"]) == HEATERS
+    assert set(result["states"]) == {synced.id(h) for h in HEATERS}
     assert result["error"] is None
     synced.down = 1
     with pytest.raises(HomeAssistantError) as err:
@@ -351,7 +369,7 @@ async def test_what_sber_already_has_is_updated_not_added_again(
     """A store lost, or a second installation: Sber refuses the POSTs as existing, we PUT."""
     fake, _ = sber
     fake.models.update({m: {"id": m} for m in ("homesmartlink-radiator", "homesmartlink-heater")})
-    fake.devices["A1B2C3D4"] = {"id": "A1B2C3D4", "name": "old name"}
+    fake.devices[fake.id("A1B2C3D4")] = {"id": "A1B2C3D4", "name": "old name"}
     mock_config_entry.add_to_hass(hass_tz)
     assert await hass_tz.config_entries.async_setup(mock_config_entry.entry_id)
     await advance(hass_tz, freezer, GATHER)
@@ -363,8 +381,8 @@ async def test_what_sber_already_has_is_updated_not_added_again(
         ("POST", "/v1/state"),
     ]
     assert fake.models["homesmartlink-radiator"]["category"] == "hvac_radiator"
-    assert fake.devices["A1B2C3D4"]["name"] != "old name"
-    assert set(fake.devices) == HEATERS
+    assert fake.devices[fake.id("A1B2C3D4")]["name"] != "old name"
+    assert set(fake.devices) == {fake.id(h) for h in HEATERS}
     assert fake.problems == []
     issue = ir.async_get(hass_tz).async_get_issue("homesmartlink", "sber_rejected_sub-home-demo-1")
     assert issue is None
@@ -390,16 +408,46 @@ async def test_a_heater_that_stops_or_goes_offline_keeps_its_last_readings(
     salon["online"] = False
     await poll(hass_tz, freezer)
     await advance(hass_tz, freezer, GATHER)
-    assert _states(synced, "B7E8F901") == {
+    assert _states(synced, synced.id("B7E8F901")) == {
         "online": True,
         "on_off": False,
         "temperature": "182",
         "hvac_temp_set": "18",
     }
-    assert _states(synced, "A1B2C3D4") == {
+    assert _states(synced, synced.id("A1B2C3D4")) == {
         "online": False,
         "on_off": True,
         "temperature": "195",
         "hvac_temp_set": "17",
     }
     assert synced.problems == []
+
+
+async def test_each_linked_person_gets_only_their_heaters_under_their_own_id(
+    hass_tz: HomeAssistant,
+    synced: FakeSber,
+    hass_client: Callable[..., Awaitable[TestClient]],
+    hass_read_only_user: MockUser,
+    hass_read_only_access_token: str,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    hass_read_only_user.mock_policy({"entities": {"entity_ids": {"climate.chambre_heater": True}}})
+    reader = await hass_client(hass_read_only_access_token)
+    start = len(synced.received)
+    reader_id = (await (await reader.get(f"{WEBHOOKS}/user")).json())["id"]
+    await advance(hass_tz, freezer, GATHER)
+    (add, state) = synced.received[start:]
+    assert (add.method, add.path, add.body["user_id"]) == ("POST", "/v1/devices", reader_id)
+    reader_device = f"B7E8F901@{reader_id[:12]}"
+    assert [d["id"] for d in add.body["devices"]] == [reader_device]
+    assert list(state.body["devices"]) == [reader_device]
+    assert synced.owners[reader_device] == reader_id
+    # Unlinking: Sber drops that person's devices itself; nothing is sent, the others stay.
+    start = len(synced.received)
+    assert (await reader.post(f"{WEBHOOKS}/unlink")).status == 200
+    await advance(hass_tz, freezer, GATHER)
+    assert synced.received[start:] == []
+    await poll(hass_tz, freezer)
+    await advance(hass_tz, freezer, GATHER)
+    assert all(reader_device not in str(r.body) for r in synced.received[start:])
+    assert synced.id("B7E8F901") in synced.devices

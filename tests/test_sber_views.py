@@ -70,12 +70,42 @@ async def test_ping_needs_no_token_and_the_rest_do(
 
 
 async def test_user_and_devices(sber: TestClient) -> None:
+    """Each linking person gets an id of their own, and their heaters under it."""
     user = await (await sber.get(f"{BASE}/user")).json()
     assert len(user["id"]) == 32
+    assert user == await (await sber.get(f"{BASE}/user")).json()  # stable
     devices = (await (await sber.get(f"{BASE}/devices")).json())["devices"]
-    assert {d["id"] for d in devices} == HEATERS
+    assert {d["id"] for d in devices} == {f"{h}@{user['id'][:12]}" for h in HEATERS}
     assert all({"id", "name", "default_name", "model_id"} <= set(d) for d in devices)
     assert (await _post(sber, "/unlink", None)) == {}
+
+
+async def test_each_linked_person_sees_only_their_heaters(
+    hass_tz: HomeAssistant,
+    init_integration: MockConfigEntry,
+    hass_client: ClientFactory,
+    hass_admin_user: MockUser,
+    hass_read_only_user: MockUser,
+    hass_read_only_access_token: str,
+    simulator: Simulator,
+) -> None:
+    admin = await hass_client()
+    reader = await hass_client(hass_read_only_access_token)
+    hass_read_only_user.mock_policy({"entities": {"entity_ids": {"climate.chambre_heater": True}}})
+    admin_id = (await (await admin.get(f"{BASE}/user")).json())["id"]
+    reader_id = (await (await reader.get(f"{BASE}/user")).json())["id"]
+    assert admin_id != reader_id
+    listed = (await (await reader.get(f"{BASE}/devices")).json())["devices"]
+    assert [d["id"] for d in listed] == [f"B7E8F901@{reader_id[:12]}"]
+    # The admin's id for the same heater is not the reader's to use, nor a plain heater id.
+    for device_id in (f"B7E8F901@{admin_id[:12]}", "B7E8F901"):
+        answer = await _post(reader, "/query", {"devices": [device_id]})
+        assert answer == {"devices": {}}
+        answer = await _post(reader, "/command", _command(device_id, _temp_set("20")))
+        assert [(e["id"], e["code"]) for e in answer["errors"]] == [(device_id, 400)]
+    answer = await _post(admin, "/command", _command(f"B7E8F901@{admin_id[:12]}", _temp_set("20")))
+    assert list(answer["devices"]) == [f"B7E8F901@{admin_id[:12]}"]
+    assert len(_derogations(simulator)) == 1
 
 
 async def test_query_has_every_feature_with_a_value(sber: TestClient) -> None:

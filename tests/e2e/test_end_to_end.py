@@ -347,6 +347,9 @@ def test_sber_sync_follows_the_cloud(stack: Stack) -> None:
                 "sber_bridge": {"sber": True, "sber_url": sber.url, "sber_key": "e2e-vendor-key"},
             },
         )
+        # The person linking Salute: Sber asks who they are, then gets their heaters.
+        user_id = _platform_call(f"{hass.url}/api/homesmartlink/sber/v1/user", hass.token)["id"]
+        key = user_id[:12]
         wait_until(lambda: ("POST", "/v1/state") in sber.routes(), 60, "the first Sber sync")
         assert sber.routes() == [
             ("POST", "/v1/models"),
@@ -358,7 +361,9 @@ def test_sber_sync_follows_the_cloud(stack: Stack) -> None:
             assert headers["content-type"].startswith("application/json")
         assert len({headers["x-request-id"] for _, _, headers, _ in sber.calls}) == 3
         added = {d["id"] for d in sber.calls[1][3]["devices"]}
+        assert sber.calls[1][3]["user_id"] == user_id
         assert len(added) == 7
+        assert all(device_id.endswith(f"@{key}") for device_id in added)
         # One poll later: a heater added, one room renamed, one heater gone.
         sber.calls.clear()
         new = dict(simulator.control("GET", f"/_sim/homes/{HOME_ID}")["devices"][2])
@@ -369,7 +374,8 @@ def test_sber_sync_follows_the_cloud(stack: Stack) -> None:
         wait_until(lambda: ("DELETE", "/v1/devices") in sber.routes(), 90, "the next poll's sync")
         wait_until(
             lambda: any(
-                p == "/v1/state" and "E2E00001" in body["devices"] for _, p, _, body in sber.calls
+                p == "/v1/state" and f"E2E00001@{key}" in body["devices"]
+                for _, p, _, body in sber.calls
             ),
             10,
             "the new heater's state",
@@ -378,11 +384,13 @@ def test_sber_sync_follows_the_cloud(stack: Stack) -> None:
         # Exactly one call of each kind, with exactly the heaters concerned.
         assert [m for m, _, _ in writes] == ["POST", "PUT", "DELETE"]
         assert len(writes[0][2]["user_id"]) == 32
-        assert writes[2][2] == {"device_ids": ["D15EA5E0"]}
-        assert [d["id"] for d in writes[0][2]["devices"]] == ["E2E00001"]
-        assert [(d["id"], d["room"]) for d in writes[1][2]["devices"]] == [("C0FFEE01", "Spa")]
+        assert writes[2][2] == {"device_ids": [f"D15EA5E0@{key}"]}
+        assert [d["id"] for d in writes[0][2]["devices"]] == [f"E2E00001@{key}"]
+        assert [(d["id"], d["room"]) for d in writes[1][2]["devices"]] == [
+            (f"C0FFEE01@{key}", "Spa")
+        ]
         states = [body for m, p, _, body in sber.calls if p == "/v1/state"]
-        assert any("E2E00001" in state["devices"] for state in states)
+        assert any(f"E2E00001@{key}" in state["devices"] for state in states)
         # Nothing else (a schedule boundary passing during the test may add a state push).
         assert {p for _, p, _, _ in sber.calls} == {"/v1/devices", "/v1/state"}
     finally:

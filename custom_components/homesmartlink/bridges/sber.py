@@ -62,11 +62,11 @@ def models() -> dict[str, Json]:
     }
 
 
-def describe(heater: BridgedHeater) -> Json:
-    """A heater as a Sber device."""
+def describe(heater: BridgedHeater, device_id: str | None = None) -> Json:
+    """A heater as a Sber device (under `device_id`: one linked user's id for it)."""
     device = heater.device
     described: Json = {
-        "id": device.id,
+        "id": device_id or device.id,
         "name": heater.name[:100],
         "default_name": f"{MANUFACTURER} {kind_name(device).lower()}",
         "model_id": model_id_for(device),

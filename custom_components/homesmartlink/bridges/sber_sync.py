@@ -16,6 +16,7 @@ from typing import Any
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 from homeassistant.util.json import JsonValueType
@@ -23,10 +24,11 @@ from homeassistant.util.json import JsonValueType
 from ..const import CONF_SBER, DOMAIN
 from ..coordinator import HomeSmartlinkHome
 from ..repairs import async_raise_issue, backoff
-from .heaters import BridgedHeater, async_bridge_user_id, bridged_heaters
+from .heaters import BridgedHeater, async_bridge_user_id, bridged_heaters, visible
 from .outward import Ledger, OutwardSync, PushError
 from .sber import describe, models, states
 from .sber_client import SberAnswer, SberClient, SberError
+from .sber_users import SEPARATOR, SIGNAL_USERS, async_sber_users, sber_device_id, user_key
 
 STORAGE_VERSION = 1
 # The plug-in's name: its link's key in an account's run-time data.
@@ -89,6 +91,7 @@ class SberSync:
         # Rejections in a row and the earliest next try, by "kind:id".
         self._rejections: dict[str, tuple[int, datetime]] = {}
         self._full = False
+        self._legacy = False
         self._report = SyncReport()
         self.engine = OutwardSync(
             hass, home, self._async_push, what="Sber sync", issue_key="sber_sync_failed"
@@ -122,11 +125,24 @@ class SberSync:
         """Read what Sber accepted before the restart."""
         data = await self._store.async_load()
         self._sent.load(data.get("sent") if isinstance(data, dict) else None)
+        # Devices under plain heater ids: this home was linked before per-user ids.
+        self._legacy = any(SEPARATOR not in d for d in self._sent.items["devices"])
 
     @callback
     def async_start(self) -> CALLBACK_TYPE:
-        """Sync now (pending work from before a restart), then whenever the home changes."""
-        return self.engine.async_start(push_now=True)
+        """Sync now (pending work from before a restart), then on every change.
+
+        A change: of the home, of one of its devices in the registry, or of who linked Sber.
+        """
+        stop_engine = self.engine.async_start(push_now=True)
+        stop_users = async_dispatcher_connect(self._hass, SIGNAL_USERS, self.engine.async_request)
+
+        @callback
+        def stop() -> None:
+            stop_engine()
+            stop_users()
+
+        return stop
 
     async def async_sync_all(self) -> SyncReport:
         """Send everything again now, whatever Sber accepted and whatever pause runs."""
@@ -195,16 +211,12 @@ class SberSync:
     async def _async_sync(self, report: SyncReport, now: datetime) -> None:
         heaters = bridged_heaters(self._hass, CONF_SBER, self._home)
         await self._async_declare_models(report, now)
-        wanted = {
-            device_id: body
-            for device_id, heater in heaters.items()
-            if (body := describe(heater))["model_id"] in self._sent.items["models"]
-        }
-        await self._async_sync_devices(wanted, set(heaters), report, now)
+        wanted = await self._async_wanted(heaters)
+        await self._async_sync_devices(wanted, report, now)
         current = {
-            d: states(heaters[d], self.last_accepted(d))
+            d: states(heaters[heater], self.last_accepted(d))
             for d in self._sent.items["devices"]
-            if d in heaters
+            if (heater := d.rpartition(SEPARATOR)[0] or d) in heaters
         }
         push = self._to_send("states", current, now, "state")
         if push:
@@ -212,6 +224,36 @@ class SberSync:
             for d in self._take("state", push, answer, "state", report):
                 self._sent.accept("states", d, current[d])
                 report.states.append(d)
+
+    async def _async_wanted(self, heaters: dict[str, BridgedHeater]) -> dict[str, tuple[str, Json]]:
+        """What Sber should have, by Sber device id: its owner (a Sber user id) and description.
+
+        Each linked person gets the heaters they may see; the account linked before per-user ids
+        keeps every heater under its plain id until it unlinks.
+        """
+        users = await async_sber_users(self._hass)
+        models_known = self._sent.items["models"]
+        wanted: dict[str, tuple[str, Json]] = {}
+        for sber_user_id, user in (linked := await users.async_users()).items():
+            for heater_id, heater in heaters.items():
+                device_id = sber_device_id(heater_id, sber_user_id)
+                if visible(user, heater):
+                    wanted[device_id] = (sber_user_id, describe(heater, device_id))
+        legacy = self._legacy and not users.legacy_unlinked
+        if legacy:
+            legacy_id = await async_bridge_user_id(self._hass, "sber")
+            for heater_id, heater in heaters.items():
+                wanted[heater_id] = (legacy_id, describe(heater))
+        self._forget_unlinked({user_key(sid) for sid in linked}, legacy)
+        return {d: v for d, v in wanted.items() if v[1]["model_id"] in models_known}
+
+    def _forget_unlinked(self, keys: set[str], legacy: bool) -> None:
+        """Forget the devices of people who unlinked: Sber dropped them with the link."""
+        for device_id in list(self._sent.items["devices"]):
+            _heater, separator, key = device_id.rpartition(SEPARATOR)
+            if (key not in keys) if separator else not legacy:
+                self._sent.forget("devices", device_id)
+                self._sent.forget("states", device_id)
 
     async def _async_declare_models(self, report: SyncReport, now: datetime) -> None:
         """Models, before any device that uses them: POST new ones, PUT changed ones."""
@@ -239,26 +281,27 @@ class SberSync:
             report.models.append(m)
 
     async def _async_sync_devices(
-        self, wanted: dict[str, Json], present: set[str], report: SyncReport, now: datetime
+        self, wanted: dict[str, tuple[str, Json]], report: SyncReport, now: datetime
     ) -> None:
-        """Devices: added, updated, deleted."""
+        """Devices: added (under their owner), updated, deleted."""
         accepted = self._sent.items["devices"]
-        changed = self._to_send("devices", wanted, now, "device")
+        bodies = {d: body for d, (_owner, body) in wanted.items()}
+        changed = self._to_send("devices", bodies, now, "device")
         add = [d for d in changed if d not in accepted]
         update = [d for d in changed if d in accepted]
-        delete = [d for d in accepted if d not in present and self._due(f"device:{d}", now)]
-        if add:
-            user_id = await async_bridge_user_id(self._hass, "sber")
-            answer = await self._client.add_devices(user_id, [wanted[d] for d in add])
-            update += [d for d in add if d in answer.already_there()]  # update it instead
-            add = [d for d in add if d not in answer.already_there()]
-            for d in self._take("device", add, answer, "add", report):
-                self._sent.accept("devices", d, wanted[d])
+        delete = [d for d in accepted if d not in wanted and self._due(f"device:{d}", now)]
+        for owner in dict.fromkeys(wanted[d][0] for d in add):
+            mine = [d for d in add if wanted[d][0] == owner]
+            answer = await self._client.add_devices(owner, [bodies[d] for d in mine])
+            update += [d for d in mine if d in answer.already_there()]  # update it instead
+            mine = [d for d in mine if d not in answer.already_there()]
+            for d in self._take("device", mine, answer, "add", report):
+                self._sent.accept("devices", d, bodies[d])
                 report.added.append(d)
         if update:
-            answer = await self._client.update_devices([wanted[d] for d in update])
+            answer = await self._client.update_devices([bodies[d] for d in update])
             for d in self._take("device", update, answer, "update", report):
-                self._sent.accept("devices", d, wanted[d])
+                self._sent.accept("devices", d, bodies[d])
                 report.updated.append(d)
         if delete:
             answer = await self._client.delete_devices(delete)

@@ -14,10 +14,11 @@ from aiohttp import web
 from homeassistant.helpers.http import KEY_HASS
 
 from ..const import CONF_SBER
-from .heaters import async_bridge_user_id, bridged_heaters
+from .heaters import BridgeRequest
 from .pipeline import (
     BridgeRequestError,
     Endpoint,
+    Rejection,
     asked,
     async_change,
     read_json_object,
@@ -25,6 +26,7 @@ from .pipeline import (
 )
 from .sber import describe, error, read_command, states
 from .sber_sync import last_accepted
+from .sber_users import async_sber_users, heater_id_of, sber_device_id
 
 URL_PREFIX = "/api/homesmartlink/sber/v1"
 MAX_DEVICES = 500
@@ -43,61 +45,87 @@ async def _ping(_request: web.Request) -> web.Response:
 
 
 async def _user(request: web.Request) -> web.Response:
-    """`GET /v1/user`: the installation's stable, opaque id (devices are added under it)."""
-    request_user(request)
-    return web.json_response({"id": await async_bridge_user_id(request.app[KEY_HASS], "sber")})
+    """`GET /v1/user`: the linking person's own opaque id; their heaters go to Sber under it."""
+    users = await async_sber_users(request.app[KEY_HASS])
+    return web.json_response({"id": await users.async_link(request_user(request))})
+
+
+async def _caller(request: web.Request) -> tuple[BridgeRequest, str | None]:
+    """Who calls, the heaters they may see, and their Sber user id (None: linked before)."""
+    shared = asked(request, CONF_SBER)
+    users = await async_sber_users(shared.hass)
+    return shared, users.linked_id(shared.user)
+
+
+def _mine(shared: BridgeRequest, sber_user_id: str | None, ids: list[str]) -> dict[str, str]:
+    """The caller's devices among Sber device ids, as heater ids (the others are not theirs)."""
+    found = {}
+    for device_id in ids:
+        heater_id = heater_id_of(device_id, sber_user_id)
+        if heater_id is not None and heater_id in shared.heaters:
+            found[device_id] = heater_id
+    return found
+
+
+def _states(shared: BridgeRequest, heater_id: str) -> dict[str, Any]:
+    heater = shared.heaters[heater_id]
+    return {"states": states(heater, last_accepted(heater))}
 
 
 async def _devices(request: web.Request) -> web.Response:
-    """`GET /v1/devices`: every heater the user may see, sorted by id."""
-    heaters = asked(request, CONF_SBER).heaters
-    return web.json_response({"devices": [describe(heaters[d]) for d in sorted(heaters)]})
+    """`GET /v1/devices`: every heater the caller may see, under their ids, sorted."""
+    shared, sber_user_id = await _caller(request)
+    return web.json_response(
+        {
+            "devices": [
+                describe(shared.heaters[h], sber_device_id(h, sber_user_id) if sber_user_id else h)
+                for h in sorted(shared.heaters)
+            ]
+        }
+    )
 
 
 async def _query(request: web.Request) -> web.Response:
-    """`POST /v1/query`: the states of the named heaters the user may see."""
-    heaters = asked(request, CONF_SBER).heaters
+    """`POST /v1/query`: the states of the named devices the caller may see."""
+    shared, sber_user_id = await _caller(request)
     ids = (await read_json_object(request)).get("devices")
     if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
         raise BridgeRequestError(HTTPStatus.BAD_REQUEST, "devices must be a list of ids")
     if len(ids) > MAX_DEVICES:
         raise BridgeRequestError(HTTPStatus.BAD_REQUEST, "too many devices")
-    # The query answer has no error list (c2c/api-post-query): an id not shared is left out.
-    return web.json_response(
-        {
-            "devices": {
-                d: {"states": states(heaters[d], last_accepted(heaters[d]))}
-                for d in ids
-                if d in heaters
-            }
-        }
-    )
+    # The query answer has no error list (c2c/api-post-query): an id not theirs is left out.
+    mine = _mine(shared, sber_user_id, ids)
+    return web.json_response({"devices": {d: _states(shared, h) for d, h in mine.items()}})
 
 
 async def _command(request: web.Request) -> web.Response:
     """`POST /v1/command`: temperatures through the write path, the rest per-device errors."""
-    shared = asked(request, CONF_SBER)
+    shared, sber_user_id = await _caller(request)
     commands = (await read_json_object(request)).get("devices")
     if not isinstance(commands, dict) or len(commands) > MAX_DEVICES:
         raise BridgeRequestError(HTTPStatus.BAD_REQUEST, "devices must be an object")
-    outcomes = await async_change(shared, commands, read_command)
+    mine = _mine(shared, sber_user_id, list(commands))
+    outcomes = await async_change(shared, {h: commands[d] for d, h in mine.items()}, read_command)
     # The refreshed snapshot: answer with the states Sber should now show.
-    fresh = bridged_heaters(shared.hass, CONF_SBER)
+    fresh = asked(request, CONF_SBER)
     result: dict[str, Any] = {
         "devices": {
-            d: {"states": states(fresh[d], last_accepted(fresh[d]))}
-            for d, outcome in outcomes.items()
-            if outcome is None and d in fresh
+            d: _states(fresh, h)
+            for d, h in mine.items()
+            if outcomes.get(h) is None and h in fresh.heaters
         }
     }
-    if errors := [error(d, o) for d, o in outcomes.items() if o is not None]:
+    errors = [error(d, Rejection.NOT_FOUND) for d in commands if d not in mine]
+    errors += [error(d, o) for d, h in mine.items() if (o := outcomes.get(h)) is not None]
+    if errors:
         result["errors"] = errors
     return web.json_response(result)
 
 
 async def _unlink(request: web.Request) -> web.Response:
-    """`POST /v1/unlink`: nothing is kept per linked account."""
-    request_user(request)
+    """`POST /v1/unlink`: the person's link is forgotten (Sber drops their devices itself)."""
+    users = await async_sber_users(request.app[KEY_HASS])
+    await users.async_unlink(request_user(request))
     return web.json_response({})
 
 
