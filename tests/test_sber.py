@@ -451,3 +451,27 @@ async def test_each_linked_person_gets_only_their_heaters_under_their_own_id(
     await advance(hass_tz, freezer, GATHER)
     assert all(reader_device not in str(r.body) for r in synced.received[start:])
     assert synced.id("B7E8F901") in synced.devices
+
+
+async def test_a_person_deactivated_in_home_assistant_loses_their_heaters_at_sber(
+    hass_tz: HomeAssistant,
+    synced: FakeSber,
+    hass_client: Callable[..., Awaitable[TestClient]],
+    hass_read_only_user: MockUser,
+    hass_read_only_access_token: str,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Still linked at Sber, no longer allowed here: their devices are deleted there."""
+    hass_read_only_user.mock_policy({"entities": {"entity_ids": {"climate.chambre_heater": True}}})
+    reader = await hass_client(hass_read_only_access_token)
+    reader_id = (await (await reader.get(f"{WEBHOOKS}/user")).json())["id"]
+    await advance(hass_tz, freezer, GATHER)
+    reader_device = f"B7E8F901@{reader_id[:12]}"
+    assert reader_device in synced.devices
+    start = len(synced.received)
+    await hass_tz.auth.async_update_user(hass_read_only_user, is_active=False)
+    await advance(hass_tz, freezer, GATHER)
+    deletes = [r.body for r in synced.received[start:] if r.method == "DELETE"]
+    assert deletes == [{"device_ids": [reader_device]}]
+    assert reader_device not in synced.devices
+    assert synced.id("B7E8F901") in synced.devices

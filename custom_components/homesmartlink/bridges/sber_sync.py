@@ -14,7 +14,8 @@ from datetime import datetime
 import json
 from typing import Any
 
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.auth import EVENT_USER_REMOVED, EVENT_USER_UPDATED
+from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.storage import Store
@@ -28,7 +29,7 @@ from .heaters import BridgedHeater, async_bridge_user_id, bridged_heaters, visib
 from .outward import Ledger, OutwardSync, PushError
 from .sber import describe, models, states
 from .sber_client import SberAnswer, SberClient, SberError
-from .sber_users import SEPARATOR, SIGNAL_USERS, async_sber_users, sber_device_id, user_key
+from .sber_users import SEPARATOR, SIGNAL_USERS, async_sber_users, sber_device_id
 
 STORAGE_VERSION = 1
 # The plug-in's name: its link's key in an account's run-time data.
@@ -132,17 +133,29 @@ class SberSync:
     def async_start(self) -> CALLBACK_TYPE:
         """Sync now (pending work from before a restart), then on every change.
 
-        A change: of the home, of one of its devices in the registry, or of who linked Sber.
+        A change: of the home, of one of its devices in the registry, of who linked Sber, or of a
+        Home Assistant user (permissions, deactivated, removed).
         """
-        stop_engine = self.engine.async_start(push_now=True)
-        stop_users = async_dispatcher_connect(self._hass, SIGNAL_USERS, self.engine.async_request)
+        stops = [
+            self.engine.async_start(push_now=True),
+            async_dispatcher_connect(self._hass, SIGNAL_USERS, self.engine.async_request),
+            # A person's permissions or account changed: what they may see may have too.
+            *(
+                self._hass.bus.async_listen(event, self._async_user_changed)
+                for event in (EVENT_USER_UPDATED, EVENT_USER_REMOVED)
+            ),
+        ]
 
         @callback
         def stop() -> None:
-            stop_engine()
-            stop_users()
+            for stop_one in stops:
+                stop_one()
 
         return stop
+
+    @callback
+    def _async_user_changed(self, _event: Event[Any]) -> None:
+        self.engine.async_request()
 
     async def async_sync_all(self) -> SyncReport:
         """Send everything again now, whatever Sber accepted and whatever pause runs."""
@@ -234,7 +247,7 @@ class SberSync:
         users = await async_sber_users(self._hass)
         models_known = self._sent.items["models"]
         wanted: dict[str, tuple[str, Json]] = {}
-        for sber_user_id, user in (linked := await users.async_users()).items():
+        for sber_user_id, user in (await users.async_users()).items():
             for heater_id, heater in heaters.items():
                 device_id = sber_device_id(heater_id, sber_user_id)
                 if visible(user, heater):
@@ -244,7 +257,7 @@ class SberSync:
             legacy_id = await async_bridge_user_id(self._hass, "sber")
             for heater_id, heater in heaters.items():
                 wanted[heater_id] = (legacy_id, describe(heater))
-        self._forget_unlinked({user_key(sid) for sid in linked}, legacy)
+        self._forget_unlinked(users.linked_keys(), legacy)
         return {d: v for d, v in wanted.items() if v[1]["model_id"] in models_known}
 
     def _forget_unlinked(self, keys: set[str], legacy: bool) -> None:

@@ -105,6 +105,13 @@ class SberUsers:
             self.legacy_unlinked = True
         await self._async_save()
 
+    def linked_keys(self) -> set[str]:
+        """The keys of everyone linked, also of people removed or deactivated since.
+
+        Sber still has their devices, which a sync then deletes.
+        """
+        return {user_key(sber_user_id) for sber_user_id in self._linked}
+
     async def async_users(self) -> dict[str, User]:
         """The linked people who still exist and are active, by Sber user id."""
         users: dict[str, User] = {}
