@@ -423,20 +423,33 @@ async def test_a_heater_that_stops_or_goes_offline_keeps_its_last_readings(
     assert synced.problems == []
 
 
-async def test_each_linked_person_gets_only_their_heaters_under_their_own_id(
-    hass_tz: HomeAssistant,
+@pytest.fixture
+async def reader(
     synced: FakeSber,
     hass_client: Callable[..., Awaitable[TestClient]],
     hass_read_only_user: MockUser,
     hass_read_only_access_token: str,
+) -> tuple[TestClient, str]:
+    """A second person, allowed only the Chambre heater: their client and their Sber device id.
+
+    Their link (`GET /v1/user`) is made here; what it sends is for the test to see.
+    """
+    hass_read_only_user.mock_policy({"entities": {"entity_ids": {"climate.chambre_heater": True}}})
+    client = await hass_client(hass_read_only_access_token)
+    synced.received.clear()
+    reader_id = (await (await client.get(f"{WEBHOOKS}/user")).json())["id"]
+    return client, reader_id
+
+
+async def test_each_linked_person_gets_only_their_heaters_under_their_own_id(
+    hass_tz: HomeAssistant,
+    synced: FakeSber,
+    reader: tuple[TestClient, str],
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    hass_read_only_user.mock_policy({"entities": {"entity_ids": {"climate.chambre_heater": True}}})
-    reader = await hass_client(hass_read_only_access_token)
-    start = len(synced.received)
-    reader_id = (await (await reader.get(f"{WEBHOOKS}/user")).json())["id"]
+    client, reader_id = reader
     await advance(hass_tz, freezer, GATHER)
-    (add, state) = synced.received[start:]
+    (add, state) = synced.received
     assert (add.method, add.path, add.body["user_id"]) == ("POST", "/v1/devices", reader_id)
     reader_device = f"B7E8F901@{reader_id[:12]}"
     assert [d["id"] for d in add.body["devices"]] == [reader_device]
@@ -444,7 +457,7 @@ async def test_each_linked_person_gets_only_their_heaters_under_their_own_id(
     assert synced.owners[reader_device] == reader_id
     # Unlinking: Sber drops that person's devices itself; nothing is sent, the others stay.
     start = len(synced.received)
-    assert (await reader.post(f"{WEBHOOKS}/unlink")).status == 200
+    assert (await client.post(f"{WEBHOOKS}/unlink")).status == 200
     await advance(hass_tz, freezer, GATHER)
     assert synced.received[start:] == []
     await poll(hass_tz, freezer)
@@ -456,15 +469,12 @@ async def test_each_linked_person_gets_only_their_heaters_under_their_own_id(
 async def test_a_person_deactivated_in_home_assistant_loses_their_heaters_at_sber(
     hass_tz: HomeAssistant,
     synced: FakeSber,
-    hass_client: Callable[..., Awaitable[TestClient]],
+    reader: tuple[TestClient, str],
     hass_read_only_user: MockUser,
-    hass_read_only_access_token: str,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Still linked at Sber, no longer allowed here: their devices are deleted there."""
-    hass_read_only_user.mock_policy({"entities": {"entity_ids": {"climate.chambre_heater": True}}})
-    reader = await hass_client(hass_read_only_access_token)
-    reader_id = (await (await reader.get(f"{WEBHOOKS}/user")).json())["id"]
+    _client, reader_id = reader
     await advance(hass_tz, freezer, GATHER)
     reader_device = f"B7E8F901@{reader_id[:12]}"
     assert reader_device in synced.devices
