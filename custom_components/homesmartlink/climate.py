@@ -19,7 +19,6 @@ from homeassistant.const import (
     UnitOfTemperature,
 )
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, ServiceResponse, callback
-from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_track_point_in_time
@@ -27,11 +26,10 @@ from homeassistant.util import dt as dt_util
 
 from .api import Device, DeviceMode, WeekSchedule
 from .compat import PLATFORM_ENTITY_SERVICES
-from .const import DOMAIN
 from .coordinator import HomeSmartlinkConfigEntry, HomeSmartlinkHome
 from .derogation import clock
 from .entity import HomeSmartlinkOnlineDeviceEntity, async_add_device_entities
-from .errors import translated
+from .errors import translated, validation_error
 from .services import async_register_schedule_action
 from .setpoint import reachable_span
 from .store import PlacedDerogation
@@ -210,16 +208,12 @@ class HomeSmartlinkClimate(HomeSmartlinkOnlineDeviceEntity, ClimateEntity):
         )
 
     async def async_set_hvac_mode(self, hvac_mode: HVACMode) -> None:
-        """The cloud cannot change a heater's mode."""
-        raise HomeAssistantError(
-            translation_domain=DOMAIN, translation_key="set_mode_not_supported"
-        )
+        """The cloud cannot change a heater's mode: a refusal, one log line, no traceback."""
+        raise validation_error("set_mode_not_supported")
 
     async def async_set_preset_mode(self, preset_mode: str) -> None:
-        """The cloud cannot change a heater's mode."""
-        raise HomeAssistantError(
-            translation_domain=DOMAIN, translation_key="set_mode_not_supported"
-        )
+        """The cloud cannot change a heater's mode: a refusal, one log line, no traceback."""
+        raise validation_error("set_mode_not_supported")
 
     async def async_get_schedule(self) -> ServiceResponse:
         """The `get_schedule` action: the heater's mode and week of comfort ranges."""
