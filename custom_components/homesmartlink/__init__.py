@@ -11,11 +11,12 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET, Platform
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
+from homeassistant.util import dt as dt_util
 
 from .api import HomeSmartlinkClient
 from .bridges import PLUGINS
@@ -28,7 +29,8 @@ from .coordinator import (
     RateLimit,
 )
 from .delivery import DeliveryTracker
-from .devices import async_follow_device_changes, gateway_info
+from .devices import async_follow_device_changes, async_place_in_rooms, gateway_info
+from .learned import LearnedSetpoints
 from .migration import async_merge_legacy_entries, async_migrate_entry
 from .polling import async_spread_polls
 from .services import async_setup_services
@@ -81,6 +83,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: HomeSmartlinkConfigEntry
     devices = dr.async_get(hass)
     for home in ready.values():
         await home.derogations.async_load()
+        await home.setpoints.async_load()
+        _async_learn_setpoints(home)
+        async_place_in_rooms(home)
         entry.async_on_unload(home.delivery.async_stop)
         # The gateway is the hub every heater of the home hangs from: register it before them.
         gateway = devices.async_get_or_create(
@@ -120,7 +125,22 @@ def _build_home(
         ),
         derogations=DerogationStore(hass, subentry_id),
         delivery=DeliveryTracker(hass, client, home_id, subentry_id),
+        setpoints=LearnedSetpoints(hass, subentry_id),
     )
+
+
+@callback
+def _async_learn_setpoints(home: HomeSmartlinkHome) -> None:
+    """Learn each heater's comfort and eco setpoints from every poll (`learned.py`)."""
+    coordinator = home.coordinator
+
+    @callback
+    def observe() -> None:
+        if coordinator.data is not None:
+            home.setpoints.async_observe(coordinator.data.heaters, dt_util.now(), home.derogations)
+
+    observe()
+    home.entry.async_on_unload(coordinator.async_add_listener(observe))
 
 
 async def _async_first_refresh(homes: list[HomeSmartlinkHome]) -> None:
@@ -179,6 +199,7 @@ def _reload_on_update(
 
 async def _async_forget_home(hass: HomeAssistant, subentry_id: str) -> None:
     await DerogationStore(hass, subentry_id).async_remove()
+    await LearnedSetpoints(hass, subentry_id).async_remove()
     for plugin in PLUGINS:
         await plugin.async_forget_home(hass, subentry_id)
 

@@ -1,10 +1,18 @@
-"""A calendar per heater: its comfort ranges week after week, and the derogations we placed."""
+"""A calendar per heater: its comfort periods week after week and our overrides, and a way in.
+
+Creating an event places an override of the heater's room over its span (the summary says a
+temperature, "21 °C", or a shift, "+2"); deleting one of our overrides cancels what is still to
+come of it. Comfort periods are the heater's schedule: they are shown, not edited.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+import re
+from typing import Any
 
 from homeassistant.components.calendar import CalendarEntity, CalendarEvent
+from homeassistant.components.calendar.const import CalendarEntityFeature
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -13,14 +21,48 @@ from homeassistant.util import dt as dt_util
 
 from .api import Device, DeviceMode
 from .const import DOMAIN
-from .coordinator import HomeSmartlinkConfigEntry, HomeSmartlinkCoordinator
+from .coordinator import HomeSmartlinkConfigEntry, HomeSmartlinkHome
 from .entity import HomeSmartlinkDeviceEntity, async_add_device_entities
-from .store import DerogationStore, PlacedDerogation
+from .errors import translated, validation_error
+from .learned import Period
+from .overrides import EndRule, cancel_changes, delta_changes, temperature_changes
+from .store import PlacedDerogation
+from .write_path import Placement, RoomChange, async_send_changes
 
-PARALLEL_UPDATES = 0
+PARALLEL_UPDATES = 1
 # How far ahead the current-or-next event is looked for.
 LOOKAHEAD = timedelta(days=8)
 _SUMMARY_KEY = f"component.{DOMAIN}.entity.calendar.schedule.state_attributes.message.state"
+# The words of event titles (translated once at set-up).
+_WORDS = ("comfort", "override", "boost", "eco")
+# What an event's summary may say: a shift ("+2", "-1 °C") or a temperature ("21 °C", "19.5").
+_SHIFT = re.compile(r"^\s*([+\-\u2212])\s*(\d+)\s*(?:°\s*C?)?\s*$")
+_TEMPERATURE = re.compile(r"^\s*(\d{1,2}(?:[.,]\d+)?)\s*(?:°\s*C?|C)?\s*$")
+
+
+def read_summary(summary: str) -> tuple[str, float]:
+    """("delta" | "temperature", value) from an event's summary, or a translated refusal."""
+    if match := _SHIFT.match(summary):
+        sign = 1 if match.group(1) == "+" else -1
+        return "delta", float(sign * int(match.group(2)))
+    if match := _TEMPERATURE.match(summary):
+        return "temperature", float(match.group(1).replace(",", "."))
+    raise validation_error("event_summary_not_understood", summary=summary[:40])
+
+
+def _as_moment(value: datetime | date) -> datetime:
+    """An event bound as an aware local moment (a date is its local midnight)."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt_util.get_default_time_zone())
+        return value
+    return dt_util.start_of_local_day(value)
+
+
+def event_uid(placed: PlacedDerogation) -> str:
+    """The id of one of our overrides' events (its call, room, date and start)."""
+    origin = placed.batch or placed.start_trigger or "placed"
+    return f"{origin}_{placed.room_id}_{placed.day.isoformat()}_{placed.start}"
 
 
 async def async_setup_entry(
@@ -30,17 +72,13 @@ async def async_setup_entry(
 ) -> None:
     """Add a calendar for every heater, now and as new ones appear."""
     strings = await async_get_translations(hass, hass.config.language, "entity", {DOMAIN})
-    summaries = {
-        key: strings.get(f"{_SUMMARY_KEY}.{key}", key) for key in ("comfort", "derogation")
-    }
+    words = {key: strings.get(f"{_SUMMARY_KEY}.{key}", key) for key in _WORDS}
     for home in entry.runtime_data.homes.values():
         async_add_device_entities(
             home,
             async_add_entities,
             lambda device: device.category.is_heater,
-            lambda home, device: [
-                HomeSmartlinkCalendar(home.coordinator, home.derogations, device.id, summaries)
-            ],
+            lambda home, device: [HomeSmartlinkCalendar(home, device.id, words)],
         )
 
 
@@ -64,25 +102,23 @@ def schedule_events(
 
 
 class HomeSmartlinkCalendar(HomeSmartlinkDeviceEntity, CalendarEntity):
-    """The heater's week at a glance."""
+    """The heater's week at a glance, and overrides placed from it."""
 
     _attr_translation_key = "schedule"
+    _attr_supported_features = (
+        CalendarEntityFeature.CREATE_EVENT | CalendarEntityFeature.DELETE_EVENT
+    )
 
-    def __init__(
-        self,
-        coordinator: HomeSmartlinkCoordinator,
-        store: DerogationStore,
-        device_id: str,
-        summaries: dict[str, str],
-    ) -> None:
-        """Bind the calendar to a heater and to the home's remembered derogations."""
-        super().__init__(coordinator, device_id, "calendar")
-        self._store = store
-        self._summaries = summaries
+    def __init__(self, home: HomeSmartlinkHome, device_id: str, words: dict[str, str]) -> None:
+        """Bind the calendar to a heater and to the home's remembered overrides."""
+        super().__init__(home.coordinator, device_id, "calendar")
+        self._home = home
+        self._store = home.derogations
+        self._words = words
         self._room_derogations: tuple[PlacedDerogation, ...] = ()
 
     async def async_added_to_hass(self) -> None:
-        """Also rewrite the state when a derogation is placed."""
+        """Also rewrite the state when an override is placed or ended."""
         await super().async_added_to_hass()
         device = self.device
         if device is not None:
@@ -93,7 +129,7 @@ class HomeSmartlinkCalendar(HomeSmartlinkDeviceEntity, CalendarEntity):
 
     @callback
     def _handle_store_update(self) -> None:
-        """Write only when this heater's room got a derogation.
+        """Write only when this heater's room changed (open calendars then update at once).
 
         A load-shedding run over many rooms would otherwise recompute every calendar of the home.
         """
@@ -103,23 +139,41 @@ class HomeSmartlinkCalendar(HomeSmartlinkDeviceEntity, CalendarEntity):
             self._room_derogations = mine
             self.async_write_ha_state()
 
+    def _heater_name(self, device: Device) -> str:
+        entry = self.device_entry
+        if entry is not None and (name := entry.name_by_user or entry.name):
+            return name
+        return device.room_name or device.id
+
+    def _comfort_summary(self, device: Device) -> str:
+        summary = f"{self._heater_name(device)} · {self._words['comfort']}"
+        if (setpoint := self._home.setpoints.get(device.id, Period.COMFORT)) is not None:
+            summary += f" {setpoint:g} °C"
+        return summary
+
+    def _override_event(self, device: Device, placed: PlacedDerogation) -> CalendarEvent:
+        word = self._words.get(placed.preset or "override", self._words["override"])
+        summary = f"{self._heater_name(device)} · {word} {placed.delta:+d} °C"
+        if placed.base_setpoint is not None:
+            summary += f" ({placed.base_setpoint + placed.delta:g} °C)"
+        begin, finish = placed.bounds()
+        return CalendarEvent(
+            start=begin,
+            end=finish,
+            summary=summary,
+            description=f"{placed.delta:+d} °C",
+            uid=event_uid(placed),
+        )
+
     def _events(self, start: datetime, end: datetime) -> list[CalendarEvent]:
         device = self.device
         if device is None:
             return []
-        events = schedule_events(device, start, end, self._summaries["comfort"])
+        events = schedule_events(device, start, end, self._comfort_summary(device))
         for placed in self._store.for_room(device.room_id):
             begin, finish = placed.bounds()
             if begin < end and finish > start:
-                events.append(
-                    CalendarEvent(
-                        start=begin,
-                        end=finish,
-                        summary=f"{self._summaries['derogation']} {placed.delta:+d} °C",
-                        description=f"{placed.delta:+d} °C",
-                        uid=f"{placed.start_trigger}_{placed.room_id}_{placed.day.isoformat()}",
-                    )
-                )
+                events.append(self._override_event(device, placed))
         return sorted(events, key=lambda event: (event.start_datetime_local, event.summary))
 
     @property
@@ -138,3 +192,45 @@ class HomeSmartlinkCalendar(HomeSmartlinkDeviceEntity, CalendarEntity):
     ) -> list[CalendarEvent]:
         """Events between two moments, for the calendar panel."""
         return self._events(start_date, end_date)
+
+    @translated
+    async def async_create_event(self, **kwargs: Any) -> None:
+        """Place an override of the heater's room over the event's span."""
+        device = self.device
+        if device is None:  # pragma: no cover - unavailable entities get no calls
+            return
+        if kwargs.get("rrule"):
+            raise validation_error("event_repeats")
+        kind, value = read_summary(str(kwargs.get("summary") or ""))
+        start = max(_as_moment(kwargs["dtstart"]), dt_util.now())
+        rule = EndRule(until=_as_moment(kwargs["dtend"]))
+        heaters = [(self._home, device)]
+        if kind == "delta":
+            changes = delta_changes(heaters, value, rule, start)
+        else:
+            changes = temperature_changes(heaters, value, rule, start)
+        await async_send_changes(self.hass, changes, Placement())
+
+    @translated
+    async def async_delete_event(
+        self,
+        uid: str,
+        recurrence_id: str | None = None,
+        recurrence_range: str | None = None,
+    ) -> None:
+        """Cancel what is still to come of one of our overrides (comfort periods stay)."""
+        device = self.device
+        found = next(
+            (
+                placed
+                for placed in (self._store.for_room(device.room_id) if device else ())
+                if event_uid(placed) == uid
+            ),
+            None,
+        )
+        if found is None:
+            raise validation_error("event_not_ours")
+        changes: list[RoomChange] = cancel_changes(self._home, found, dt_util.now())
+        if not changes:
+            raise validation_error("event_over")
+        await async_send_changes(self.hass, changes, Placement())

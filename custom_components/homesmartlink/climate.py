@@ -1,8 +1,10 @@
 """Climate entities: one per heater, reading the home snapshot.
 
 The cloud cannot set a mode or an absolute setpoint: its only write is a derogation, a shift of
-the room's setpoint. Setting a temperature becomes a derogation of the heater's room (control.py);
-changing the mode is refused with a translated error.
+the room's setpoint. So the entity offers only what works: the HVAC mode the heater is in (no
+other), a temperature (an override of its room, `write_path.py`), and three presets that are each
+an override: `boost` and `eco` (+N / -N °C for the default duration) and the heater's own mode
+(`schedule`, `manual` or `antifreeze`: back to it, ending our change in force).
 """
 
 from __future__ import annotations
@@ -26,21 +28,29 @@ from homeassistant.util import dt as dt_util
 
 from .api import Device, DeviceMode, WeekSchedule
 from .compat import PLATFORM_ENTITY_SERVICES
+from .const import CONF_PRESET_DELTA, DEFAULT_PRESET_DELTA
 from .coordinator import HomeSmartlinkConfigEntry, HomeSmartlinkHome
 from .derogation import clock
 from .entity import HomeSmartlinkOnlineDeviceEntity, async_add_device_entities
 from .errors import translated, validation_error
+from .overrides import EndRule, delta_changes, resume_changes
 from .services import async_register_schedule_action
 from .setpoint import reachable_span
 from .store import PlacedDerogation
-from .write_path import async_set_heater_temperature
+from .write_path import Placement, async_send_changes, async_set_heater_temperature
 
 PARALLEL_UPDATES = 1
 
 PRESET_ANTIFREEZE = "antifreeze"
 PRESET_MANUAL = "manual"
 PRESET_SCHEDULE = "schedule"
-PRESET_DEROGATION = "derogation"
+PRESET_STOP = "stop"
+# Ours: a change in force that is no preset (a temperature, an action, a calendar event).
+PRESET_OVERRIDE = "override"
+PRESET_BOOST = "boost"
+PRESET_ECO = "eco"
+# The presets that shift the room, and the sign of their shift.
+SHIFT_PRESETS = {PRESET_BOOST: 1, PRESET_ECO: -1}
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 # The README documents this mapping.
@@ -51,6 +61,7 @@ MODE_TO_HVAC: dict[DeviceMode, HVACMode] = {
     DeviceMode.PROG: HVACMode.AUTO,
 }
 MODE_TO_PRESET: dict[DeviceMode, str] = {
+    DeviceMode.STOP: PRESET_STOP,
     DeviceMode.ANTIFREEZE: PRESET_ANTIFREEZE,
     DeviceMode.MANUAL: PRESET_MANUAL,
     DeviceMode.PROG: PRESET_SCHEDULE,
@@ -100,8 +111,6 @@ class HomeSmartlinkClimate(HomeSmartlinkOnlineDeviceEntity, ClimateEntity):
     _attr_temperature_unit = UnitOfTemperature.CELSIUS
     _attr_precision = PRECISION_TENTHS
     _attr_target_temperature_step = PRECISION_WHOLE
-    _attr_hvac_modes = [HVACMode.OFF, HVACMode.HEAT, HVACMode.AUTO]
-    _attr_preset_modes = [PRESET_ANTIFREEZE, PRESET_MANUAL, PRESET_SCHEDULE, PRESET_DEROGATION]
     _attr_supported_features = (
         ClimateEntityFeature.TARGET_TEMPERATURE | ClimateEntityFeature.PRESET_MODE
     )
@@ -165,6 +174,23 @@ class HomeSmartlinkClimate(HomeSmartlinkOnlineDeviceEntity, ClimateEntity):
         """The setpoint, under the name Home Assistant reads before 2026.11."""
         return self.native_target_temperature
 
+    def _source(self) -> object:
+        return self.device, self._home.setpoints.of(self.device_id)
+
+    @property
+    def hvac_modes(self) -> list[HVACMode]:
+        """Only the mode the heater is in: the cloud cannot change it."""
+        mode = self.hvac_mode
+        return [] if mode is None else [mode]
+
+    @property
+    def preset_modes(self) -> list[str]:
+        """The heater's own mode (back to it), boost and eco; nothing for a stopped heater."""
+        device = self._online_device
+        if device is None or device.mode is None or device.mode is DeviceMode.STOP:
+            return []
+        return [MODE_TO_PRESET[device.mode], PRESET_BOOST, PRESET_ECO]
+
     @property
     def hvac_mode(self) -> HVACMode | None:
         """The heater's mode, mapped (README: mode mapping); None when unknown."""
@@ -175,26 +201,34 @@ class HomeSmartlinkClimate(HomeSmartlinkOnlineDeviceEntity, ClimateEntity):
 
     @property
     def preset_mode(self) -> str | None:
-        """Derogation while ours is in force; else antifreeze, manual or schedule."""
+        """Our change in force (boost, eco or override); else the heater's own mode."""
         device = self._online_device
         if device is None or device.mode is None:
             return None
-        if device.mode is not DeviceMode.STOP and self._derogation() is not None:
-            return PRESET_DEROGATION
+        if device.mode is not DeviceMode.STOP and (change := self._derogation()) is not None:
+            return change.preset if change.preset in SHIFT_PRESETS else PRESET_OVERRIDE
         return MODE_TO_PRESET.get(device.mode)
 
     @property
     def extra_state_attributes(self) -> dict[str, Any] | None:
-        """The schedule (today's comfort ranges, next change) and our derogation in force."""
+        """The schedule, its learned setpoints, and our override in force."""
         device = self._online_device
         if device is None:
             return None
         attributes: dict[str, Any] = {}
         if device.mode is DeviceMode.PROG and device.week_schedule is not None:
             attributes.update(schedule_attributes(device.week_schedule, dt_util.now()))
-        if (derogation := self._derogation()) is not None:
-            attributes["derogation_delta"] = derogation.delta
-            attributes["derogation_end"] = derogation.bounds()[1].isoformat()
+            comfort, eco = self._home.setpoints.of(device.id)
+            attributes.update(
+                {
+                    key: value
+                    for key, value in (("comfort_setpoint", comfort), ("eco_setpoint", eco))
+                    if value is not None
+                }
+            )
+        if (override := self._derogation()) is not None:
+            attributes["override_delta"] = override.delta
+            attributes["override_end"] = override.bounds()[1].isoformat()
         return attributes or None
 
     @translated
@@ -208,12 +242,25 @@ class HomeSmartlinkClimate(HomeSmartlinkOnlineDeviceEntity, ClimateEntity):
         )
 
     async def async_set_hvac_mode(self, hvac_mode: HVACMode) -> None:
-        """The cloud cannot change a heater's mode: a refusal, one log line, no traceback."""
-        raise validation_error("set_mode_not_supported")
+        """The mode offered is the one the heater is in: nothing to do (no other is offered)."""
+        if hvac_mode != self.hvac_mode:
+            raise validation_error("set_mode_not_supported")
 
+    @translated
     async def async_set_preset_mode(self, preset_mode: str) -> None:
-        """The cloud cannot change a heater's mode: a refusal, one log line, no traceback."""
-        raise validation_error("set_mode_not_supported")
+        """Boost or eco for the default duration, or back to the heater's own mode."""
+        device = self.device
+        if device is None or preset_mode not in self.preset_modes:
+            raise validation_error("set_mode_not_supported")
+        heaters = [(self._home, device)]
+        now = dt_util.now()
+        if (sign := SHIFT_PRESETS.get(preset_mode)) is None:
+            changes = resume_changes(heaters, now)
+        else:
+            step = self._home.entry.options.get(CONF_PRESET_DELTA, DEFAULT_PRESET_DELTA)
+            changes = delta_changes(heaters, sign * int(step), EndRule(), now)
+        if changes:
+            await async_send_changes(self.hass, changes, Placement(preset=preset_mode))
 
     async def async_get_schedule(self) -> ServiceResponse:
         """The `get_schedule` action: the heater's mode and week of comfort ranges."""

@@ -48,6 +48,7 @@ from .const import (
     CONF_BASE_URL,
     CONF_HOME_ID,
     CONF_OVERRIDE_DURATION,
+    CONF_PRESET_DELTA,
     CONF_SBER,
     CONF_SBER_CA,
     CONF_SBER_KEY,
@@ -57,6 +58,7 @@ from .const import (
     CONF_YANGO_SKILL_ID,
     CONF_YANGO_SKILL_TOKEN,
     DEFAULT_OVERRIDE_DURATION,
+    DEFAULT_PRESET_DELTA,
     DEFAULT_SBER_URL,
     DEFAULT_YANGO_DIALOGS_URL,
     DOMAIN,
@@ -65,6 +67,7 @@ from .const import (
     MIN_OVERRIDE_DURATION,
     SUBENTRY_HOME,
 )
+from .derogation import MAX_DELTA
 from .migration import VERSION, account_title, account_unique_id
 from .pem import CertificateError, certificates
 
@@ -474,6 +477,7 @@ def _read_options(
     errors: dict[str, str] = {}
     options: dict[str, Any] = {
         CONF_OVERRIDE_DURATION: int(values[CONF_OVERRIDE_DURATION]),
+        CONF_PRESET_DELTA: int(values.get(CONF_PRESET_DELTA, DEFAULT_PRESET_DELTA)),
         CONF_YANGO: bool(values.get(CONF_YANGO, False)),
         CONF_SBER: bool(values.get(CONF_SBER, False)),
     }
@@ -525,6 +529,18 @@ def _options_schema(current: Mapping[str, Any]) -> Any:
                     max=MAX_OVERRIDE_DURATION,
                     step=5,
                     unit_of_measurement="min",
+                    mode=NumberSelectorMode.BOX,
+                )
+            ),
+            vol.Required(
+                CONF_PRESET_DELTA,
+                default=current.get(CONF_PRESET_DELTA, DEFAULT_PRESET_DELTA),
+            ): NumberSelector(
+                NumberSelectorConfig(
+                    min=1,
+                    max=MAX_DELTA,
+                    step=1,
+                    unit_of_measurement="°C",
                     mode=NumberSelectorMode.BOX,
                 )
             ),

@@ -17,6 +17,9 @@ CONF_OVERRIDE_DURATION: Final = "override_duration"
 DEFAULT_OVERRIDE_DURATION: Final = 120
 MIN_OVERRIDE_DURATION: Final = 5
 MAX_OVERRIDE_DURATION: Final = 24 * 60
+# Degrees the boost and eco presets shift a room by (an option of the account).
+CONF_PRESET_DELTA: Final = "preset_delta"
+DEFAULT_PRESET_DELTA: Final = 2
 
 # One config call per home per minute: the cloud refreshes heaters about that often.
 SCAN_INTERVAL: Final = timedelta(seconds=60)

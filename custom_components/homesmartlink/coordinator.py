@@ -22,6 +22,7 @@ from .api import (
 from .compat import device_in
 from .const import DOMAIN, LOGGER, SCAN_INTERVAL
 from .delivery import DeliveryTracker
+from .learned import LearnedSetpoints
 from .plugins import BridgeLink
 from .store import DerogationStore
 
@@ -37,6 +38,7 @@ class HomeSmartlinkHome:
     coordinator: HomeSmartlinkCoordinator
     derogations: DerogationStore
     delivery: DeliveryTracker
+    setpoints: LearnedSetpoints
 
     @property
     def home_id(self) -> str:

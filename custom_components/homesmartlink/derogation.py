@@ -2,8 +2,9 @@
 
 A derogation shifts the setpoint of every heater of one room by an integer -5..+5 °C over
 [start, end) minutes of one local date, in 5-minute steps. One request may carry many rooms, even
-of several homes, but only one window. So the plan is the smallest list of requests: one per
-distinct (date, start, end). A window past midnight becomes one window per date.
+of several homes, and many dates, but all its items share one start and one end time. So the plan
+is the smallest list of requests: one per distinct (start, end). A span past midnight becomes one
+window per date, and the full days of a long span all travel in one request (00:00-24:00).
 
 Nothing here imports Home Assistant: an error names its problem (`PlanProblem`) and its details,
 and each edge says it in its own words.
@@ -23,6 +24,8 @@ MIN_DELTA = -5
 MAX_DELTA = 5
 STEP_MINUTES = 5
 MINUTES_PER_DAY = 24 * 60
+# The longest change one call may place (a week away, with room to spare).
+MAX_SPAN = timedelta(days=14)
 
 
 class PlanProblem(StrEnum):
@@ -35,6 +38,16 @@ class PlanProblem(StrEnum):
     END_NOT_AFTER_START = "end_not_after_start"
     NO_TARGET = "no_target"
     NO_WINDOW = "no_window"
+    END_IN_PAST = "end_in_past"
+    SPAN_TOO_LONG = "span_too_long"
+    # Overrides of a temperature, per heater and period (`overrides.py`).
+    HEATER_UNAVAILABLE = "heater_unavailable"
+    HEATER_STOPPED = "heater_stopped"
+    NO_NEXT_CHANGE = "no_next_change"
+    COMFORT_UNKNOWN = "comfort_unknown"
+    ECO_UNKNOWN = "eco_unknown"
+    ROOM_CONFLICT = "room_conflict"
+    PERIOD_OUT_OF_REACH = "period_out_of_reach"
 
 
 class DerogationPlanError(ValueError):
@@ -70,10 +83,15 @@ class Window:
 
 @dataclass(frozen=True, slots=True)
 class PlannedRequest:
-    """One call of the derogations endpoint: every room shares the window."""
+    """One call of the derogations endpoint: every item shares its start and end time."""
 
-    window: Window
+    windows: tuple[Window, ...]
     derogations: tuple[Derogation, ...] = field(default=())
+
+    @property
+    def rooms(self) -> int:
+        """How many distinct rooms the request shifts."""
+        return len({(item.home_id, item.room_id) for item in self.derogations})
 
 
 def clock(minutes: int) -> str:
@@ -161,13 +179,60 @@ def window_from_span(start: datetime, end: datetime) -> list[Window]:
         return windows
 
 
+def check_window(window: Window) -> Window:
+    """The window, or an error when the API cannot carry it (bounds, 5-minute steps)."""
+    if not 0 <= window.start < window.end <= MINUTES_PER_DAY or any(
+        value % STEP_MINUTES for value in (window.start, window.end)
+    ):
+        raise DerogationPlanError(
+            PlanProblem.END_NOT_AFTER_START, start=clock(window.start), end=clock(window.end)
+        )
+    return window
+
+
+def plan_changes(changes: Iterable[tuple[Room, Window, int]]) -> list[PlannedRequest]:
+    """The fewest requests for (room, window, delta) items: one per distinct (start, end).
+
+    An item naming a room and date twice keeps its last delta. Requests come in the order of
+    their first window, so that what starts first is sent first.
+    """
+    groups: dict[tuple[int, int], dict[tuple[Room, date], int]] = {}
+    for room, window, delta in changes:
+        check_window(window)
+        groups.setdefault((window.start, window.end), {})[(room, window.day)] = check_delta(delta)
+    if not groups:
+        raise DerogationPlanError(PlanProblem.NO_TARGET)
+    requests = [
+        PlannedRequest(
+            tuple(sorted({Window(day, start, end) for (_, day) in items}, key=_window_key)),
+            tuple(
+                Derogation(
+                    home_id=room.home_id,
+                    room_id=room.room_id,
+                    start_time=start,
+                    end_time=end,
+                    delta=delta,
+                    date=day,
+                )
+                for (room, day), delta in items.items()
+            ),
+        )
+        for (start, end), items in groups.items()
+    ]
+    return sorted(requests, key=lambda request: _window_key(request.windows[0]))
+
+
+def _window_key(window: Window) -> tuple[date, int, int]:
+    return window.day, window.start, window.end
+
+
 def plan(
     shifts: Iterable[tuple[Room, int]],
     windows: Sequence[Window],
 ) -> list[PlannedRequest]:
-    """The fewest requests: every (room, delta) over every window, one request per window.
+    """The fewest requests: every (room, delta) over every window.
 
-    A room named twice keeps its last delta. Windows that are the same are merged.
+    A room named twice keeps its last delta.
     """
     deltas: dict[Room, int] = {}
     for room, delta in shifts:
@@ -176,28 +241,6 @@ def plan(
         raise DerogationPlanError(PlanProblem.NO_TARGET)
     if not windows:
         raise DerogationPlanError(PlanProblem.NO_WINDOW)
-    requests: list[PlannedRequest] = []
-    for window in dict.fromkeys(windows):
-        if not 0 <= window.start < window.end <= MINUTES_PER_DAY or any(
-            value % STEP_MINUTES for value in (window.start, window.end)
-        ):
-            raise DerogationPlanError(
-                PlanProblem.END_NOT_AFTER_START, start=clock(window.start), end=clock(window.end)
-            )
-        requests.append(
-            PlannedRequest(
-                window,
-                tuple(
-                    Derogation(
-                        home_id=room.home_id,
-                        room_id=room.room_id,
-                        start_time=window.start,
-                        end_time=window.end,
-                        delta=delta,
-                        date=window.day,
-                    )
-                    for room, delta in deltas.items()
-                ),
-            )
-        )
-    return requests
+    return plan_changes(
+        (room, window, delta) for window in windows for room, delta in deltas.items()
+    )

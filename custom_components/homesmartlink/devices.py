@@ -1,15 +1,16 @@
 """Our devices in Home Assistant's registry: how they are named and linked, kept in step.
 
 Heaters and modules are named after their room and kind (numbered when a room has two of one
-kind) and hang from the home's gateway.
+kind) and hang from the home's gateway. A device seen for the first time goes into the area named
+after its room (created if needed); a device the user placed is never moved.
 """
 
 from __future__ import annotations
 
 from typing import cast
 
-from homeassistant.core import callback
-from homeassistant.helpers import device_registry as dr
+from homeassistant.core import Event, callback
+from homeassistant.helpers import area_registry as ar, device_registry as dr
 from homeassistant.helpers.device_registry import DeviceInfo
 
 from .api import Device, DeviceCategory, Gateway
@@ -23,6 +24,16 @@ _DEVICE_KIND = {
     DeviceCategory.FIREPLACE: "fireplace",
     DeviceCategory.FURNACE: "furnace",
     DeviceCategory.MODULE: "module",
+}
+
+
+# The device's model as people say it (the wire spells the towel dryer "TowelDryier").
+_MODEL = {
+    DeviceCategory.HEATER: "Heater",
+    DeviceCategory.TOWEL_DRYER: "Towel dryer",
+    DeviceCategory.FIREPLACE: "Fireplace",
+    DeviceCategory.FURNACE: "Furnace",
+    DeviceCategory.MODULE: "Module",
 }
 
 
@@ -68,7 +79,7 @@ def device_info(coordinator: HomeSmartlinkCoordinator, device: Device) -> Device
         translation_key=translation_key,
         translation_placeholders=placeholders,
         manufacturer=MANUFACTURER,
-        model=device.category.value,
+        model=_MODEL.get(device.category, device.category.value),
         sw_version=str(device.software_version) if device.software_version is not None else None,
     )
     info.update(_gateway_link(coordinator))
@@ -129,3 +140,32 @@ def async_follow_device_changes(home: HomeSmartlinkHome) -> None:
                 )
 
     home.entry.async_on_unload(coordinator.async_add_listener(refresh))
+
+
+@callback
+def async_place_in_rooms(home: HomeSmartlinkHome) -> None:
+    """Put each device of the home into the area of its room when it is first registered.
+
+    Only at creation (the registry's `create` event) and only a device without an area: a device
+    the user placed, or took out of an area, stays where they left it.
+    """
+    hass = home.coordinator.hass
+
+    @callback
+    def created(event: Event[dr.EventDeviceRegistryUpdatedData]) -> None:
+        if event.data["action"] != "create":
+            return
+        registry = dr.async_get(hass)
+        entry = registry.async_get(event.data["device_id"])
+        if entry is None or entry.area_id is not None:
+            return
+        ids = {ident for domain, ident in entry.identifiers if domain == DOMAIN}
+        data = home.coordinator.data
+        room = next((d.room_name for d in data.devices if d.id in ids and d.room_name), None)
+        if room is None:
+            return
+        areas = ar.async_get(hass)
+        area = areas.async_get_area_by_name(room) or areas.async_create(room)
+        registry.async_update_device(entry.id, area_id=area.id)
+
+    home.entry.async_on_unload(hass.bus.async_listen(dr.EVENT_DEVICE_REGISTRY_UPDATED, created))

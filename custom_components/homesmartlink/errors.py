@@ -52,6 +52,15 @@ PLAN_KEYS: dict[PlanProblem, str] = {
     PlanProblem.END_NOT_AFTER_START: "end_not_after_start",
     PlanProblem.NO_TARGET: "no_target",
     PlanProblem.NO_WINDOW: "no_window",
+    PlanProblem.END_IN_PAST: "end_in_past",
+    PlanProblem.SPAN_TOO_LONG: "span_too_long",
+    PlanProblem.HEATER_UNAVAILABLE: "override_heater_unavailable",
+    PlanProblem.HEATER_STOPPED: "override_heater_stopped",
+    PlanProblem.NO_NEXT_CHANGE: "no_next_change",
+    PlanProblem.COMFORT_UNKNOWN: "comfort_unknown",
+    PlanProblem.ECO_UNKNOWN: "eco_unknown",
+    PlanProblem.PERIOD_OUT_OF_REACH: "period_out_of_reach",
+    PlanProblem.ROOM_CONFLICT: "override_room_conflict",
 }
 
 

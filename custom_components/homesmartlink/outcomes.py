@@ -57,9 +57,9 @@ class Refused:
 
 @dataclass(frozen=True, slots=True)
 class WindowOutcome:
-    """What became of one window's request."""
+    """What became of one request: its windows (one start and end, one or more dates)."""
 
-    window: Window
+    windows: tuple[Window, ...]
     rooms: int
     start_trigger: str | None = None
     end_trigger: str | None = None
@@ -79,8 +79,8 @@ class WriteError(Exception):
         """The same failure, as a heater's refusal naming the windows that went through."""
         return Refused(
             self.reason,
-            succeeded=tuple(o.window for o in self.outcomes if o.failure is None),
-            failed=tuple(o.window for o in self.outcomes if o.failure is not None),
+            succeeded=tuple(w for o in self.outcomes if o.failure is None for w in o.windows),
+            failed=tuple(w for o in self.outcomes if o.failure is not None for w in o.windows),
         )
 
 

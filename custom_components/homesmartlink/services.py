@@ -4,6 +4,8 @@
 - `get_derogation_report`: delivery report of a trigger (response only).
 - `request_diagnosis` / `get_diagnosis_result`: the two-step diagnosis of a home.
 - `get_schedule`: a heater's week schedule as data (response only; an entity action).
+- `override`: a delta or a temperature for a duration, until a moment or the next change.
+- `resume_schedule`: end our changes in force in the targeted heaters' rooms.
 
 Bridges add their own actions (`bridges/`). Errors become Home Assistant's at this edge.
 """
@@ -11,7 +13,7 @@ Bridges add their own actions (`bridges/`). Errors become Home Assistant's at th
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import date, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from homeassistant.core import (
@@ -35,6 +37,7 @@ from .derogation import Room, check_delta, clock, window_from_times
 from .errors import REFUSAL_KEYS, translated, validation_error
 from .home_diagnosis import async_request_diagnosis, diagnosis_result_data
 from .outcomes import WindowOutcome
+from .overrides import EndRule, delta_changes, resume_changes, temperature_changes
 from .targets import (
     ATTR_CONFIG_ENTRY_ID,
     ATTR_DEVICE_ID,
@@ -45,13 +48,15 @@ from .targets import (
     loaded_entry,
     single_home,
 )
-from .write_path import RoomShift, async_shift_rooms
+from .write_path import Placement, RoomShift, async_send_changes, async_shift_rooms
 
 SERVICE_SET_DEROGATION = "set_derogation"
 SERVICE_GET_DEROGATION_REPORT = "get_derogation_report"
 SERVICE_REQUEST_DIAGNOSIS = "request_diagnosis"
 SERVICE_GET_DIAGNOSIS_RESULT = "get_diagnosis_result"
 SERVICE_GET_SCHEDULE = "get_schedule"
+SERVICE_OVERRIDE = "override"
+SERVICE_RESUME_SCHEDULE = "resume_schedule"
 
 ATTR_DELTA = "delta"
 ATTR_START = "start"
@@ -59,6 +64,10 @@ ATTR_END = "end"
 ATTR_DATE = "date"
 ATTR_TRIGGER = "trigger"
 ATTR_MESSAGE_ID = "message_id"
+ATTR_TEMPERATURE = "temperature"
+ATTR_DURATION = "duration"
+ATTR_UNTIL = "until"
+ATTR_UNTIL_NEXT_CHANGE = "until_next_change"
 
 # Heaters by target (entities, devices, areas...) and/or a whole account (or one of its homes).
 # Typed Any as `compat.schema` explains: voluptuous and probatio disagree on the static types.
@@ -75,6 +84,24 @@ SET_DEROGATION_SCHEMA: Any = vol.All(
         }
     ),
     cv.has_at_least_one_key(ATTR_CONFIG_ENTRY_ID, *cv.ENTITY_SERVICE_FIELDS),
+)
+# Heaters by target; what changes (delta or temperature) and when it ends are checked by the
+# handler, so that a wrong combination gets a translated error.
+OVERRIDE_SCHEMA: Any = vol.All(
+    schema(
+        {
+            **cv.ENTITY_SERVICE_FIELDS,
+            vol.Optional(ATTR_DELTA): vol.Coerce(float),
+            vol.Optional(ATTR_TEMPERATURE): vol.Coerce(float),
+            vol.Optional(ATTR_DURATION): cv.positive_time_period,
+            vol.Optional(ATTR_UNTIL): cv.datetime,
+            vol.Optional(ATTR_UNTIL_NEXT_CHANGE): cv.boolean,
+        }
+    ),
+    cv.has_at_least_one_key(*cv.ENTITY_SERVICE_FIELDS),
+)
+RESUME_SCHEMA: Any = vol.All(
+    schema(cv.ENTITY_SERVICE_FIELDS), cv.has_at_least_one_key(*cv.ENTITY_SERVICE_FIELDS)
 )
 HOME_SCHEMA = schema(
     {
@@ -93,10 +120,12 @@ DIAGNOSIS_RESULT_SCHEMA = schema(
 
 def window_outcome_data(outcome: WindowOutcome) -> dict[str, JsonValueType]:
     """One window's request, as the action response says it."""
+    first = outcome.windows[0]
     return {
-        "date": outcome.window.day.isoformat(),
-        "start": clock(outcome.window.start),
-        "end": clock(outcome.window.end),
+        "date": first.day.isoformat(),
+        "dates": [window.day.isoformat() for window in outcome.windows],
+        "start": clock(first.start),
+        "end": clock(first.end),
         "rooms": outcome.rooms,
         "start_trigger": outcome.start_trigger,
         "end_trigger": outcome.end_trigger,
@@ -131,8 +160,52 @@ async def _set_derogation(call: ServiceCall) -> ServiceResponse:
             raise validation_error("heater_unavailable")
         room = Room(home.home_id, device.room_id)
         shifts[(room.home_id, room.room_id)] = RoomShift(home, room, delta)
-    outcomes = await async_shift_rooms(call.hass, list(shifts.values()), windows)
+    return _requests(await async_shift_rooms(call.hass, list(shifts.values()), windows))
+
+
+def end_rule(data: dict[str, Any]) -> EndRule:
+    """How an override ends, from an action's fields: at most one rule."""
+    duration: timedelta | None = data.get(ATTR_DURATION)
+    until: datetime | None = data.get(ATTR_UNTIL)
+    next_change = bool(data.get(ATTR_UNTIL_NEXT_CHANGE))
+    if sum((duration is not None, until is not None, next_change)) > 1:
+        raise validation_error("override_end_ambiguous")
+    if until is not None and until.tzinfo is None:
+        until = until.replace(tzinfo=dt_util.get_default_time_zone())
+    return EndRule(duration=duration, until=until, next_change=next_change)
+
+
+def _requests(outcomes: list[WindowOutcome]) -> ServiceResponse:
     return {"requests": [window_outcome_data(outcome) for outcome in outcomes]}
+
+
+@translated
+async def _override(call: ServiceCall) -> ServiceResponse:
+    delta: float | None = call.data.get(ATTR_DELTA)
+    temperature: float | None = call.data.get(ATTR_TEMPERATURE)
+    if (delta is None) == (temperature is None):
+        raise validation_error("override_change_needed")
+    rule = end_rule(dict(call.data))
+    heaters = await async_targeted_heaters(call)
+    if not heaters:
+        raise validation_error("no_target")
+    now = dt_util.now()
+    if temperature is not None:
+        changes = temperature_changes(heaters, temperature, rule, now)
+    elif delta is not None:
+        changes = delta_changes(heaters, delta, rule, now)
+    return _requests(await async_send_changes(call.hass, changes, Placement()))
+
+
+@translated
+async def _resume_schedule(call: ServiceCall) -> ServiceResponse:
+    heaters = await async_targeted_heaters(call)
+    if not heaters:
+        raise validation_error("no_target")
+    changes = resume_changes(heaters, dt_util.now())
+    if not changes:
+        return _requests([])
+    return _requests(await async_send_changes(call.hass, changes, Placement()))
 
 
 async def _ask_accounts[T](
@@ -203,6 +276,20 @@ def async_setup_services(hass: HomeAssistant) -> None:
         SERVICE_SET_DEROGATION,
         _set_derogation,
         schema=SET_DEROGATION_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_OVERRIDE,
+        _override,
+        schema=OVERRIDE_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_RESUME_SCHEDULE,
+        _resume_schedule,
+        schema=RESUME_SCHEMA,
         supports_response=SupportsResponse.OPTIONAL,
     )
     hass.services.async_register(

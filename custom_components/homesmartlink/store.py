@@ -1,13 +1,16 @@
 """The derogations this integration placed, persisted per home with Home Assistant's Store.
 
 The partner API cannot read derogations back or cancel them, so we remember ours: to show them
-(attributes, preset, calendar) and to compute the next delta against the schedule rather than
-against a setpoint our own derogation already shifted.
+(attributes, preset, calendar), to end them (a 0 °C shift over the rest), and to compute the next
+delta against the schedule rather than against a setpoint our own derogation already shifted.
+
+In the cloud the latest placed derogation of a room wins where windows overlap; `pieces` is that
+view: a replaced change ends where its replacement starts, and a 0 °C shift is no change at all.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -43,6 +46,9 @@ class PlacedDerogation:
     start_trigger: str | None
     end_trigger: str | None
     placed_at: datetime
+    # The call that placed it (one override may be many windows), and the preset it stands for.
+    batch: str | None = None
+    preset: str | None = None
 
     def bounds(self) -> tuple[datetime, datetime]:
         """Start and end as aware datetimes in Home Assistant's time zone."""
@@ -78,9 +84,29 @@ class PlacedDerogation:
                 start_trigger=data.get("start_trigger"),
                 end_trigger=data.get("end_trigger"),
                 placed_at=datetime.fromisoformat(data["placed_at"]),
+                batch=_optional_text(data.get("batch")),
+                preset=_optional_text(data.get("preset")),
             )
         except (KeyError, TypeError, ValueError):
             return None
+
+
+def _optional_text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _cut(spans: list[tuple[int, int]], start: int, end: int) -> list[tuple[int, int]]:
+    """What is left of [a, b) spans once [start, end) is taken out."""
+    left: list[tuple[int, int]] = []
+    for first, last in spans:
+        if end <= first or last <= start:
+            left.append((first, last))
+            continue
+        if first < start:
+            left.append((first, start))
+        if end < last:
+            left.append((end, last))
+    return left
 
 
 def signal_derogations(home_key: str) -> str:
@@ -125,13 +151,29 @@ class DerogationStore:
         self._store.async_delay_save(self._data_to_save, SAVE_DELAY)
         async_dispatcher_send(self._hass, self.signal)
 
+    def pieces(self, room_id: int | None) -> list[PlacedDerogation]:
+        """Our changes of a room as the cloud holds them, oldest placed first.
+
+        Each placement is cut where a later one of the same room and date overlaps it (the later
+        wins there); what remains of a 0 °C shift is left out: it changes nothing.
+        """
+        mine = [item for item in self._items if item.room_id == room_id]
+        pieces: list[PlacedDerogation] = []
+        for index, item in enumerate(mine):
+            spans = [(item.start, item.end)]
+            for later in mine[index + 1 :]:
+                if later.day == item.day:
+                    spans = _cut(spans, later.start, later.end)
+            if item.delta:
+                pieces.extend(replace(item, start=first, end=last) for first, last in spans)
+        return pieces
+
     def active(self, room_id: int | None, moment: datetime) -> PlacedDerogation | None:
-        """The derogation in force in a room now: the latest placed wins, as in the cloud."""
-        found: PlacedDerogation | None = None
-        for item in self._items:
-            if item.room_id == room_id and item.active_at(moment):
-                found = item
-        return found
+        """Our change in force in a room at a moment, if any (see `pieces`)."""
+        for piece in self.pieces(room_id):
+            if piece.active_at(moment):
+                return piece
+        return None
 
     def already_placed(self, room_id: int, delta: int, day: date, start: int, end: int) -> bool:
         """Whether the cloud already holds this delta for the whole window, from us.
@@ -156,8 +198,8 @@ class DerogationStore:
         )
 
     def for_room(self, room_id: int | None) -> list[PlacedDerogation]:
-        """The remembered derogations of a room."""
-        return [item for item in self._items if item.room_id == room_id]
+        """Our changes of a room, as they hold (`pieces`)."""
+        return self.pieces(room_id)
 
     def _data_to_save(self) -> dict[str, Any]:
         return {"derogations": [item.as_json() for item in self._items]}

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
+from homeassistant.util.ulid import ulid_now
 
 from .api import DerogationResult, Device, DeviceMode, HomeSmartlinkError
 from .const import DOMAIN
@@ -31,6 +32,7 @@ from .derogation import (
     Window,
     delta_for_setpoint,
     plan,
+    plan_changes,
     window_from_span,
 )
 from .outcomes import (
@@ -58,6 +60,25 @@ class RoomShift:
 
 
 @dataclass(frozen=True, slots=True)
+class RoomChange:
+    """A delta for one room of one loaded home over one window."""
+
+    home: HomeSmartlinkHome
+    room: Room
+    window: Window
+    delta: int
+    base_setpoint: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """What a change stands for, remembered with it: the call that placed it, and its preset."""
+
+    batch: str = field(default_factory=ulid_now)
+    preset: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class HeaterTarget:
     """A wanted setpoint for one heater of a loaded home."""
 
@@ -67,18 +88,35 @@ class HeaterTarget:
 
 
 async def async_shift_rooms(
-    hass: HomeAssistant, shifts: Sequence[RoomShift], windows: Sequence[Window]
+    hass: HomeAssistant,
+    shifts: Sequence[RoomShift],
+    windows: Sequence[Window],
+    placement: Placement | None = None,
 ) -> list[WindowOutcome]:
-    """Send every shift over every window: one request per window per partner account.
+    """Send every shift over every window (`async_send_changes`)."""
+    plan([(s.room, s.delta) for s in shifts], windows)  # refuses before anything is built
+    changes = [
+        RoomChange(s.home, s.room, window, s.delta, s.base_setpoint)
+        for window in windows
+        for s in shifts
+    ]
+    return await async_send_changes(hass, changes, placement or Placement())
+
+
+async def async_send_changes(
+    hass: HomeAssistant, changes: Sequence[RoomChange], placement: Placement
+) -> list[WindowOutcome]:
+    """Send changes as the fewest requests: one per (start, end) per partner account.
 
     Raises `DerogationPlanError` before sending anything the API cannot carry, and `WriteError`
     when a request failed (naming the windows that did succeed).
     """
-    accounts: dict[str, list[RoomShift]] = {}
-    for shift in shifts:
-        accounts.setdefault(shift.home.entry.entry_id, []).append(shift)
+    accounts: dict[str, list[RoomChange]] = {}
+    for change in changes:
+        accounts.setdefault(change.home.entry.entry_id, []).append(change)
     planned = [
-        (group, plan([(s.room, s.delta) for s in group], windows)) for group in accounts.values()
+        (group, plan_changes((c.room, c.window, c.delta) for c in group))
+        for group in accounts.values()
     ]
     outcomes: list[WindowOutcome] = []
     failures: list[HomeSmartlinkError] = []
@@ -90,20 +128,15 @@ async def async_shift_rooms(
             except HomeSmartlinkError as err:
                 failures.append(err)
                 outcomes.append(
-                    WindowOutcome(
-                        request.window, len(request.derogations), failure=cloud_refusal(err)
-                    )
+                    WindowOutcome(request.windows, request.rooms, failure=cloud_refusal(err))
                 )
                 continue
             outcomes.append(
                 WindowOutcome(
-                    request.window,
-                    len(request.derogations),
-                    result.start_trigger,
-                    result.end_trigger,
+                    request.windows, request.rooms, result.start_trigger, result.end_trigger
                 )
             )
-            touched.update(_remember(group, request, result))
+            touched.update(_remember(group, request, result, placement))
     # Show the result at once: a direct refresh, not the debounced one, so that two changes in a
     # row are both reflected.
     for home in touched.values():
@@ -114,17 +147,20 @@ async def async_shift_rooms(
 
 
 def _remember(
-    group: list[RoomShift], request: PlannedRequest, result: DerogationResult
+    group: list[RoomChange],
+    request: PlannedRequest,
+    result: DerogationResult,
+    placement: Placement,
 ) -> dict[str, HomeSmartlinkHome]:
     """Store what the cloud accepted and follow its delivery; returns the homes it touched."""
-    by_room = {(s.room.home_id, s.room.room_id): s for s in group}
+    by_item = {(c.room.home_id, c.room.room_id, c.window.day): c for c in group}
     placed_at = dt_util.now()
     per_home: dict[str, list[PlacedDerogation]] = {}
     homes: dict[str, HomeSmartlinkHome] = {}
     for derogation in request.derogations:
-        shift = by_room[(derogation.home_id, derogation.room_id)]
-        homes[shift.home.subentry_id] = shift.home
-        per_home.setdefault(shift.home.subentry_id, []).append(
+        change = by_item[(derogation.home_id, derogation.room_id, derogation.date)]
+        homes[change.home.subentry_id] = change.home
+        per_home.setdefault(change.home.subentry_id, []).append(
             PlacedDerogation(
                 home_id=derogation.home_id,
                 room_id=derogation.room_id,
@@ -132,10 +168,12 @@ def _remember(
                 start=derogation.start_time,
                 end=derogation.end_time,
                 delta=derogation.delta,
-                base_setpoint=shift.base_setpoint,
+                base_setpoint=change.base_setpoint,
                 start_trigger=result.start_trigger,
                 end_trigger=result.end_trigger,
                 placed_at=placed_at,
+                batch=placement.batch,
+                preset=placement.preset if derogation.delta else None,
             )
         )
     for subentry_id, placed in per_home.items():
