@@ -33,10 +33,14 @@ async def test_week_of_comfort_ranges(
     )
     assert len(events) == 5 * 2 + 2  # two ranges on weekdays, one on weekend days
     assert events[:2] == [
-        ("2026-11-23T06:00:00+01:00", "2026-11-23T08:30:00+01:00", "Comfort"),
-        ("2026-11-23T17:00:00+01:00", "2026-11-23T23:00:00+01:00", "Comfort"),
+        ("2026-11-23T06:00:00+01:00", "2026-11-23T08:30:00+01:00", "Salon heater 1 · Comfort"),
+        ("2026-11-23T17:00:00+01:00", "2026-11-23T23:00:00+01:00", "Salon heater 1 · Comfort"),
     ]
-    assert events[-1] == ("2026-11-29T08:00:00+01:00", "2026-11-29T23:00:00+01:00", "Comfort")
+    assert events[-1] == (
+        "2026-11-29T08:00:00+01:00",
+        "2026-11-29T23:00:00+01:00",
+        "Salon heater 1 · Comfort",
+    )
     # Now (Monday 10:00) is between ranges: off, with the next range as the event.
     state = hass_tz.states.get("calendar.salon_heater_1_schedule")
     assert state.state == "off"
@@ -53,8 +57,16 @@ async def test_weeks_ahead_and_partial_overlap(
         "2027-03-01T20:00:00+01:00",
     )
     assert events == [
-        ("2027-03-01T06:00:00+01:00", "2027-03-01T08:00:00+01:00", "Comfort"),
-        ("2027-03-01T19:00:00+01:00", "2027-03-01T21:00:00+01:00", "Comfort"),
+        (
+            "2027-03-01T06:00:00+01:00",
+            "2027-03-01T08:00:00+01:00",
+            "Salle de bain towel dryer · Comfort",
+        ),
+        (
+            "2027-03-01T19:00:00+01:00",
+            "2027-03-01T21:00:00+01:00",
+            "Salle de bain towel dryer · Comfort",
+        ),
     ]
 
 
@@ -88,11 +100,15 @@ async def test_derogations_in_the_calendar(
         "2026-11-24T00:00:00+01:00",
     )
     assert events == [
-        ("2026-11-23T09:00:00+01:00", "2026-11-23T11:00:00+01:00", "Derogation -2 °C")
+        (
+            "2026-11-23T09:00:00+01:00",
+            "2026-11-23T11:00:00+01:00",
+            "Chambre heater · Override -2 °C",
+        )
     ]
     state = hass_tz.states.get("calendar.chambre_heater_schedule")
     assert state.state == "on"
-    assert state.attributes["message"] == "Derogation -2 °C"
+    assert state.attributes["message"] == "Chambre heater · Override -2 °C"
 
 
 async def test_calendar_of_a_heater_gone(

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.climate import (
-    ATTR_HVAC_MODE,
     ATTR_PRESET_MODE,
     DOMAIN as CLIMATE_DOMAIN,
-    SERVICE_SET_HVAC_MODE,
     SERVICE_SET_PRESET_MODE,
 )
 from homeassistant.const import ATTR_ENTITY_ID, ATTR_TEMPERATURE, STATE_UNAVAILABLE
@@ -30,7 +28,7 @@ from .simulator import Simulator
         ("climate.salon_heater_2", "auto", "schedule", 19.1, 17.0),
         ("climate.chambre_heater", "heat", "manual", 18.2, 18.0),
         ("climate.bureau_heater", "heat", "antifreeze", 12.4, 7.0),
-        ("climate.veranda_fireplace", "off", None, 15.0, None),
+        ("climate.veranda_fireplace", "off", "stop", 15.0, None),
         ("climate.salle_de_bain_towel_dryer", "auto", "schedule", 21.0, 18.0),
     ],
 )
@@ -49,8 +47,8 @@ async def test_heater_states(
     assert state.attributes[ATTR_PRESET_MODE] == preset
     assert state.attributes["current_temperature"] == current
     assert state.attributes[ATTR_TEMPERATURE] == target
-    assert state.attributes["hvac_modes"] == ["off", "heat", "auto"]
-    assert state.attributes["preset_modes"] == ["antifreeze", "manual", "schedule", "derogation"]
+    # Only the mode it is in: the cloud cannot change it (presets: test_overrides).
+    assert state.attributes["hvac_modes"] == [hvac]
 
 
 async def test_offline_heater_is_unavailable(
@@ -136,8 +134,7 @@ async def test_no_schedule_attributes_outside_prog(
 @pytest.mark.parametrize(
     ("service", "data", "key"),
     [
-        (SERVICE_SET_HVAC_MODE, {ATTR_HVAC_MODE: "heat"}, "set_mode_not_supported"),
-        (SERVICE_SET_PRESET_MODE, {ATTR_PRESET_MODE: "manual"}, "set_mode_not_supported"),
+        (SERVICE_SET_PRESET_MODE, {ATTR_PRESET_MODE: "schedule"}, "not_valid_preset_mode"),
     ],
 )
 async def test_controls_the_cloud_cannot_perform_are_refused(
@@ -156,6 +153,7 @@ async def test_controls_the_cloud_cannot_perform_are_refused(
             {ATTR_ENTITY_ID: "climate.chambre_heater", **data},
             blocking=True,
         )
+    # Not offered, so Home Assistant itself refuses it before it reaches us.
     assert err.value.translation_key == key
-    assert err.value.translation_domain == "homesmartlink"
+    assert err.value.translation_domain == "climate"
     assert simulator.requests == []

@@ -390,6 +390,7 @@ def _options_input(
 ) -> dict:
     return {
         CONF_OVERRIDE_DURATION: duration,
+        "preset_delta": 3,
         "yango_bridge": {"yango": False, "yango_dialogs_url": "https://dialogs.yango.com"}
         | (yango or {}),
         "sber_bridge": {"sber": False, "sber_url": "https://partners.iot.sberdevices.ru"}
@@ -406,6 +407,7 @@ async def test_options(hass: HomeAssistant, mock_config_entry: MockConfigEntry) 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert mock_config_entry.options == {
         CONF_OVERRIDE_DURATION: 45,
+        "preset_delta": 3,
         "yango": False,
         "sber": False,
         "yango_dialogs_url": "https://dialogs.yango.com",

@@ -150,6 +150,8 @@ def test_services_yaml_matches_strings_and_icons() -> None:
         "get_diagnosis_result",
         "get_schedule",
         "sync_sber",
+        "override",
+        "resume_schedule",
     }
 
 

@@ -142,8 +142,8 @@ async def test_upgrade_keeps_ids_names_areas_and_what_was_remembered(
     # Every entity is there and current, and the remembered derogation is shown.
     assert len(hass_tz.states.async_entity_ids("climate")) == 14
     chambre = hass_tz.states.get("climate.chambre_heater")
-    assert chambre.attributes["preset_mode"] == "derogation"
-    assert chambre.attributes["derogation_delta"] == 2
+    assert chambre.attributes["preset_mode"] == "override"
+    assert chambre.attributes["override_delta"] == 2
     assert hass_tz.states.get("climate.office_radiator").state != "unavailable"
     # What Sber accepted for the second home is still known.
     sber = account.runtime_data.bridges["sber"].home_diagnostics(ENTRY_2)

@@ -153,7 +153,8 @@ async def test_cloud_changes_become_exactly_the_right_calls(
     assert [d["id"] for d in calls[0].body["devices"]] == [synced.id("NEW00001")]
     updated = {d["id"]: (d["name"], d["room"], d["sw_version"]) for d in calls[1].body["devices"]}
     assert updated == {
-        synced.id("C0FFEE01"): ("Salle d'eau towel dryer", "Salle d'eau", "405"),  # room renamed
+        # Room renamed in the cloud: a new name; the area it was placed in stays (Sber's room).
+        synced.id("C0FFEE01"): ("Salle d'eau towel dryer", "Salle de bain", "405"),
         synced.id("D15EA5E0"): ("Bureau heater", "Bureau", "400"),  # new firmware
         synced.id("A1B2C3D4"): ("Salon heater", "Salon", "412"),  # alone in its room now
     }
@@ -249,13 +250,13 @@ async def test_pending_work_survives_a_restart(
     simulator.device(HOME_ID, "C0FFEE01")["pv"] = "22.5"
     await poll(hass_tz, freezer)
     await advance(hass_tz, freezer, GATHER)
-    assert fake.devices[fake.id("B7E8F901")]["room"] == "Chambre"
+    assert fake.devices[fake.id("B7E8F901")]["name"] == "Chambre heater"
     await hass_tz.config_entries.async_reload(init_integration.entry_id)
     await advance(hass_tz, freezer, GATHER)
     start = len(fake.received)
     await advance(hass_tz, freezer, GATHER)
     # After the restart only the refused update is sent again (no model, no add, no states).
-    assert fake.devices[fake.id("B7E8F901")]["room"] == "Chambre 1"
+    assert fake.devices[fake.id("B7E8F901")]["name"] == "Chambre 1 heater"
     puts = [r for r in fake.received if r.method == "PUT"]
     assert [d["id"] for d in puts[-1].body["devices"]] == [fake.id("B7E8F901")]
     assert [r for r in fake.received[start:] if r.path == "/v1/models"] == []

@@ -41,8 +41,8 @@ async def test_damaged_records_are_skipped(
     assert len(items) == 1
     assert items[0].delta == -2
     state = hass_tz.states.get("climate.chambre_heater")
-    assert state.attributes["preset_mode"] == "derogation"
-    assert state.attributes["derogation_delta"] == -2
+    assert state.attributes["preset_mode"] == "override"
+    assert state.attributes["override_delta"] == -2
 
 
 async def test_store_removed_with_the_entry(

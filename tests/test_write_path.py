@@ -49,9 +49,9 @@ async def test_set_temperature_places_one_derogation(
     for entity_id in ("climate.salon_heater_1", "climate.salon_heater_2"):
         state = hass_tz.states.get(entity_id)
         assert state.attributes[ATTR_TEMPERATURE] == 19
-        assert state.attributes[ATTR_PRESET_MODE] == "derogation"
-        assert state.attributes["derogation_delta"] == 2
-        assert state.attributes["derogation_end"] == "2026-11-23T12:00:00+01:00"
+        assert state.attributes[ATTR_PRESET_MODE] == "override"
+        assert state.attributes["override_delta"] == 2
+        assert state.attributes["override_end"] == "2026-11-23T12:00:00+01:00"
         # The reachable range stays around the schedule, not the shifted setpoint.
         assert state.attributes["min_temp"] == 12
         assert state.attributes["max_temp"] == 22
@@ -191,8 +191,8 @@ async def test_derogation_survives_a_restart(
     assert await hass_tz.config_entries.async_reload(init_integration.entry_id)
     await hass_tz.async_block_till_done()
     state = hass_tz.states.get("climate.salon_heater_1")
-    assert state.attributes[ATTR_PRESET_MODE] == "derogation"
-    assert state.attributes["derogation_delta"] == 2
+    assert state.attributes[ATTR_PRESET_MODE] == "override"
+    assert state.attributes["override_delta"] == 2
     # And the next temperature still counts it.
     await set_temperature(hass_tz, "climate.salon_heater_1", 18)
     assert [b["derogations"][0]["delta"] for b in _derogations(simulator)] == [2, 1]
@@ -210,5 +210,5 @@ async def test_derogation_ends_on_time(
     await hass_tz.async_block_till_done(wait_background_tasks=True)
     state = hass_tz.states.get("climate.salon_heater_1")
     assert state.attributes[ATTR_PRESET_MODE] == "schedule"
-    assert "derogation_delta" not in state.attributes
+    assert "override_delta" not in state.attributes
     assert state.attributes[ATTR_TEMPERATURE] == 17

@@ -189,7 +189,8 @@ class HomeSmartlinkClimate(HomeSmartlinkOnlineDeviceEntity, ClimateEntity):
         device = self._online_device
         if device is None or device.mode is None or device.mode is DeviceMode.STOP:
             return []
-        return [MODE_TO_PRESET[device.mode], PRESET_BOOST, PRESET_ECO]
+        own = MODE_TO_PRESET.get(device.mode)
+        return [own, PRESET_BOOST, PRESET_ECO] if own is not None else []
 
     @property
     def hvac_mode(self) -> HVACMode | None:

@@ -519,31 +519,38 @@ def _secret_field(key: str, current: Mapping[str, Any]) -> str:
     return f"{key}{_REPLACE}" if current.get(key) else key
 
 
-def _options_schema(current: Mapping[str, Any]) -> Any:
+def _override_fields(current: Mapping[str, Any]) -> dict[Any, Any]:
+    """How long a change made from Home Assistant lasts, and how far the presets shift."""
     duration = current.get(CONF_OVERRIDE_DURATION, DEFAULT_OVERRIDE_DURATION)
+    return {
+        vol.Required(CONF_OVERRIDE_DURATION, default=duration): NumberSelector(
+            NumberSelectorConfig(
+                min=MIN_OVERRIDE_DURATION,
+                max=MAX_OVERRIDE_DURATION,
+                step=5,
+                unit_of_measurement="min",
+                mode=NumberSelectorMode.BOX,
+            )
+        ),
+        vol.Required(
+            CONF_PRESET_DELTA,
+            default=current.get(CONF_PRESET_DELTA, DEFAULT_PRESET_DELTA),
+        ): NumberSelector(
+            NumberSelectorConfig(
+                min=1,
+                max=MAX_DELTA,
+                step=1,
+                unit_of_measurement="°C",
+                mode=NumberSelectorMode.BOX,
+            )
+        ),
+    }
+
+
+def _options_schema(current: Mapping[str, Any]) -> Any:
     return schema(
         {
-            vol.Required(CONF_OVERRIDE_DURATION, default=duration): NumberSelector(
-                NumberSelectorConfig(
-                    min=MIN_OVERRIDE_DURATION,
-                    max=MAX_OVERRIDE_DURATION,
-                    step=5,
-                    unit_of_measurement="min",
-                    mode=NumberSelectorMode.BOX,
-                )
-            ),
-            vol.Required(
-                CONF_PRESET_DELTA,
-                default=current.get(CONF_PRESET_DELTA, DEFAULT_PRESET_DELTA),
-            ): NumberSelector(
-                NumberSelectorConfig(
-                    min=1,
-                    max=MAX_DELTA,
-                    step=1,
-                    unit_of_measurement="°C",
-                    mode=NumberSelectorMode.BOX,
-                )
-            ),
+            **_override_fields(current),
             vol.Required(SECTION_YANGO): section(
                 schema(
                     {

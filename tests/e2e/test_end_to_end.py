@@ -92,8 +92,8 @@ def test_set_temperature_sends_the_expected_derogation(stack: Stack) -> None:
         30,
         "the new setpoint",
     )
-    assert state["attributes"]["preset_mode"] == "derogation"
-    assert state["attributes"]["derogation_delta"] == 2
+    assert state["attributes"]["preset_mode"] == "override"
+    assert state["attributes"]["override_delta"] == 2
 
 
 def test_set_derogation_many_rooms_one_request(stack: Stack) -> None:
@@ -219,8 +219,8 @@ def test_restart_keeps_entry_entities_and_derogations(stack: Stack) -> None:
         "the heater after restart",
     )
     # The derogation placed before the restart is still known and shown.
-    assert state["attributes"]["preset_mode"] == "derogation"
-    assert state["attributes"]["derogation_delta"] == 2
+    assert state["attributes"]["preset_mode"] == "override"
+    assert state["attributes"]["override_delta"] == 2
 
 
 def _platform_call(url: str, token: str, method: str = "GET", body: Any = None) -> Any:
