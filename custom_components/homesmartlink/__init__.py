@@ -29,7 +29,7 @@ from .coordinator import (
     RateLimit,
 )
 from .delivery import DeliveryTracker
-from .devices import async_follow_device_changes, async_place_in_rooms, gateway_info
+from .devices import async_follow_device_changes, gateway_info
 from .learned import LearnedSetpoints
 from .migration import async_merge_legacy_entries, async_migrate_entry
 from .polling import async_spread_polls
@@ -85,7 +85,6 @@ async def async_setup_entry(hass: HomeAssistant, entry: HomeSmartlinkConfigEntry
         await home.derogations.async_load()
         await home.setpoints.async_load()
         _async_learn_setpoints(home)
-        async_place_in_rooms(home)
         entry.async_on_unload(home.delivery.async_stop)
         # The gateway is the hub every heater of the home hangs from: register it before them.
         gateway = devices.async_get_or_create(

@@ -7,13 +7,15 @@ after its room (created if needed); a device the user placed is never moved.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import cast
 
-from homeassistant.core import Event, callback
+from homeassistant.core import callback
 from homeassistant.helpers import area_registry as ar, device_registry as dr
 from homeassistant.helpers.device_registry import DeviceInfo
 
 from .api import Device, DeviceCategory, Gateway
+from .compat import find_device
 from .const import DOMAIN, MANUFACTURER
 from .coordinator import HomeSmartlinkCoordinator, HomeSmartlinkHome
 
@@ -143,29 +145,25 @@ def async_follow_device_changes(home: HomeSmartlinkHome) -> None:
 
 
 @callback
-def async_place_in_rooms(home: HomeSmartlinkHome) -> None:
-    """Put each device of the home into the area of its room when it is first registered.
+def async_register_new_devices(home: HomeSmartlinkHome, devices: Iterable[Device]) -> None:
+    """Register devices seen for the first time, each in the area named after its room.
 
-    Only at creation (the registry's `create` event) and only a device without an area: a device
-    the user placed, or took out of an area, stays where they left it.
+    Only a device the registry does not hold yet: one the user placed, or took out of an area,
+    stays where they left it. The entities added next find their device already there.
     """
-    hass = home.coordinator.hass
-
-    @callback
-    def created(event: Event[dr.EventDeviceRegistryUpdatedData]) -> None:
-        if event.data["action"] != "create":
-            return
-        registry = dr.async_get(hass)
-        entry = registry.async_get(event.data["device_id"])
-        if entry is None or entry.area_id is not None:
-            return
-        ids = {ident for domain, ident in entry.identifiers if domain == DOMAIN}
-        data = home.coordinator.data
-        room = next((d.room_name for d in data.devices if d.id in ids and d.room_name), None)
-        if room is None:
-            return
-        areas = ar.async_get(hass)
-        area = areas.async_get_area_by_name(room) or areas.async_create(room)
-        registry.async_update_device(entry.id, area_id=area.id)
-
-    home.entry.async_on_unload(hass.bus.async_listen(dr.EVENT_DEVICE_REGISTRY_UPDATED, created))
+    coordinator = home.coordinator
+    registry = dr.async_get(coordinator.hass)
+    areas = ar.async_get(coordinator.hass)
+    entry_id = home.entry.entry_id
+    for device in devices:
+        room = device.room_name
+        if not has_own_device(device) or find_device(registry, entry_id, (DOMAIN, device.id)):
+            continue
+        created = registry.async_get_or_create(
+            config_entry_id=entry_id,
+            config_subentry_id=home.subentry_id,
+            **device_info(coordinator, device),
+        )
+        if room and created.area_id is None:
+            area = areas.async_get_area_by_name(room) or areas.async_create(room)
+            registry.async_update_device(created.id, area_id=area.id)
