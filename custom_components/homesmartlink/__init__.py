@@ -96,6 +96,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: HomeSmartlinkConfigEntry
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     for home in ready.values():
         async_follow_device_changes(home)
+        home.placement.async_place()
+        entry.async_on_unload(home.coordinator.async_add_listener(home.placement.async_place))
     for plugin in PLUGINS:
         if (link := await plugin.async_start(hass, entry)) is not None:
             entry.runtime_data.bridges[plugin.name] = link

@@ -19,6 +19,7 @@ from .api import (
     HomeSmartlinkError,
     HomeSmartlinkRateLimitError,
 )
+from .areas import RoomPlacement
 from .compat import device_in
 from .const import DOMAIN, LOGGER, SCAN_INTERVAL
 from .delivery import DeliveryTracker
@@ -39,6 +40,15 @@ class HomeSmartlinkHome:
     derogations: DerogationStore
     delivery: DeliveryTracker
     setpoints: LearnedSetpoints
+    # Devices seen for the first time, waiting to be put in their room's area (`devices.py`).
+    placement: RoomPlacement = field(init=False)
+
+    def __post_init__(self) -> None:
+        """Start with nothing to place."""
+        coordinator = self.coordinator
+        self.placement = RoomPlacement(
+            coordinator.hass, self.entry.entry_id, lambda: coordinator.data
+        )
 
     @property
     def home_id(self) -> str:

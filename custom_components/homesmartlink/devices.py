@@ -1,21 +1,18 @@
 """Our devices in Home Assistant's registry: how they are named and linked, kept in step.
 
 Heaters and modules are named after their room and kind (numbered when a room has two of one
-kind) and hang from the home's gateway. A device seen for the first time goes into the area named
-after its room (created if needed); a device the user placed is never moved.
+kind) and hang from the home's gateway (their areas: `areas.py`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import cast
 
 from homeassistant.core import callback
-from homeassistant.helpers import area_registry as ar, device_registry as dr
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceInfo
 
 from .api import Device, DeviceCategory, Gateway
-from .compat import find_device
 from .const import DOMAIN, MANUFACTURER
 from .coordinator import HomeSmartlinkCoordinator, HomeSmartlinkHome
 
@@ -46,7 +43,7 @@ def device_kind(device: Device) -> str:
 
 def has_own_device(device: Device) -> bool:
     """Whether a listed device gets a device of its own (the gateway is the home's hub)."""
-    return device.category is not DeviceCategory.GATEWAY
+    return device.category.has_own_device
 
 
 def _gateway_link(coordinator: HomeSmartlinkCoordinator) -> DeviceInfo:
@@ -142,28 +139,3 @@ def async_follow_device_changes(home: HomeSmartlinkHome) -> None:
                 )
 
     home.entry.async_on_unload(coordinator.async_add_listener(refresh))
-
-
-@callback
-def async_register_new_devices(home: HomeSmartlinkHome, devices: Iterable[Device]) -> None:
-    """Register devices seen for the first time, each in the area named after its room.
-
-    Only a device the registry does not hold yet: one the user placed, or took out of an area,
-    stays where they left it. The entities added next find their device already there.
-    """
-    coordinator = home.coordinator
-    registry = dr.async_get(coordinator.hass)
-    areas = ar.async_get(coordinator.hass)
-    entry_id = home.entry.entry_id
-    for device in devices:
-        room = device.room_name
-        if not has_own_device(device) or find_device(registry, entry_id, (DOMAIN, device.id)):
-            continue
-        created = registry.async_get_or_create(
-            config_entry_id=entry_id,
-            config_subentry_id=home.subentry_id,
-            **device_info(coordinator, device),
-        )
-        if room and created.area_id is None:
-            area = areas.async_get_area_by_name(room) or areas.async_create(room)
-            registry.async_update_device(created.id, area_id=area.id)

@@ -11,7 +11,7 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .api import Device
 from .coordinator import HomeSmartlinkCoordinator, HomeSmartlinkHome
-from .devices import async_register_new_devices, device_info, gateway_info
+from .devices import device_info, gateway_info
 
 
 class HomeSmartlinkEntity(CoordinatorEntity[HomeSmartlinkCoordinator]):
@@ -117,7 +117,7 @@ def async_add_device_entities(
         if not new:
             return
         known.update(device.id for device in new)
-        async_register_new_devices(home, new)
+        home.placement.async_note(new)
         async_add_entities(
             [entity for device in new for entity in build(home, device)],
             config_subentry_id=home.subentry_id,

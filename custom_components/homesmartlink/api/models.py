@@ -146,6 +146,11 @@ class DeviceCategory(StrEnum):
         """Whether the device heats a room and has a setpoint."""
         return self in HEATER_CATEGORIES
 
+    @property
+    def has_own_device(self) -> bool:
+        """Whether a listed device is a device of its own (the gateway is the home's hub)."""
+        return self is not DeviceCategory.GATEWAY
+
 
 HEATER_CATEGORIES = frozenset(
     {
