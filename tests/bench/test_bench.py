@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import bisect
 from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 import json
 import math
 import time
@@ -26,8 +26,16 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, MockEntityPlatform
 import pytest_socket
 
+from custom_components.homesmartlink.api import Device, DeviceCategory, DeviceMode, WeekSchedule
 from custom_components.homesmartlink.const import LOGGER
-from custom_components.homesmartlink.derogation import Room, Window, plan
+from custom_components.homesmartlink.derogation import (
+    Room,
+    Window,
+    plan,
+    plan_changes,
+    window_from_span,
+)
+from custom_components.homesmartlink.overrides import periods
 from tests.conftest import account_entry, record_state_writes
 from tests.e2e.processes import SimulatorProcess
 from tests.fake_platforms import RecordingServer
@@ -208,6 +216,48 @@ def test_derogation_requests() -> None:
             f"{windows}",
         )
         assert requests == windows
+
+
+def test_override_requests() -> None:
+    """Overrides as people ask for them: the full days of a span share one request."""
+    start = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+    rooms = [Room(f"home{index % 10}", index) for index in range(100)]
+    windows = window_from_span(start, start + timedelta(days=14))
+    requests = plan_changes((room, window, -2) for window in windows for room in rooms)
+    record(
+        "overrides",
+        "14 days, 100 rooms in 10 homes",
+        "requests (naive: 1 per room and date)",
+        f"{len(requests)} ({len(rooms) * len(windows)})",
+        "3",
+    )
+    assert len(requests) == 3
+    # 21 °C for two days over a two-period schedule (comfort 06:00-22:00, eco 17 / comfort 20).
+    schedule = WeekSchedule.from_wire([[{"start": 360, "end": 1320}]] * 7)
+    heater = Device(
+        "bench",
+        1,
+        "Room",
+        400,
+        DeviceCategory.HEATER,
+        True,
+        DeviceMode.PROG,
+        20.0,
+        week_schedule=schedule,
+    )
+    changes = []
+    for first, last in periods(heater, start, start + timedelta(days=2)):
+        delta = 21 - (20 if schedule is not None and schedule.in_comfort(first) else 17)
+        changes += [(Room("home0", 1), w, delta) for w in window_from_span(first, last)]
+    requests = plan_changes(changes)
+    record(
+        "overrides",
+        "21 °C for 2 days, 2-period schedule",
+        "requests (naive: 1 per window)",
+        f"{len(requests)} ({len(changes)})",
+        "5",
+    )
+    assert len(requests) == 5
 
 
 @pytest.fixture

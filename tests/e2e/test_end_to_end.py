@@ -132,6 +132,66 @@ def test_set_derogation_many_rooms_one_request(stack: Stack) -> None:
     assert report["summary"]["requested"] == 1
 
 
+def test_override_action_resume_and_a_preset(stack: Stack) -> None:
+    hass, simulator = stack
+    simulator.control("DELETE", "/_sim/requests")
+    today = datetime.now(PARIS).date()
+    response = hass.action(
+        "homesmartlink",
+        "override",
+        {
+            "entity_id": ["climate.salon_heater_1", "climate.bureau_heater"],
+            "delta": 1,
+            "duration": {"days": 3},
+        },
+        response=True,
+    )
+    requests = simulator.requests("derogations")
+    # A first partial day, the full days in one request, a last partial day.
+    assert len(requests) == len(response["requests"])
+    assert len(requests) in (2, 3)  # 2 only when it starts at midnight
+    items = [d for r in requests for d in r["body"]["derogations"]]
+    assert {(d["roomId"], d["delta"]) for d in items} == {(1, 1), (4, 1)}
+    assert {d["date"] for d in items} >= {
+        (today + timedelta(days=n)).isoformat() for n in (1, 2, 3)
+    }
+    full_days = [r for r in requests if r["body"]["derogations"][0]["endTime"] == 1440]
+    assert any(len({d["date"] for d in r["body"]["derogations"]}) >= 2 for r in full_days)
+    wait_until(
+        lambda: (
+            hass.states("climate")["climate.salon_heater_1"]["attributes"].get("override_delta")
+            == 1
+        ),
+        30,
+        "the override shown",
+    )
+    simulator.control("DELETE", "/_sim/requests")
+    resumed = hass.action(
+        "homesmartlink", "resume_schedule", {"entity_id": "climate.salon_heater_1"}, response=True
+    )
+    zeros = [d for r in simulator.requests("derogations") for d in r["body"]["derogations"]]
+    assert {(d["roomId"], d["delta"]) for d in zeros} == {(1, 0)}
+    assert len(resumed["requests"]) == len(simulator.requests("derogations"))
+    # A preset is an override too: boost shifts the towel dryer's room, schedule ends it.
+    towel = "climate.salle_de_bain_towel_dryer"
+    simulator.control("DELETE", "/_sim/requests")
+    hass.action("climate", "set_preset_mode", {"entity_id": towel, "preset_mode": "boost"})
+    boost = [d for r in simulator.requests("derogations") for d in r["body"]["derogations"]]
+    assert {(d["roomId"], d["delta"]) for d in boost} == {(3, 2)}
+    wait_until(
+        lambda: hass.states("climate")[towel]["attributes"]["preset_mode"] == "boost",
+        30,
+        "the boost preset",
+    )
+    hass.action("climate", "set_preset_mode", {"entity_id": towel, "preset_mode": "schedule"})
+    wait_until(
+        lambda: hass.states("climate")[towel]["attributes"]["preset_mode"] == "schedule",
+        30,
+        "back to the schedule",
+    )
+    assert hass.states("climate")[towel]["attributes"]["hvac_modes"] == ["auto"]
+
+
 def test_schedule_calendar_and_diagnosis(stack: Stack) -> None:
     hass, _simulator = stack
     answer = hass.action(
