@@ -439,3 +439,96 @@ async def test_calendar_titles_name_the_heater_and_its_setpoint(
     await set_temperature(hass_tz, SALON, 21)
     events = await _events(hass_tz, "calendar.salon_heater_1_schedule")
     assert any(e["summary"] == "Salon heater 1 · Override +1 °C (21 °C)" for e in events)
+
+
+async def test_a_temperature_for_an_offline_heater_or_conflicting_room_is_refused(
+    hass_tz: HomeAssistant, init_integration: MockConfigEntry, simulator: Simulator
+) -> None:
+    # Two heaters of one room with different schedules would need different shifts.
+    salon_2 = simulator.device(HOME_ID, "A1B2C3D5")
+    salon_2["ecoSp"] = 15
+    await hass_tz.config_entries.async_reload(init_integration.entry_id)
+    await hass_tz.async_block_till_done()
+    with pytest.raises(ServiceValidationError) as err:
+        await _call(
+            hass_tz,
+            "override",
+            {"entity_id": [SALON, "climate.salon_heater_2"], "temperature": 19},
+        )
+    assert err.value.translation_key == "override_room_conflict"
+    simulator.device(HOME_ID, "C0FFEE01")["online"] = False
+    await hass_tz.config_entries.async_reload(init_integration.entry_id)
+    await hass_tz.async_block_till_done()
+    with pytest.raises(ServiceValidationError) as err:
+        await _call(
+            hass_tz,
+            "override",
+            {"entity_id": "climate.salle_de_bain_towel_dryer", "temperature": 20},
+        )
+    assert err.value.translation_key == "override_heater_unavailable"
+    assert _sent(simulator) == []
+
+
+async def test_no_target_and_an_all_day_event(
+    hass_tz: HomeAssistant, init_integration: MockConfigEntry, simulator: Simulator
+) -> None:
+    for service, data in (("override", {"delta": 1}), ("resume_schedule", {})):
+        with pytest.raises(ServiceValidationError) as err:
+            await _call(
+                hass_tz, service, {"entity_id": "sensor.salon_heater_1_temperature", **data}
+            )
+        assert err.value.translation_key == "no_target"
+    # An all-day event tomorrow: a shift over that whole local day, one request.
+    await hass_tz.services.async_call(
+        "calendar",
+        "create_event",
+        {
+            "entity_id": "calendar.chambre_heater_schedule",
+            "summary": "-1 °C",
+            "start_date": "2026-11-24",
+            "end_date": "2026-11-25",
+        },
+        blocking=True,
+    )
+    assert _windows(simulator) == [(0, 1440, ["2026-11-24"], {-1})]
+
+
+async def test_an_override_that_is_over_cannot_be_deleted(
+    hass_tz: HomeAssistant,
+    init_integration: MockConfigEntry,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+    hass_ws_client: Any,
+) -> None:
+    from custom_components.homesmartlink.calendar import event_uid
+
+    client = await hass_ws_client(hass_tz)
+    await set_temperature(hass_tz, SALON, 18)
+    (placed,) = home(init_integration).derogations.pieces(1)
+    await advance(hass_tz, freezer, 3 * 3600)
+    await client.send_json_auto_id(
+        {
+            "type": "calendar/event/delete",
+            "entity_id": "calendar.salon_heater_1_schedule",
+            "uid": event_uid(placed),
+        }
+    )
+    answer = await client.receive_json()
+    assert not answer["success"]
+    assert len(_sent(simulator)) == 1
+    await client.send_json_auto_id(
+        {
+            "type": "calendar/event/create",
+            "entity_id": "calendar.salon_heater_1_schedule",
+            "event": {
+                "summary": "+1",
+                "dtstart": "2026-11-24T10:00:00+01:00",
+                "dtend": "2026-11-24T11:00:00+01:00",
+                "rrule": "FREQ=DAILY",
+            },
+        }
+    )
+    answer = await client.receive_json()
+    assert not answer["success"]
+    assert "repeat" in answer["error"]["message"]
+    assert len(_sent(simulator)) == 1

@@ -209,7 +209,8 @@ def test_schedule_calendar_and_diagnosis(stack: Stack) -> None:
         f"/api/calendars/calendar.salon_heater_1_schedule?start={start.isoformat()}"
         f"&end={(start + timedelta(days=7)).isoformat()}".replace("+", "%2B"),
     )
-    comfort = [e for e in events if e["summary"] == "Comfort"]
+    # Titled with the heater, and its comfort setpoint once learned.
+    comfort = [e for e in events if e["summary"].startswith("Salon heater 1 · Comfort")]
     assert len(comfort) == 12
     entry = hass.entry()
     message = hass.action(
