@@ -447,8 +447,9 @@ def test_sber_sync_follows_the_cloud(stack: Stack) -> None:
         assert len(writes[0][2]["user_id"]) == 32
         assert writes[2][2] == {"device_ids": [f"D15EA5E0@{key}"]}
         assert [d["id"] for d in writes[0][2]["devices"]] == [f"E2E00001@{key}"]
-        assert [(d["id"], d["room"]) for d in writes[1][2]["devices"]] == [
-            (f"C0FFEE01@{key}", "Spa")
+        # Renamed in the cloud: a new name; Sber's room is the area it was put in, which stays.
+        assert [(d["id"], d["name"], d["room"]) for d in writes[1][2]["devices"]] == [
+            (f"C0FFEE01@{key}", "Spa towel dryer", "Salle de bain")
         ]
         states = [body for m, p, _, body in sber.calls if p == "/v1/state"]
         assert any(f"E2E00001@{key}" in state["devices"] for state in states)
