@@ -8,6 +8,7 @@ generate the new release's with `--snapshot-update` and review them like code.
 
 from __future__ import annotations
 
+from datetime import datetime
 from unittest.mock import patch
 
 from homeassistant.const import Platform
@@ -21,7 +22,8 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 
-from .conftest import with_options
+from .conftest import MONDAY_MORNING, with_options
+from .simulator import Simulator
 
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
@@ -45,15 +47,17 @@ async def test_platform(
 
 async def test_diagnostics(
     hass: HomeAssistant,
+    simulator: Simulator,
     mock_config_entry: MockConfigEntry,
     hass_client: ClientSessionGenerator,
     snapshot: SnapshotAssertion,
 ) -> None:
     """The download of an account with the Yango bridge on, through Home Assistant's endpoint.
 
-    Real time, not a frozen clock: the endpoint imports modules that a frozen clock breaks, and
-    nothing in the download depends on the time.
+    Real time, not a frozen clock: the endpoint imports modules that a frozen clock breaks. The
+    cloud's clock is fixed instead (Monday 10:00): the setpoints it reports follow the schedule.
     """
+    simulator.clock = lambda: datetime.fromisoformat(MONDAY_MORNING)
     entry = with_options(mock_config_entry, yango=True)
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)

@@ -149,7 +149,8 @@ class Simulator:
             seed = json.loads(SAMPLE_HOME.read_text(encoding="utf-8"))
         self.seed = copy.deepcopy(seed)
         self.timezone = ZoneInfo(timezone or seed.get("timezone", "Europe/Paris"))
-        self._now = now
+        # The cloud's clock: real time unless a test fixes it.
+        self.clock = now
         self.diagnosis_delay = diagnosis_delay
         self.partners: dict[str, str] = {
             p["client_id"]: p["client_secret"] for p in seed.get("partners", [])
@@ -169,7 +170,7 @@ class Simulator:
 
     def now(self) -> datetime:
         """The simulated cloud's local time."""
-        moment = self._now() if self._now else datetime.now(self.timezone)
+        moment = self.clock() if self.clock else datetime.now(self.timezone)
         return moment.astimezone(self.timezone)
 
     def requests_to(self, path: str) -> list[RecordedRequest]:
