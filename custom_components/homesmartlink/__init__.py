@@ -20,6 +20,8 @@ from homeassistant.util import dt as dt_util
 
 from .api import HomeSmartlinkClient
 from .bridges import PLUGINS
+from .campaign_store import CampaignBook
+from .campaigns import async_follow_campaigns
 from .const import CONF_BASE_URL, CONF_HOME_ID, DOMAIN, LOGGER, REQUEST_TIMEOUT, SUBENTRY_HOME
 from .coordinator import (
     HomeSmartlinkConfigEntry,
@@ -45,6 +47,7 @@ PLATFORMS: list[Platform] = [
     Platform.BUTTON,
     Platform.CALENDAR,
     Platform.CLIMATE,
+    Platform.EVENT,
     Platform.SENSOR,
 ]
 
@@ -79,7 +82,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: HomeSmartlinkConfigEntry
     }
     await _async_first_refresh(list(homes.values()))
     ready = {key: home for key, home in homes.items() if home.coordinator.data is not None}
-    entry.runtime_data = HomeSmartlinkData(client=client, homes=ready)
+    campaigns = CampaignBook(hass, entry.entry_id)
+    await campaigns.async_load()
+    entry.runtime_data = HomeSmartlinkData(client=client, homes=ready, campaigns=campaigns)
     devices = dr.async_get(hass)
     for home in ready.values():
         await home.derogations.async_load()
@@ -98,6 +103,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: HomeSmartlinkConfigEntry
         async_follow_device_changes(home)
         home.placement.async_place()
         entry.async_on_unload(home.coordinator.async_add_listener(home.placement.async_place))
+    async_follow_campaigns(hass, entry)
     for plugin in PLUGINS:
         if (link := await plugin.async_start(hass, entry)) is not None:
             entry.runtime_data.bridges[plugin.name] = link
@@ -211,7 +217,8 @@ async def async_unload_entry(hass: HomeAssistant, entry: HomeSmartlinkConfigEntr
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: HomeSmartlinkConfigEntry) -> None:
-    """Forget what was remembered for a removed account's homes."""
+    """Forget what was remembered for a removed account and its homes."""
+    await CampaignBook(hass, entry.entry_id).async_remove()
     for subentry_id in entry.subentries:
         await _async_forget_home(hass, subentry_id)
 

@@ -20,6 +20,7 @@ from .api import (
     HomeSmartlinkRateLimitError,
 )
 from .areas import RoomPlacement
+from .campaign_store import CampaignBook
 from .compat import device_in
 from .const import DOMAIN, LOGGER, SCAN_INTERVAL
 from .delivery import DeliveryTracker
@@ -74,6 +75,8 @@ class HomeSmartlinkData:
     client: HomeSmartlinkClient
     # By subentry id.
     homes: dict[str, HomeSmartlinkHome]
+    # The account's demand-response campaigns.
+    campaigns: CampaignBook
     # The bridges the account's options turned on, by plug-in name.
     bridges: dict[str, BridgeLink] = field(default_factory=dict)
 

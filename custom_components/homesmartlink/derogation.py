@@ -47,6 +47,9 @@ class PlanProblem(StrEnum):
     COMFORT_UNKNOWN = "comfort_unknown"
     ECO_UNKNOWN = "eco_unknown"
     ROOM_CONFLICT = "room_conflict"
+    # Campaigns (`campaign.py`).
+    CAMPAIGN_DELTA = "campaign_delta"
+    START_IN_PAST = "start_in_past"
     PERIOD_OUT_OF_REACH = "period_out_of_reach"
 
 

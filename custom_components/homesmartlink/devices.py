@@ -6,8 +6,9 @@ kind) and hang from the home's gateway (their areas: `areas.py`).
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceInfo
@@ -83,6 +84,18 @@ def device_info(coordinator: HomeSmartlinkCoordinator, device: Device) -> Device
     )
     info.update(_gateway_link(coordinator))
     return info
+
+
+def account_info(entry: ConfigEntry[Any]) -> DeviceInfo:
+    """Registry info of the partner account: a service that holds its campaigns."""
+    return DeviceInfo(
+        identifiers={(DOMAIN, f"account-{entry.entry_id}")},
+        translation_key="account",
+        translation_placeholders={"account": entry.title},
+        manufacturer=MANUFACTURER,
+        model="Partner account",
+        entry_type=dr.DeviceEntryType.SERVICE,
+    )
 
 
 def gateway_info(gateway: Gateway | None, home_id: str) -> DeviceInfo:

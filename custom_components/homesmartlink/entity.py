@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from homeassistant.core import callback
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .api import Device
-from .coordinator import HomeSmartlinkCoordinator, HomeSmartlinkHome
-from .devices import device_info, gateway_info
+from .campaign_store import CampaignEvent
+from .coordinator import HomeSmartlinkConfigEntry, HomeSmartlinkCoordinator, HomeSmartlinkHome
+from .devices import account_info, device_info, gateway_info
 
 
 class HomeSmartlinkEntity(CoordinatorEntity[HomeSmartlinkCoordinator]):
@@ -96,6 +98,33 @@ class HomeSmartlinkGatewayEntity(HomeSmartlinkEntity):
 
     def _source(self) -> object:
         return self.coordinator.data.gateway
+
+
+class HomeSmartlinkAccountEntity(Entity):
+    """An entity of the partner account (its campaigns), on the account's service device."""
+
+    _attr_has_entity_name = True
+    _attr_should_poll = False
+
+    def __init__(self, entry: HomeSmartlinkConfigEntry, key: str) -> None:
+        """Bind the entity to the account and tell it what happens to its campaigns."""
+        self._entry = entry
+        self._attr_unique_id = f"{entry.entry_id}_{key}"
+        self._attr_device_info = account_info(entry)
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the account's campaigns."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            async_dispatcher_connect(
+                self.hass, self._entry.runtime_data.campaigns.signal, self._campaign_event
+            )
+        )
+
+    @callback
+    def _campaign_event(self, event: CampaignEvent) -> None:
+        """React to what happened to a campaign (write the state)."""
+        self.async_write_ha_state()
 
 
 def async_add_device_entities(

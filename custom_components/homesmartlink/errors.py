@@ -61,6 +61,8 @@ PLAN_KEYS: dict[PlanProblem, str] = {
     PlanProblem.ECO_UNKNOWN: "eco_unknown",
     PlanProblem.PERIOD_OUT_OF_REACH: "period_out_of_reach",
     PlanProblem.ROOM_CONFLICT: "override_room_conflict",
+    PlanProblem.CAMPAIGN_DELTA: "campaign_delta",
+    PlanProblem.START_IN_PAST: "start_in_past",
 }
 
 

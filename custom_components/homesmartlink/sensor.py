@@ -1,4 +1,8 @@
-"""Sensors: each heater's temperature (with long-term statistics) and the gateway's diagnostics."""
+"""Sensors: heaters' temperatures, the gateway's diagnostics, the account's campaign.
+
+Each heater's temperature has long-term statistics; the account's sensor shows its running (or
+next, or last) demand-response campaign.
+"""
 
 from __future__ import annotations
 
@@ -16,11 +20,14 @@ from homeassistant.const import EntityCategory, UnitOfTemperature
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.util import dt as dt_util
 
 from .api import Device, Gateway, ReportSummary
+from .campaign import CampaignState
 from .coordinator import HomeSmartlinkConfigEntry, HomeSmartlinkCoordinator
 from .delivery import DeliveryTracker
 from .entity import (
+    HomeSmartlinkAccountEntity,
     HomeSmartlinkGatewayEntity,
     HomeSmartlinkOnlineDeviceEntity,
     async_add_device_entities,
@@ -107,7 +114,8 @@ async def async_setup_entry(
     entry: HomeSmartlinkConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the gateway's sensors, and every heater's as heaters appear."""
+    """Add the account's campaign sensor, the gateway's sensors, every heater's as they appear."""
+    async_add_entities([HomeSmartlinkCampaignSensor(entry)])
     for home in entry.runtime_data.homes.values():
         coordinator = home.coordinator
         gateway: list[SensorEntity] = [
@@ -211,3 +219,39 @@ class HomeSmartlinkDeliverySensor(HomeSmartlinkGatewayEntity, SensorEntity):
         if last is None:
             return None
         return {"trigger": last.trigger, "settled": last.settled}
+
+
+class HomeSmartlinkCampaignSensor(HomeSmartlinkAccountEntity, SensorEntity):
+    """The running campaign (else the next, else the last): its phase and its figures."""
+
+    _attr_translation_key = "campaign"
+    _attr_device_class = SensorDeviceClass.ENUM
+    _attr_options = [state.value for state in CampaignState]
+
+    def __init__(self, entry: HomeSmartlinkConfigEntry) -> None:
+        """Bind the sensor to the account."""
+        super().__init__(entry, "campaign")
+
+    @property
+    def native_value(self) -> str | None:
+        """Scheduled, preheat, shed, recovery, finished or cancelled; none before any."""
+        now = dt_util.now()
+        campaign = self._entry.runtime_data.campaigns.latest(now)
+        return campaign.state(now).value if campaign is not None else None
+
+    @property
+    def extra_state_attributes(self) -> dict[str, str | int | float] | None:
+        """Its id, shed window, and homes and rooms reached and verified."""
+        campaign = self._entry.runtime_data.campaigns.latest(dt_util.now())
+        if campaign is None:
+            return None
+        shed = next(p for p in campaign.phases if p.phase.value == "shed")
+        return {
+            "campaign_id": campaign.id,
+            "start": campaign.start.isoformat(),
+            "shed_start": shed.start.isoformat(),
+            "shed_end": shed.end.isoformat(),
+            "end": campaign.end.isoformat(),
+            "delta": shed.delta,
+            **campaign.counts(),
+        }

@@ -6,6 +6,7 @@
 - `get_schedule`: a heater's week schedule as data (response only; an entity action).
 - `override`: a delta or a temperature for a duration, until a moment or the next change.
 - `resume_schedule`: end our changes in force in the targeted heaters' rooms.
+- `start_campaign` / `cancel_campaign` / `get_campaign`: demand-response campaigns of an account.
 
 Bridges add their own actions (`bridges/`). Errors become Home Assistant's at this edge.
 """
@@ -30,6 +31,8 @@ from homeassistant.util.json import JsonValueType
 import voluptuous as vol
 
 from .api import Device, HomeSmartlinkNotFoundError
+from .campaign import campaign_data, plan_phases
+from .campaigns import CampaignTarget, async_cancel_campaign, async_start_campaign
 from .compat import PLATFORM_ENTITY_SERVICES, register_entity_action, schema
 from .const import DOMAIN
 from .coordinator import HomeSmartlinkConfigEntry, HomeSmartlinkHome
@@ -57,6 +60,9 @@ SERVICE_GET_DIAGNOSIS_RESULT = "get_diagnosis_result"
 SERVICE_GET_SCHEDULE = "get_schedule"
 SERVICE_OVERRIDE = "override"
 SERVICE_RESUME_SCHEDULE = "resume_schedule"
+SERVICE_START_CAMPAIGN = "start_campaign"
+SERVICE_CANCEL_CAMPAIGN = "cancel_campaign"
+SERVICE_GET_CAMPAIGN = "get_campaign"
 
 ATTR_DELTA = "delta"
 ATTR_START = "start"
@@ -68,6 +74,11 @@ ATTR_TEMPERATURE = "temperature"
 ATTR_DURATION = "duration"
 ATTR_UNTIL = "until"
 ATTR_UNTIL_NEXT_CHANGE = "until_next_change"
+ATTR_CAMPAIGN_ID = "campaign_id"
+ATTR_PREHEAT_DELTA = "preheat_delta"
+ATTR_PREHEAT_MINUTES = "preheat_minutes"
+ATTR_RECOVERY_DELTA = "recovery_delta"
+ATTR_RECOVERY_MINUTES = "recovery_minutes"
 
 # Heaters by target (entities, devices, areas...) and/or a whole account (or one of its homes).
 # Typed Any as `compat.schema` explains: voluptuous and probatio disagree on the static types.
@@ -99,6 +110,35 @@ OVERRIDE_SCHEMA: Any = vol.All(
         }
     ),
     cv.has_at_least_one_key(*cv.ENTITY_SERVICE_FIELDS),
+)
+# Rooms by target and/or whole accounts or homes; a shed window and its delta; optional phases
+# before and after (both fields of a phase, or neither).
+START_CAMPAIGN_SCHEMA: Any = vol.All(
+    schema(
+        {
+            **cv.ENTITY_SERVICE_FIELDS,
+            vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string,
+            vol.Optional(ATTR_HOME_ID): cv.string,
+            vol.Required(ATTR_START): cv.datetime,
+            vol.Required(ATTR_END): cv.datetime,
+            vol.Required(ATTR_DELTA): vol.Coerce(int),
+            vol.Inclusive(ATTR_PREHEAT_DELTA, "preheat"): vol.Coerce(int),
+            vol.Inclusive(ATTR_PREHEAT_MINUTES, "preheat"): vol.All(
+                vol.Coerce(int), vol.Range(min=5)
+            ),
+            vol.Inclusive(ATTR_RECOVERY_DELTA, "recovery"): vol.Coerce(int),
+            vol.Inclusive(ATTR_RECOVERY_MINUTES, "recovery"): vol.All(
+                vol.Coerce(int), vol.Range(min=5)
+            ),
+        }
+    ),
+    cv.has_at_least_one_key(ATTR_CONFIG_ENTRY_ID, *cv.ENTITY_SERVICE_FIELDS),
+)
+CAMPAIGN_SCHEMA = schema(
+    {vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string, vol.Required(ATTR_CAMPAIGN_ID): cv.string}
+)
+GET_CAMPAIGN_SCHEMA = schema(
+    {vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string, vol.Optional(ATTR_CAMPAIGN_ID): cv.string}
 )
 RESUME_SCHEMA: Any = vol.All(
     schema(cv.ENTITY_SERVICE_FIELDS), cv.has_at_least_one_key(*cv.ENTITY_SERVICE_FIELDS)
@@ -208,6 +248,68 @@ async def _resume_schedule(call: ServiceCall) -> ServiceResponse:
     return _requests(await async_send_changes(call.hass, changes, Placement()))
 
 
+def _local(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt_util.get_default_time_zone())
+
+
+def _phase(data: dict[str, Any], delta: str, minutes: str) -> tuple[int, int] | None:
+    return (data[delta], data[minutes]) if delta in data else None
+
+
+@translated
+async def _start_campaign(call: ServiceCall) -> ServiceResponse:
+    heaters = await _derogation_targets(call)
+    entries = {home.entry.entry_id: home.entry for home, _ in heaters}
+    if len(entries) != 1:
+        raise validation_error("campaign_one_account")
+    data = dict(call.data)
+    phases = plan_phases(
+        _local(data[ATTR_START]),
+        _local(data[ATTR_END]),
+        data[ATTR_DELTA],
+        dt_util.now(),
+        preheat=_phase(data, ATTR_PREHEAT_DELTA, ATTR_PREHEAT_MINUTES),
+        recovery=_phase(data, ATTR_RECOVERY_DELTA, ATTR_RECOVERY_MINUTES),
+    )
+    targets = list(
+        {
+            (home.subentry_id, device.room_id): CampaignTarget(home, device.room_id)
+            for home, device in heaters
+            if device.room_id is not None
+        }.values()
+    )
+    (entry,) = entries.values()
+    campaign, outcomes = await async_start_campaign(call.hass, entry, targets, phases)
+    return {
+        "campaign_id": campaign.id,
+        "requests": [window_outcome_data(outcome) for outcome in outcomes],
+    }
+
+
+def _find_campaign(call: ServiceCall) -> tuple[HomeSmartlinkConfigEntry, Any]:
+    wanted = call.data.get(ATTR_CAMPAIGN_ID)
+    now = dt_util.now()
+    for entry in accounts(call.hass, call):
+        book = entry.runtime_data.campaigns
+        found = book.campaigns.get(wanted) if wanted else book.latest(now)
+        if found is not None:
+            return entry, found
+    raise validation_error("unknown_campaign", campaign_id=str(wanted))
+
+
+@translated
+async def _cancel_campaign(call: ServiceCall) -> ServiceResponse:
+    entry, campaign = _find_campaign(call)
+    if campaign.state(dt_util.now()).value in ("finished", "cancelled"):
+        raise validation_error("campaign_over", campaign_id=campaign.id)
+    return _requests(await async_cancel_campaign(call.hass, entry, campaign))
+
+
+async def _get_campaign(call: ServiceCall) -> ServiceResponse:
+    _entry, campaign = _find_campaign(call)
+    return campaign_data(campaign, dt_util.now())
+
+
 async def _ask_accounts[T](
     call: ServiceCall,
     ask: Callable[[HomeSmartlinkConfigEntry], Awaitable[T]],
@@ -285,6 +387,14 @@ def async_setup_services(hass: HomeAssistant) -> None:
         schema=OVERRIDE_SCHEMA,
         supports_response=SupportsResponse.OPTIONAL,
     )
+    for name, handler, fields, response in (
+        (SERVICE_START_CAMPAIGN, _start_campaign, START_CAMPAIGN_SCHEMA, SupportsResponse.OPTIONAL),
+        (SERVICE_CANCEL_CAMPAIGN, _cancel_campaign, CAMPAIGN_SCHEMA, SupportsResponse.OPTIONAL),
+        (SERVICE_GET_CAMPAIGN, _get_campaign, GET_CAMPAIGN_SCHEMA, SupportsResponse.ONLY),
+    ):
+        hass.services.async_register(
+            DOMAIN, name, handler, schema=fields, supports_response=response
+        )
     hass.services.async_register(
         DOMAIN,
         SERVICE_RESUME_SCHEDULE,

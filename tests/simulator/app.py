@@ -194,6 +194,8 @@ class Simulator:
         devices[:] = [d for d in devices if d["header"] != device_id]
 
     def _active_delta(self, home_id: str, room_id: Any, moment: datetime) -> int:
+        if self.homes[home_id].get("ignoreDerogations"):
+            return 0  # its gateway never applies them (a test of non-delivery and opt-out)
         minute = moment.hour * 60 + moment.minute
         delta = 0
         for placed in self.derogations:  # the latest placed derogation wins
@@ -265,6 +267,7 @@ class Simulator:
         app.router.add_post("/_sim/faults", self._control_add_faults)
         app.router.add_delete("/_sim/faults", self._control_clear_faults)
         app.router.add_get("/_sim/homes/{home}", self._control_home)
+        app.router.add_patch("/_sim/homes/{home}", self._control_patch_home)
         app.router.add_get("/_sim/homes/{home}/wire", self._control_wire)
         app.router.add_post("/_sim/homes/{home}/devices", self._control_add_device)
         app.router.add_patch("/_sim/homes/{home}/devices/{device}", self._control_patch_device)
@@ -456,7 +459,8 @@ class Simulator:
                 continue
             details.append(
                 {
-                    "acknowledge": bool(home.get("gatewayAck", True)),
+                    "acknowledge": bool(home.get("gatewayAck", True))
+                    and not home.get("ignoreDerogations"),
                     "homeId": home_id,
                     "sendAt": trigger.sent_at.isoformat(),
                 }
@@ -548,6 +552,14 @@ class Simulator:
         home = self.homes.get(request.match_info["home"])
         if home is None:
             raise web.HTTPNotFound
+        return web.json_response(home)
+
+    async def _control_patch_home(self, request: web.Request) -> web.Response:
+        """Change a home's flags (e.g. `ignoreDerogations`, `gatewayAck`)."""
+        home = self.homes.get(request.match_info["home"])
+        if home is None:
+            raise web.HTTPNotFound
+        home.update(await request.json())
         return web.json_response(home)
 
     async def _control_wire(self, request: web.Request) -> web.Response:

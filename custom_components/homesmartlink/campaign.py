@@ -1,0 +1,323 @@
+"""A demand-response campaign: its phases, its rooms, and what became of it. No Home Assistant.
+
+A campaign shifts every targeted room by a delta over a shed window, optionally warmed before
+(pre-conditioning) and eased after (recovery). What it knows is kept here as plain data: the
+triggers the cloud answered and each home's delivery, and per phase each room's verification
+against what the heaters report (`verify_room`). `campaigns.py` runs it in Home Assistant.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from .derogation import MAX_SPAN, STEP_MINUTES, DerogationPlanError, PlanProblem
+
+MAX_CAMPAIGN_DELTA = 5
+
+
+class Phase(StrEnum):
+    """The phases of a campaign, in order."""
+
+    PREHEAT = "preheat"
+    SHED = "shed"
+    RECOVERY = "recovery"
+
+
+class CampaignState(StrEnum):
+    """Where a campaign is (the sensor's state)."""
+
+    SCHEDULED = "scheduled"
+    PREHEAT = "preheat"
+    SHED = "shed"
+    RECOVERY = "recovery"
+    FINISHED = "finished"
+    CANCELLED = "cancelled"
+
+
+class RoomStatus(StrEnum):
+    """A room in a phase: not yet at the shifted setpoint, at it, or left it."""
+
+    NOT_YET = "not_yet"
+    VERIFIED = "verified"
+    OPTED_OUT = "opted_out"
+
+
+@dataclass(frozen=True, slots=True)
+class PhaseSpan:
+    """One phase: [start, end) and the delta its rooms are shifted by."""
+
+    phase: Phase
+    start: datetime
+    end: datetime
+    delta: int
+
+    def hours(self) -> float:
+        """The phase's length in hours."""
+        return (self.end - self.start).total_seconds() / 3600
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignRoom:
+    """A targeted room of a home of the account."""
+
+    subentry_id: str
+    home_id: str
+    room_id: int
+
+    @property
+    def key(self) -> str:
+        """How the campaign's records name the room."""
+        return f"{self.home_id}/{self.room_id}"
+
+
+def _on_grid(moment: datetime) -> bool:
+    return not (moment.second or moment.microsecond or moment.minute % STEP_MINUTES)
+
+
+def _check_delta(value: int, name: str) -> int:
+    if value == 0 or abs(value) > MAX_CAMPAIGN_DELTA:
+        raise DerogationPlanError(PlanProblem.CAMPAIGN_DELTA, field=name, delta=str(value))
+    return value
+
+
+def plan_phases(
+    start: datetime,
+    end: datetime,
+    delta: int,
+    now: datetime,
+    *,
+    preheat: tuple[int, int] | None = None,
+    recovery: tuple[int, int] | None = None,
+) -> tuple[PhaseSpan, ...]:
+    """The campaign's phases, or the reason the cloud cannot carry them (nothing is sent).
+
+    `preheat` and `recovery` are (delta, minutes). Every bound is on the 5-minute grid, no
+    phase starts in the past, and the whole campaign lasts at most 14 days.
+    """
+    phases = [PhaseSpan(Phase.SHED, start, end, _check_delta(delta, "delta"))]
+    if preheat is not None:
+        before = start - timedelta(minutes=preheat[1])
+        phases.insert(
+            0, PhaseSpan(Phase.PREHEAT, before, start, _check_delta(preheat[0], "preheat_delta"))
+        )
+    if recovery is not None:
+        after = end + timedelta(minutes=recovery[1])
+        phases.append(
+            PhaseSpan(Phase.RECOVERY, end, after, _check_delta(recovery[0], "recovery_delta"))
+        )
+    for span in phases:
+        for moment in (span.start, span.end):
+            if not _on_grid(moment):
+                raise DerogationPlanError(PlanProblem.TIME_NOT_ALIGNED, time=moment.isoformat())
+        if span.end <= span.start:
+            raise DerogationPlanError(
+                PlanProblem.END_NOT_AFTER_START,
+                start=span.start.isoformat(),
+                end=span.end.isoformat(),
+            )
+    floor = now - timedelta(
+        minutes=now.minute % STEP_MINUTES, seconds=now.second, microseconds=now.microsecond
+    )
+    if phases[0].start < floor:
+        raise DerogationPlanError(PlanProblem.START_IN_PAST, start=phases[0].start.isoformat())
+    if phases[-1].end - phases[0].start > MAX_SPAN:
+        raise DerogationPlanError(PlanProblem.SPAN_TOO_LONG, days=str(MAX_SPAN.days))
+    return tuple(phases)
+
+
+@dataclass
+class Campaign:
+    """One campaign of an account, as it is remembered (and persisted)."""
+
+    id: str
+    created: datetime
+    phases: tuple[PhaseSpan, ...]
+    rooms: tuple[CampaignRoom, ...]
+    # Start trigger -> the homes its request named.
+    triggers: dict[str, list[str]] = field(default_factory=dict)
+    sent: set[str] = field(default_factory=set)
+    acknowledged: set[str] = field(default_factory=set)
+    # Phase -> room key -> status; rooms that opted out stay so for the rest of the campaign.
+    status: dict[str, dict[str, RoomStatus]] = field(default_factory=dict)
+    cancelled: datetime | None = None
+    delivery_settled: bool = False
+
+    @property
+    def homes(self) -> list[str]:
+        """The targeted homes, in a stable order."""
+        return sorted({room.home_id for room in self.rooms})
+
+    @property
+    def start(self) -> datetime:
+        """When its first phase starts."""
+        return self.phases[0].start
+
+    @property
+    def end(self) -> datetime:
+        """When its last phase ends (or when it was cancelled, if earlier)."""
+        last = self.phases[-1].end
+        return min(last, self.cancelled) if self.cancelled else last
+
+    def phase_at(self, moment: datetime) -> PhaseSpan | None:
+        """The phase running at a moment (none once cancelled)."""
+        if self.cancelled is not None and moment >= self.cancelled:
+            return None
+        return next((p for p in self.phases if p.start <= moment < p.end), None)
+
+    def state(self, moment: datetime) -> CampaignState:
+        """Scheduled, in one of its phases, finished or cancelled."""
+        if self.cancelled is not None and moment >= self.cancelled:
+            return CampaignState.CANCELLED
+        if moment < self.start:
+            return CampaignState.SCHEDULED
+        phase = self.phase_at(moment)
+        return CampaignState(phase.phase.value) if phase else CampaignState.FINISHED
+
+    def degree_hours(self) -> float:
+        """Σ |delta| x hours x rooms over its phases (a figure we define, not an energy)."""
+        return sum(abs(p.delta) * p.hours() for p in self.phases) * len(self.rooms)
+
+    def counts(self) -> dict[str, Any]:
+        """The figures users see: homes targeted, sent, acknowledged; rooms verified, opted out."""
+        opted = {
+            key
+            for rooms in self.status.values()
+            for key, s in rooms.items()
+            if s is RoomStatus.OPTED_OUT
+        }
+        verified = {
+            key
+            for rooms in self.status.values()
+            for key, s in rooms.items()
+            if s is RoomStatus.VERIFIED
+        } - opted
+        return {
+            "homes_targeted": len(self.homes),
+            "homes_sent": len(self.sent),
+            "homes_acknowledged": len(self.acknowledged),
+            "rooms_targeted": len(self.rooms),
+            "rooms_verified": len(verified),
+            "rooms_opted_out": len(opted),
+            "degree_hours": round(self.degree_hours(), 2),
+        }
+
+    def as_json(self) -> dict[str, Any]:
+        """JSON form for the store."""
+        return {
+            "id": self.id,
+            "created": self.created.isoformat(),
+            "phases": [
+                [p.phase.value, p.start.isoformat(), p.end.isoformat(), p.delta]
+                for p in self.phases
+            ],
+            "rooms": [[r.subentry_id, r.home_id, r.room_id] for r in self.rooms],
+            "triggers": self.triggers,
+            "sent": sorted(self.sent),
+            "acknowledged": sorted(self.acknowledged),
+            "status": {
+                phase: {k: s.value for k, s in rooms.items()}
+                for phase, rooms in self.status.items()
+            },
+            "cancelled": self.cancelled.isoformat() if self.cancelled else None,
+            "delivery_settled": self.delivery_settled,
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> Campaign | None:
+        """A stored campaign; None when the record is not one (the others still load)."""
+        try:
+            return cls(
+                id=str(data["id"]),
+                created=datetime.fromisoformat(data["created"]),
+                phases=tuple(
+                    PhaseSpan(
+                        Phase(p[0]),
+                        datetime.fromisoformat(p[1]),
+                        datetime.fromisoformat(p[2]),
+                        int(p[3]),
+                    )
+                    for p in data["phases"]
+                ),
+                rooms=tuple(CampaignRoom(str(r[0]), str(r[1]), int(r[2])) for r in data["rooms"]),
+                triggers={str(k): [str(h) for h in v] for k, v in data.get("triggers", {}).items()},
+                sent={str(h) for h in data.get("sent", [])},
+                acknowledged={str(h) for h in data.get("acknowledged", [])},
+                status={
+                    str(phase): {str(k): RoomStatus(s) for k, s in rooms.items()}
+                    for phase, rooms in data.get("status", {}).items()
+                },
+                cancelled=datetime.fromisoformat(data["cancelled"])
+                if data.get("cancelled")
+                else None,
+                delivery_settled=bool(data.get("delivery_settled", False)),
+            )
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError):
+            return None
+
+
+def verify_room(
+    previous: RoomStatus | None,
+    heaters: list[tuple[float | None, float | None]],
+    in_step: bool,
+) -> RoomStatus:
+    """A room's status at a poll of a phase.
+
+    `heaters`: for each heater of the room, (the setpoint it reports, its scheduled setpoint plus
+    the phase's delta; None when not known yet); `in_step`: every heater online and on its
+    schedule. A room that was verified and leaves that value, or whose heater leaves its schedule
+    or goes offline, opted out (a household changed it); one that opted out stays so.
+    """
+    if previous is RoomStatus.OPTED_OUT:
+        return previous
+    at_value = (
+        in_step
+        and bool(heaters)
+        and all(expected is not None and sp == expected for sp, expected in heaters)
+    )
+    if at_value:
+        return RoomStatus.VERIFIED
+    return RoomStatus.OPTED_OUT if previous is RoomStatus.VERIFIED else RoomStatus.NOT_YET
+
+
+def campaign_data(campaign: Campaign, moment: datetime) -> dict[str, Any]:
+    """Everything about a campaign, as `get_campaign` answers: phases, figures, per home."""
+    per_home: dict[str, dict[str, Any]] = {
+        home_id: {
+            "home_id": home_id,
+            "sent": home_id in campaign.sent,
+            "acknowledged": home_id in campaign.acknowledged,
+            "rooms": [],
+        }
+        for home_id in campaign.homes
+    }
+    for room in campaign.rooms:
+        per_home[room.home_id]["rooms"].append(
+            {
+                "room_id": room.room_id,
+                **{
+                    phase: statuses[room.key].value
+                    for phase, statuses in campaign.status.items()
+                    if room.key in statuses
+                },
+            }
+        )
+    return {
+        "campaign_id": campaign.id,
+        "state": campaign.state(moment).value,
+        "created": campaign.created.isoformat(),
+        "cancelled": campaign.cancelled.isoformat() if campaign.cancelled else None,
+        "phases": [
+            {
+                "phase": p.phase.value,
+                "start": p.start.isoformat(),
+                "end": p.end.isoformat(),
+                "delta": p.delta,
+            }
+            for p in campaign.phases
+        ],
+        **campaign.counts(),
+        "homes": list(per_home.values()),
+    }

@@ -1,0 +1,322 @@
+"""Demand-response campaigns run in Home Assistant: sent, followed, verified, told.
+
+Start: every phase of every targeted room is sent at once through the write path, as the fewest
+requests (one per distinct window for the account). Then, until it ends: each start trigger's
+report is read a few times (delivery per home), every poll checks each targeted room against what
+its heaters report (closed-loop verification, no extra cloud call), and each phase boundary is
+told. A campaign that ends with homes that never acknowledged raises a repair issue. All of it is
+in the account's `CampaignBook`, so a restart loses nothing and picks the following up again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers.event import async_call_later, async_track_point_in_time
+from homeassistant.util import dt as dt_util
+from homeassistant.util.ulid import ulid_now
+
+from .api import Device, DeviceMode, HomeSmartlinkError
+from .campaign import Campaign, CampaignRoom, CampaignState, PhaseSpan, RoomStatus, verify_room
+from .campaign_store import CampaignBook
+from .const import LOGGER
+from .coordinator import HomeSmartlinkConfigEntry, HomeSmartlinkHome
+from .delivery import CHECK_DELAYS
+from .derogation import Room, window_from_span
+from .learned import SETTLE, period_at
+from .outcomes import WindowOutcome, WriteError
+from .repairs import async_raise_issue
+from .write_path import Placement, RoomChange, async_send_changes
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignTarget:
+    """A room to shed, in a loaded home of the account."""
+
+    home: HomeSmartlinkHome
+    room_id: int
+
+
+def _changes(
+    targets: Sequence[CampaignTarget], phases: Sequence[PhaseSpan], now: datetime, delta: int | None
+) -> list[RoomChange]:
+    """Each room over each phase still to come (from now, on the grid); `delta` overrides."""
+    changes: list[RoomChange] = []
+    for phase in phases:
+        start = max(phase.start, now)
+        if phase.end <= start:
+            continue
+        for window in window_from_span(start, phase.end):
+            changes.extend(
+                RoomChange(
+                    t.home,
+                    Room(t.home.home_id, t.room_id),
+                    window,
+                    phase.delta if delta is None else delta,
+                )
+                for t in targets
+            )
+    return changes
+
+
+async def async_start_campaign(
+    hass: HomeAssistant,
+    entry: HomeSmartlinkConfigEntry,
+    targets: Sequence[CampaignTarget],
+    phases: tuple[PhaseSpan, ...],
+) -> tuple[Campaign, list[WindowOutcome]]:
+    """Send a campaign and start following it; a failed request is raised after it is kept."""
+    now = dt_util.now()
+    rooms = tuple(
+        dict.fromkeys(CampaignRoom(t.home.subentry_id, t.home.home_id, t.room_id) for t in targets)
+    )
+    campaign = Campaign(id=ulid_now(), created=now, phases=phases, rooms=rooms)
+    book = entry.runtime_data.campaigns
+    try:
+        outcomes = await async_send_changes(
+            hass, _changes(targets, phases, now, None), Placement(batch=campaign.id)
+        )
+    except WriteError as err:
+        _note_triggers(campaign, err.outcomes, rooms)
+        book.async_add(campaign)
+        raise
+    _note_triggers(campaign, outcomes, rooms)
+    book.async_add(campaign)
+    book.async_tell("scheduled", campaign, **campaign.counts())
+    async_follow_campaign(hass, entry, campaign)
+    _verify_all(entry, now)  # the write path's refresh came before the campaign was known
+    return campaign, outcomes
+
+
+def _note_triggers(
+    campaign: Campaign, outcomes: list[WindowOutcome], rooms: tuple[CampaignRoom, ...]
+) -> None:
+    homes = sorted({room.home_id for room in rooms})
+    for outcome in outcomes:
+        if outcome.start_trigger:
+            campaign.triggers[outcome.start_trigger] = homes
+
+
+async def async_cancel_campaign(
+    hass: HomeAssistant, entry: HomeSmartlinkConfigEntry, campaign: Campaign
+) -> list[WindowOutcome]:
+    """End what runs now and what has not run yet: 0 °C shifts over the rest of each phase."""
+    now = dt_util.now()
+    homes = entry.runtime_data.homes
+    targets = [
+        CampaignTarget(homes[room.subentry_id], room.room_id)
+        for room in campaign.rooms
+        if room.subentry_id in homes
+    ]
+    changes = _changes(targets, campaign.phases, now, 0) if campaign.end > now else []
+    outcomes = await async_send_changes(hass, changes, Placement()) if changes else []
+    campaign.cancelled = now
+    book = entry.runtime_data.campaigns
+    book.async_tell("cancelled", campaign, **campaign.counts())
+    _check_delivery_repair(hass, campaign, now)
+    return outcomes
+
+
+@callback
+def async_follow_campaigns(hass: HomeAssistant, entry: HomeSmartlinkConfigEntry) -> None:
+    """At set-up: verify at every poll, and pick up the following of unfinished campaigns."""
+    for home in entry.runtime_data.homes.values():
+
+        @callback
+        def polled(home: HomeSmartlinkHome = home) -> None:
+            _verify_home(entry, home, dt_util.now())
+
+        entry.async_on_unload(home.coordinator.async_add_listener(polled))
+    now = dt_util.now()
+    for campaign in entry.runtime_data.campaigns.campaigns.values():
+        if campaign.state(now) not in (CampaignState.FINISHED, CampaignState.CANCELLED):
+            async_follow_campaign(hass, entry, campaign)
+    _verify_all(entry, now)
+
+
+@callback
+def _verify_all(entry: HomeSmartlinkConfigEntry, now: datetime) -> None:
+    """Verify every home now (a poll that changes nothing does not call its listeners)."""
+    for home in entry.runtime_data.homes.values():
+        _verify_home(entry, home, now)
+
+
+@callback
+def async_follow_campaign(
+    hass: HomeAssistant, entry: HomeSmartlinkConfigEntry, campaign: Campaign
+) -> None:
+    """Tell each phase boundary as it comes, and read the delivery reports."""
+    now = dt_util.now()
+    for phase in campaign.phases:
+        for moment, last in ((phase.start, False), (phase.end, phase is campaign.phases[-1])):
+            if moment <= now or (not last and moment == phase.end):
+                continue
+            entry.async_on_unload(
+                async_track_point_in_time(
+                    hass, _boundary(hass, entry, campaign, phase, last), moment
+                )
+            )
+    if not campaign.delivery_settled and campaign.triggers:
+        _DeliveryFollower(hass, entry, campaign).start()
+
+
+def _boundary(
+    hass: HomeAssistant,
+    entry: HomeSmartlinkConfigEntry,
+    campaign: Campaign,
+    phase: PhaseSpan,
+    last: bool,
+) -> Callable[[datetime], None]:
+    @callback
+    def reached(now: datetime) -> None:
+        if campaign.cancelled is not None:
+            return
+        book = entry.runtime_data.campaigns
+        if last:
+            book.async_tell("finished", campaign, **campaign.counts())
+            _check_delivery_repair(hass, campaign, now)
+        else:
+            book.async_tell("phase_started", campaign, phase=phase.phase.value, **campaign.counts())
+            _verify_all(entry, now)
+
+    return reached
+
+
+class _DeliveryFollower:
+    """Reads each start trigger's report at the usual delays until every home acknowledged."""
+
+    def __init__(
+        self, hass: HomeAssistant, entry: HomeSmartlinkConfigEntry, campaign: Campaign
+    ) -> None:
+        self._hass = hass
+        self._entry = entry
+        self._campaign = campaign
+        self._attempt = 0
+        self._cancel: CALLBACK_TYPE | None = None
+
+    def start(self) -> None:
+        self._schedule()
+        self._entry.async_on_unload(self._stop)
+
+    @callback
+    def _stop(self) -> None:
+        if self._cancel is not None:
+            self._cancel()
+            self._cancel = None
+
+    def _schedule(self) -> None:
+        delay = CHECK_DELAYS[self._attempt] - (
+            CHECK_DELAYS[self._attempt - 1] if self._attempt else 0
+        )
+        self._cancel = async_call_later(self._hass, delay, self._fire)
+
+    @callback
+    def _fire(self, _now: datetime) -> None:
+        self._cancel = None
+        self._entry.async_create_background_task(
+            self._hass, self._read(), f"campaign {self._campaign.id} delivery"
+        )
+
+    async def _read(self) -> None:
+        campaign = self._campaign
+        before = (len(campaign.sent), len(campaign.acknowledged))
+        client = self._entry.runtime_data.client
+        for trigger in campaign.triggers:
+            try:
+                report = await client.get_report(trigger)
+            except HomeSmartlinkError as err:
+                LOGGER.debug("Campaign delivery report not read: %s", err)
+                continue
+            for detail in report.details:
+                if detail.home_id is None or detail.home_id not in campaign.homes:
+                    continue
+                if detail.sent_at is not None:
+                    campaign.sent.add(detail.home_id)
+                if detail.acknowledge:
+                    campaign.acknowledged.add(detail.home_id)
+        self._attempt += 1
+        complete = set(campaign.homes) <= campaign.acknowledged
+        campaign.delivery_settled = complete or self._attempt >= len(CHECK_DELAYS)
+        book = self._entry.runtime_data.campaigns
+        if (len(campaign.sent), len(campaign.acknowledged)) != before:
+            book.async_tell("delivered", campaign, **campaign.counts())
+        else:
+            book.async_save()
+        if campaign.delivery_settled:
+            _check_delivery_repair(self._hass, campaign, dt_util.now())
+        else:
+            self._schedule()
+
+
+def _check_delivery_repair(hass: HomeAssistant, campaign: Campaign, now: datetime) -> None:
+    """A campaign over, its delivery settled, with homes that never acknowledged: a repair."""
+    over = campaign.state(now) in (CampaignState.FINISHED, CampaignState.CANCELLED)
+    missing = set(campaign.homes) - campaign.acknowledged
+    if over and campaign.delivery_settled and missing:
+        async_raise_issue(
+            hass,
+            f"campaign_not_delivered_{campaign.id}",
+            "campaign_not_delivered",
+            {
+                "campaign": campaign.id,
+                "missing": str(len(missing)),
+                "targeted": str(len(campaign.homes)),
+            },
+        )
+
+
+def _heater_check(
+    device: Device, delta: int, home: HomeSmartlinkHome, now: datetime
+) -> tuple[float | None, float | None] | None:
+    """(reported, expected) for one heater; None while its schedule just changed (settling)."""
+    period = period_at(device, now)
+    if period is not None and period_at(device, now - SETTLE) is not period:
+        return None
+    learned = home.setpoints.get(device.id, period) if period is not None else None
+    return device.setpoint, (learned + delta if learned is not None else None)
+
+
+@callback
+def _verify_home(entry: HomeSmartlinkConfigEntry, home: HomeSmartlinkHome, now: datetime) -> None:
+    """Check this home's rooms of every running campaign against what its heaters report."""
+    data = home.coordinator.data
+    book = entry.runtime_data.campaigns
+    for campaign in book.campaigns.values():
+        phase = campaign.phase_at(now)
+        if phase is None:
+            continue
+        before = campaign.counts()
+        statuses = campaign.status.setdefault(phase.phase.value, {})
+        for room in campaign.rooms:
+            if room.subentry_id != home.subentry_id:
+                continue
+            heaters = [d for d in data.heaters if d.room_id == room.room_id]
+            checks = [_heater_check(d, phase.delta, home, now) for d in heaters]
+            if any(check is None for check in checks):
+                continue
+            in_step = all(d.online and d.mode is DeviceMode.PROG for d in heaters)
+            statuses[room.key] = verify_room(
+                _opted(campaign, room.key) or statuses.get(room.key),
+                [c for c in checks if c is not None],
+                in_step,
+            )
+        _tell_changes(book, campaign, before)
+
+
+def _opted(campaign: Campaign, key: str) -> RoomStatus | None:
+    """A room that opted out in an earlier phase stays out."""
+    for statuses in campaign.status.values():
+        if statuses.get(key) is RoomStatus.OPTED_OUT:
+            return RoomStatus.OPTED_OUT
+    return None
+
+
+def _tell_changes(book: CampaignBook, campaign: Campaign, before: dict[str, object]) -> None:
+    after = campaign.counts()
+    if after["rooms_opted_out"] != before["rooms_opted_out"]:
+        book.async_tell("opted_out", campaign, **after)
+    elif after["rooms_verified"] != before["rooms_verified"]:
+        book.async_tell("verified", campaign, **after)

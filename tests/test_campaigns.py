@@ -1,0 +1,234 @@
+"""Demand-response campaigns: planned, delivered, verified against the heaters, told (issue 17).
+
+Monday 2026-11-23 10:00 in Paris; two homes of one account, each with the living room (Salon,
+room 1) in eco at 17 °C until 17:00. The second home's gateway ignores derogations.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import area_registry as ar, issue_registry as ir
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.homesmartlink.const import DOMAIN
+
+from .conftest import account_entry, advance
+from .simulator import Simulator, more_homes
+
+SENSOR = "sensor.demo_partner_campaigns_campaign"
+EVENT = "event.demo_partner_campaigns_campaign"
+
+
+async def _account(hass: HomeAssistant, simulator: Simulator) -> MockConfigEntry:
+    for extra in more_homes(simulator.seed, 2)["homes"][1:]:
+        simulator.homes[extra["homeId"]] = extra
+    simulator.homes["home-demo-2"]["ignoreDerogations"] = True
+    entry = account_entry(simulator.base_url, list(simulator.homes))  # type: ignore[attr-defined]
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
+
+
+async def _call(hass: HomeAssistant, service: str, data: dict[str, Any]) -> Any:
+    response = await hass.services.async_call(
+        DOMAIN, service, data, blocking=True, return_response=True
+    )
+    await hass.async_block_till_done(wait_background_tasks=True)
+    return response
+
+
+async def _poll_both(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
+    """The two homes are polled 30 s apart: let both polls come."""
+    await advance(hass, freezer, 31)
+    await advance(hass, freezer, 31)
+
+
+def _salon(hass: HomeAssistant) -> str:
+    area = ar.async_get(hass).async_get_area_by_name("Salon")
+    assert area is not None
+    return area.id
+
+
+CAMPAIGN = {
+    "start": "2026-11-23 11:00:00",
+    "end": "2026-11-23 12:00:00",
+    "delta": -2,
+    "preheat_delta": 1,
+    "preheat_minutes": 60,
+    "recovery_delta": -1,
+    "recovery_minutes": 30,
+}
+
+
+async def test_a_campaign_is_one_request_per_phase_window_verified_and_followed(
+    hass_tz: HomeAssistant,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    entry = await _account(hass_tz, simulator)
+    events: list[str] = []
+    hass_tz.bus.async_listen(
+        "state_changed",
+        lambda event: (
+            events.append(event.data["new_state"].attributes.get("event_type"))
+            if event.data["entity_id"] == EVENT and event.data["new_state"]
+            else None
+        ),
+    )
+    response = await _call(hass_tz, "start_campaign", {"area_id": _salon(hass_tz), **CAMPAIGN})
+    sent = [r.body["derogations"] for r in simulator.requests_to("derogations")]
+    assert [(items[0]["startTime"], items[0]["endTime"]) for items in sent] == [
+        (600, 660),
+        (660, 720),
+        (720, 750),
+    ]
+    assert [{(i["homeId"], i["roomId"], i["delta"]) for i in items} for items in sent] == [
+        {("home-demo-1", 1, 1), ("home-demo-2", 1, 1)},
+        {("home-demo-1", 1, -2), ("home-demo-2", 1, -2)},
+        {("home-demo-1", 1, -1), ("home-demo-2", 1, -1)},
+    ]
+    campaign_id = response["campaign_id"]
+    assert len(response["requests"]) == 3
+    state = hass_tz.states.get(SENSOR)
+    assert state.state == "preheat"
+    assert state.attributes["homes_targeted"] == 2
+    assert state.attributes["degree_hours"] == pytest.approx((1 * 1 + 2 * 1 + 1 * 0.5) * 2)
+    # Delivery: the first home acknowledged, the second was sent the message and never answered.
+    await advance(hass_tz, freezer, 20)
+    got = await _call(hass_tz, "get_campaign", {"campaign_id": campaign_id})
+    assert (got["homes_sent"], got["homes_acknowledged"]) == (2, 1)
+    # Verification at the next poll: the first home's room is at 17 + 1, the second's is not.
+    await _poll_both(hass_tz, freezer)
+    got = await _call(hass_tz, "get_campaign", {})
+    rooms = {h["home_id"]: h["rooms"][0] for h in got["homes"]}
+    assert rooms["home-demo-1"]["preheat"] == "verified"
+    assert rooms["home-demo-2"]["preheat"] == "not_yet"
+    # Shedding: verified again, then a household changes its heater: opted out.
+    await advance(hass_tz, freezer, 3600)
+    await _poll_both(hass_tz, freezer)
+    assert hass_tz.states.get(SENSOR).state == "shed"
+    got = await _call(hass_tz, "get_campaign", {})
+    assert {h["home_id"]: h["rooms"][0].get("shed") for h in got["homes"]} == {
+        "home-demo-1": "verified",
+        "home-demo-2": "not_yet",
+    }
+    simulator.device("home-demo-1", "A1B2C3D4")["ecoSp"] = 19
+    await _poll_both(hass_tz, freezer)
+    got = await _call(hass_tz, "get_campaign", {})
+    assert got["rooms_opted_out"] == 1
+    assert hass_tz.states.get(SENSOR).attributes["rooms_opted_out"] == 1
+    # A restart in the middle loses nothing.
+    await hass_tz.config_entries.async_reload(entry.entry_id)
+    await hass_tz.async_block_till_done()
+    again = await _call(hass_tz, "get_campaign", {"campaign_id": campaign_id})
+    assert again["rooms_opted_out"] == 1
+    assert again["homes_acknowledged"] == 1
+    assert hass_tz.states.get(SENSOR).state == "shed"
+    # It ends; the home that never acknowledged is a repair issue.
+    await advance(hass_tz, freezer, 3600)
+    assert hass_tz.states.get(SENSOR).state == "recovery"
+    await advance(hass_tz, freezer, 3600)
+    assert hass_tz.states.get(SENSOR).state == "finished"
+    for _ in range(4):  # the last reads of the delivery report (up to 10 min after a start)
+        await advance(hass_tz, freezer, 600)
+    issue = ir.async_get(hass_tz).async_get_issue(DOMAIN, f"campaign_not_delivered_{campaign_id}")
+    assert issue is not None
+    assert issue.translation_placeholders["missing"] == "1"
+    assert {"scheduled", "delivered", "phase_started", "verified", "opted_out", "finished"} <= set(
+        events
+    )
+
+
+@pytest.mark.parametrize(
+    ("data", "key"),
+    [
+        ({"delta": 0}, "campaign_delta"),
+        ({"delta": -6}, "campaign_delta"),
+        ({"preheat_delta": 0}, "campaign_delta"),
+        ({"start": "2026-11-23 11:02:00"}, "time_not_aligned"),
+        ({"start": "2026-11-23 09:00:00", "end": "2026-11-23 09:30:00"}, "start_in_past"),
+        ({"preheat_minutes": 120}, "start_in_past"),
+        ({"end": "2026-11-23 10:30:00"}, "end_not_after_start"),
+        ({"end": "2026-12-23 10:30:00"}, "span_too_long"),
+    ],
+)
+async def test_a_campaign_that_cannot_be_carried_is_refused_whole(
+    hass_tz: HomeAssistant,
+    simulator: Simulator,
+    data: dict[str, Any],
+    key: str,
+) -> None:
+    await _account(hass_tz, simulator)
+    with pytest.raises(ServiceValidationError) as err:
+        await _call(hass_tz, "start_campaign", {"area_id": _salon(hass_tz), **CAMPAIGN, **data})
+    assert err.value.translation_key == key
+    assert simulator.requests_to("derogations") == []
+
+
+async def test_cancel_ends_what_runs_and_what_is_to_come(
+    hass_tz: HomeAssistant,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    entry = await _account(hass_tz, simulator)
+    response = await _call(
+        hass_tz,
+        "start_campaign",
+        {"config_entry_id": entry.entry_id, "home_id": "home-demo-1", **CAMPAIGN},
+    )
+    await advance(hass_tz, freezer, 30 * 60)
+    simulator.requests.clear()
+    await _call(hass_tz, "cancel_campaign", {"campaign_id": response["campaign_id"]})
+    sent = [r.body["derogations"] for r in simulator.requests_to("derogations")]
+    assert [(items[0]["startTime"], items[0]["endTime"]) for items in sent] == [
+        (630, 660),
+        (660, 720),
+        (720, 750),
+    ]
+    assert {i["delta"] for items in sent for i in items} == {0}
+    assert hass_tz.states.get(SENSOR).state == "cancelled"
+    with pytest.raises(ServiceValidationError) as err:
+        await _call(hass_tz, "cancel_campaign", {"campaign_id": response["campaign_id"]})
+    assert err.value.translation_key == "campaign_over"
+    with pytest.raises(ServiceValidationError) as err:
+        await _call(hass_tz, "get_campaign", {"campaign_id": "nope"})
+    assert err.value.translation_key == "unknown_campaign"
+
+
+async def test_a_campaign_tomorrow_survives_a_restart(
+    hass_tz: HomeAssistant,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
+) -> None:
+    entry = await _account(hass_tz, simulator)
+    response = await _call(
+        hass_tz,
+        "start_campaign",
+        {
+            "config_entry_id": entry.entry_id,
+            "start": "2026-11-24 18:00:00",
+            "end": "2026-11-24 20:00:00",
+            "delta": -3,
+        },
+    )
+    assert hass_tz.states.get(SENSOR).state == "scheduled"
+    await advance(hass_tz, freezer, 10)
+    assert await hass_tz.config_entries.async_unload(entry.entry_id)
+    await hass_tz.async_block_till_done()
+    stored = hass_storage[f"{DOMAIN}.{entry.entry_id}.campaigns"]["data"]["campaigns"]
+    assert [c["id"] for c in stored] == [response["campaign_id"]]
+    assert await hass_tz.config_entries.async_setup(entry.entry_id)
+    await hass_tz.async_block_till_done()
+    freezer.move_to("2026-11-24T18:00:30+01:00")
+    await advance(hass_tz, freezer, 1)
+    assert hass_tz.states.get(SENSOR).state == "shed"
+    got = await _call(hass_tz, "get_campaign", {})
+    assert got["campaign_id"] == response["campaign_id"]
+    assert got["rooms_targeted"] == 12  # six rooms with heaters in each home
