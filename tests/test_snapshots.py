@@ -29,7 +29,14 @@ from .simulator import Simulator
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
 @pytest.mark.parametrize(
     "platform",
-    [Platform.BINARY_SENSOR, Platform.BUTTON, Platform.CALENDAR, Platform.CLIMATE, Platform.SENSOR],
+    [
+        Platform.BINARY_SENSOR,
+        Platform.BUTTON,
+        Platform.CALENDAR,
+        Platform.CLIMATE,
+        Platform.EVENT,
+        Platform.SENSOR,
+    ],
 )
 async def test_platform(
     hass_tz: HomeAssistant,

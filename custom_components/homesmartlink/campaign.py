@@ -180,20 +180,25 @@ class Campaign:
         """Σ |delta| x hours x rooms over its phases (a figure we define, not an energy)."""
         return sum(abs(p.delta) * p.hours() for p in self.phases) * len(self.rooms)
 
-    def counts(self) -> dict[str, Any]:
-        """The figures users see: homes targeted, sent, acknowledged; rooms verified, opted out."""
+    def room_sets(self) -> tuple[set[str], set[str]]:
+        """The rooms that opted out, and those verified in some phase that did not."""
         opted = {
             key
             for rooms in self.status.values()
-            for key, s in rooms.items()
-            if s is RoomStatus.OPTED_OUT
+            for key, status in rooms.items()
+            if status is RoomStatus.OPTED_OUT
         }
         verified = {
             key
             for rooms in self.status.values()
-            for key, s in rooms.items()
-            if s is RoomStatus.VERIFIED
-        } - opted
+            for key, status in rooms.items()
+            if status is RoomStatus.VERIFIED
+        }
+        return opted, verified - opted
+
+    def counts(self) -> dict[str, Any]:
+        """The figures users see: homes targeted, sent, acknowledged; rooms verified, opted out."""
+        opted, verified = self.room_sets()
         return {
             "homes_targeted": len(self.homes),
             "homes_sent": len(self.sent),
@@ -293,6 +298,11 @@ def campaign_data(campaign: Campaign, moment: datetime) -> dict[str, Any]:
         }
         for home_id in campaign.homes
     }
+    opted, verified = campaign.room_sets()
+    for home in per_home.values():
+        keys = {room.key for room in campaign.rooms if room.home_id == home["home_id"]}
+        home["rooms_verified"] = len(keys & verified)
+        home["rooms_opted_out"] = len(keys & opted)
     for room in campaign.rooms:
         per_home[room.home_id]["rooms"].append(
             {

@@ -87,7 +87,9 @@ async def async_start_campaign(
     book.async_add(campaign)
     book.async_tell("scheduled", campaign, **campaign.counts())
     async_follow_campaign(hass, entry, campaign)
-    _verify_all(entry, now)  # the write path's refresh came before the campaign was known
+    async_verify_campaigns(
+        entry, now
+    )  # the write path's refresh came before the campaign was known
     return campaign, outcomes
 
 
@@ -134,11 +136,11 @@ def async_follow_campaigns(hass: HomeAssistant, entry: HomeSmartlinkConfigEntry)
     for campaign in entry.runtime_data.campaigns.campaigns.values():
         if campaign.state(now) not in (CampaignState.FINISHED, CampaignState.CANCELLED):
             async_follow_campaign(hass, entry, campaign)
-    _verify_all(entry, now)
+    async_verify_campaigns(entry, now)
 
 
 @callback
-def _verify_all(entry: HomeSmartlinkConfigEntry, now: datetime) -> None:
+def async_verify_campaigns(entry: HomeSmartlinkConfigEntry, now: datetime) -> None:
     """Verify every home now (a poll that changes nothing does not call its listeners)."""
     for home in entry.runtime_data.homes.values():
         _verify_home(entry, home, now)
@@ -180,7 +182,7 @@ def _boundary(
             _check_delivery_repair(hass, campaign, now)
         else:
             book.async_tell("phase_started", campaign, phase=phase.phase.value, **campaign.counts())
-            _verify_all(entry, now)
+            async_verify_campaigns(entry, now)
 
     return reached
 

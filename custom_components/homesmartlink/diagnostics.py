@@ -9,8 +9,10 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.json import json_dumps
+from homeassistant.util import dt as dt_util
 from homeassistant.util.json import json_loads
 
+from .campaign import campaign_data
 from .const import CONF_BASE_URL, CONF_SBER_KEY, CONF_YANGO_SKILL_TOKEN
 from .coordinator import HomeSmartlinkConfigEntry, HomeSmartlinkHome
 
@@ -42,6 +44,11 @@ async def async_get_config_entry_diagnostics(
             "options": async_redact_data(dict(entry.options), TO_REDACT),
         },
         "homes": [_home(home) for home in entry.runtime_data.homes.values()],
+        # Campaigns hold ids, times and figures only (no personal data).
+        "campaigns": [
+            campaign_data(campaign, dt_util.now())
+            for campaign in entry.runtime_data.campaigns.campaigns.values()
+        ],
     }
 
 
@@ -51,6 +58,10 @@ def _home(home: HomeSmartlinkHome) -> dict[str, Any]:
     return {
         "home_id": home.home_id,
         "last_update_success": coordinator.last_update_success,
+        "learned_setpoints": {
+            device.id: dict(zip(("comfort", "eco"), home.setpoints.of(device.id), strict=True))
+            for device in snapshot.heaters
+        },
         "bridges": {
             name: link.home_diagnostics(home.subentry_id)
             for name, link in home.entry.runtime_data.bridges.items()

@@ -373,56 +373,21 @@ async def _get_diagnosis_result(call: ServiceCall) -> ServiceResponse:
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register every action of the integration."""
-    hass.services.async_register(
-        DOMAIN,
-        SERVICE_SET_DEROGATION,
-        _set_derogation,
-        schema=SET_DEROGATION_SCHEMA,
-        supports_response=SupportsResponse.OPTIONAL,
-    )
-    hass.services.async_register(
-        DOMAIN,
-        SERVICE_OVERRIDE,
-        _override,
-        schema=OVERRIDE_SCHEMA,
-        supports_response=SupportsResponse.OPTIONAL,
-    )
+    optional, only = SupportsResponse.OPTIONAL, SupportsResponse.ONLY
     for name, handler, fields, response in (
-        (SERVICE_START_CAMPAIGN, _start_campaign, START_CAMPAIGN_SCHEMA, SupportsResponse.OPTIONAL),
-        (SERVICE_CANCEL_CAMPAIGN, _cancel_campaign, CAMPAIGN_SCHEMA, SupportsResponse.OPTIONAL),
-        (SERVICE_GET_CAMPAIGN, _get_campaign, GET_CAMPAIGN_SCHEMA, SupportsResponse.ONLY),
+        (SERVICE_SET_DEROGATION, _set_derogation, SET_DEROGATION_SCHEMA, optional),
+        (SERVICE_OVERRIDE, _override, OVERRIDE_SCHEMA, optional),
+        (SERVICE_RESUME_SCHEDULE, _resume_schedule, RESUME_SCHEMA, optional),
+        (SERVICE_START_CAMPAIGN, _start_campaign, START_CAMPAIGN_SCHEMA, optional),
+        (SERVICE_CANCEL_CAMPAIGN, _cancel_campaign, CAMPAIGN_SCHEMA, optional),
+        (SERVICE_GET_CAMPAIGN, _get_campaign, GET_CAMPAIGN_SCHEMA, only),
+        (SERVICE_GET_DEROGATION_REPORT, _get_derogation_report, REPORT_SCHEMA, only),
+        (SERVICE_REQUEST_DIAGNOSIS, _request_diagnosis, HOME_SCHEMA, optional),
+        (SERVICE_GET_DIAGNOSIS_RESULT, _get_diagnosis_result, DIAGNOSIS_RESULT_SCHEMA, only),
     ):
         hass.services.async_register(
             DOMAIN, name, handler, schema=fields, supports_response=response
         )
-    hass.services.async_register(
-        DOMAIN,
-        SERVICE_RESUME_SCHEDULE,
-        _resume_schedule,
-        schema=RESUME_SCHEMA,
-        supports_response=SupportsResponse.OPTIONAL,
-    )
-    hass.services.async_register(
-        DOMAIN,
-        SERVICE_GET_DEROGATION_REPORT,
-        _get_derogation_report,
-        schema=REPORT_SCHEMA,
-        supports_response=SupportsResponse.ONLY,
-    )
-    hass.services.async_register(
-        DOMAIN,
-        SERVICE_REQUEST_DIAGNOSIS,
-        _request_diagnosis,
-        schema=HOME_SCHEMA,
-        supports_response=SupportsResponse.OPTIONAL,
-    )
-    hass.services.async_register(
-        DOMAIN,
-        SERVICE_GET_DIAGNOSIS_RESULT,
-        _get_diagnosis_result,
-        schema=DIAGNOSIS_RESULT_SCHEMA,
-        supports_response=SupportsResponse.ONLY,
-    )
     if PLATFORM_ENTITY_SERVICES:
         async_register_schedule_action(hass)
 

@@ -22,11 +22,13 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.update_coordinator import CoordinatorEntity, DataUpdateCoordinator
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, MockEntityPlatform
 import pytest_socket
 
 from custom_components.homesmartlink.api import Device, DeviceCategory, DeviceMode, WeekSchedule
+from custom_components.homesmartlink.campaigns import async_verify_campaigns
 from custom_components.homesmartlink.const import LOGGER
 from custom_components.homesmartlink.derogation import (
     Room,
@@ -508,3 +510,73 @@ async def test_account_memory(hass: HomeAssistant, cloud: SimulatorProcess, home
     floor = tracemalloc.get_traced_memory()[0] - before
     tracemalloc.stop()
     record("memory", case, "MiB (floor)", f"{ours / 2**20:,.1f} ({floor / 2**20:,.1f})")
+
+
+async def test_campaign_of_a_thousand_rooms(hass: HomeAssistant, cloud: SimulatorProcess) -> None:
+    """A campaign of 1,000 rooms over 200 homes with all three phases; its verification's CPU."""
+    ids = [f"a{index:03d}" for index in range(200)]
+    entry = _entry(cloud, *ids)
+    await _setup(hass, [entry])
+    now = dt_util.now()
+    start = (now + timedelta(hours=2)).replace(minute=0, second=0, microsecond=0)
+    cloud.control("DELETE", "/_sim/requests")
+    tracemalloc.start()
+    before = tracemalloc.take_snapshot()
+    cpu = time.process_time()
+    response = await hass.services.async_call(
+        "homesmartlink",
+        "start_campaign",
+        {
+            "config_entry_id": entry.entry_id,
+            "start": start.strftime("%Y-%m-%d %H:%M:%S"),
+            "end": (start + timedelta(hours=2)).strftime("%Y-%m-%d %H:%M:%S"),
+            "delta": -2,
+            "preheat_delta": 1,
+            "preheat_minutes": 60,
+            "recovery_delta": -1,
+            "recovery_minutes": 30,
+        },
+        blocking=True,
+        return_response=True,
+    )
+    cpu = (time.process_time() - cpu) * 1000
+    campaign = entry.runtime_data.campaigns.campaigns[response["campaign_id"]]
+    after = tracemalloc.take_snapshot()
+    tracemalloc.stop()
+    grown = sum(s.size_diff for s in after.compare_to(before, "filename")) / 1024
+    windows = {(r["start"], r["end"], r["date"]) for r in response["requests"]}
+    sent = len(cloud.requests("derogations"))
+    rooms = len(campaign.rooms)
+    record(
+        "campaign",
+        f"{rooms} rooms, 200 homes, 3 phases",
+        "requests (distinct windows)",
+        f"{sent} ({len(windows)})",
+        f"{len(windows)}",
+    )
+    record(
+        "campaign", f"{rooms} rooms, 200 homes, 3 phases", "CPU ms to plan and send", f"{cpu:,.0f}"
+    )
+    record(
+        "campaign",
+        f"{rooms} rooms, 200 homes, 3 phases",
+        "KiB kept and in flight (tracemalloc)",
+        f"{grown:,.0f}",
+    )
+    assert rooms == 1000
+    assert sent == len(windows) == len(response["requests"])
+    # Verification of every room at a poll, against the poll itself (the framework's share).
+    freeze = start + timedelta(minutes=70)
+    cpu = time.process_time()
+    for _ in range(5):
+        async_verify_campaigns(entry, freeze)
+    verify = (time.process_time() - cpu) * 1000 / 5
+    poll = time.process_time()
+    await _poll_all(hass, [entry])
+    poll = (time.process_time() - poll) * 1000
+    record(
+        "campaign",
+        "1000 rooms verified",
+        "CPU ms per round of 200 homes (poll round)",
+        f"{verify:,.1f} ({poll:,.1f})",
+    )

@@ -192,6 +192,50 @@ def test_override_action_resume_and_a_preset(stack: Stack) -> None:
     assert hass.states("climate")[towel]["attributes"]["hvac_modes"] == ["auto"]
 
 
+def test_a_short_campaign_is_sent_delivered_verified_and_cancelled(stack: Stack) -> None:
+    hass, simulator = stack
+    simulator.control("DELETE", "/_sim/requests")
+    now = datetime.now(PARIS).replace(second=0, microsecond=0)
+    start = now - timedelta(minutes=now.minute % 5)  # on the grid, running at once
+    response = hass.action(
+        "homesmartlink",
+        "start_campaign",
+        {
+            "entity_id": ["climate.salon_heater_1"],
+            "start": start.strftime("%Y-%m-%d %H:%M:%S"),
+            "end": (start + timedelta(minutes=30)).strftime("%Y-%m-%d %H:%M:%S"),
+            "delta": -2,
+        },
+        response=True,
+    )
+    campaign_id = response["campaign_id"]
+    items = [d for r in simulator.requests("derogations") for d in r["body"]["derogations"]]
+    assert {(d["roomId"], d["delta"]) for d in items} == {(1, -2)}
+    assert len(simulator.requests("derogations")) == len(response["requests"]) <= 2
+    sensor = "sensor.demo_partner_campaigns_campaign"
+    assert hass.states("sensor")[sensor]["state"] == "shed"
+    # Delivered (the report read 15 s later), then verified at a poll: no extra cloud call.
+    got = wait_until(
+        lambda: (
+            (c := hass.action("homesmartlink", "get_campaign", {}, response=True))[
+                "homes_acknowledged"
+            ]
+            == 1
+            and c["rooms_verified"] == 1
+            and c
+        ),
+        150,
+        "the campaign delivered and verified",
+        interval=5,
+    )
+    assert got["campaign_id"] == campaign_id
+    simulator.control("DELETE", "/_sim/requests")
+    hass.action("homesmartlink", "cancel_campaign", {"campaign_id": campaign_id})
+    zeros = [d for r in simulator.requests("derogations") for d in r["body"]["derogations"]]
+    assert {(d["roomId"], d["delta"]) for d in zeros} == {(1, 0)}
+    assert hass.states("sensor")[sensor]["state"] == "cancelled"
+
+
 def test_schedule_calendar_and_diagnosis(stack: Stack) -> None:
     hass, _simulator = stack
     answer = hass.action(
