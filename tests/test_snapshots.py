@@ -8,7 +8,6 @@ generate the new release's with `--snapshot-update` and review them like code.
 
 from __future__ import annotations
 
-from datetime import datetime
 from unittest.mock import patch
 
 from homeassistant.const import Platform
@@ -22,7 +21,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 
-from .conftest import MONDAY_MORNING, with_options
+from .conftest import HOME_ID, with_options
 from .simulator import Simulator
 
 
@@ -61,10 +60,13 @@ async def test_diagnostics(
 ) -> None:
     """The download of an account with the Yango bridge on, through Home Assistant's endpoint.
 
-    Real time, not a frozen clock: the endpoint imports modules that a frozen clock breaks. The
-    cloud's clock is fixed instead (Monday 10:00): the setpoints it reports follow the schedule.
+    Real time, not a frozen clock: the endpoint imports modules that a frozen clock breaks. So
+    nothing in the download may depend on the hour: the heaters on a schedule are in comfort all
+    week (the setpoints they report, and the ones learned, are the same at any time).
     """
-    simulator.clock = lambda: datetime.fromisoformat(MONDAY_MORNING)
+    for device in simulator.homes[HOME_ID]["devices"]:
+        if device.get("mode") == "Prog":
+            device["weekSchedule"] = [[{"start": 0, "end": 1440}]] * 7
     entry = with_options(mock_config_entry, yango=True)
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
