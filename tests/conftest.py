@@ -208,6 +208,8 @@ def account_entry(
     """A partner account with these homes as subentries (subentry id = `sub-<home id>`)."""
     return MockConfigEntry(
         domain=DOMAIN,
+        # A fixed id, so that the account's own entities (unique id from it) snapshot the same.
+        entry_id=f"entry-{client_id}",
         title=client_id,
         unique_id=f"{client_id}@127.0.0.1",
         version=2,
