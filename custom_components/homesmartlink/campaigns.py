@@ -77,7 +77,7 @@ async def async_start_campaign(
     book = entry.runtime_data.campaigns
     try:
         outcomes = await async_send_changes(
-            hass, _changes(targets, phases, now, None), Placement(batch=campaign.id)
+            hass, _changes(targets, phases, now, None), Placement(batch=campaign.id, follow=False)
         )
     except WriteError as err:
         _note_triggers(campaign, err.outcomes, rooms)
@@ -114,7 +114,8 @@ async def async_cancel_campaign(
         if room.subentry_id in homes
     ]
     changes = _changes(targets, campaign.phases, now, 0) if campaign.end > now else []
-    outcomes = await async_send_changes(hass, changes, Placement()) if changes else []
+    placement = Placement(follow=False)
+    outcomes = await async_send_changes(hass, changes, placement) if changes else []
     campaign.cancelled = now
     book = entry.runtime_data.campaigns
     book.async_tell("cancelled", campaign, **campaign.counts())

@@ -121,6 +121,7 @@ class HomeSmartlinkClimate(HomeSmartlinkOnlineDeviceEntity, ClimateEntity):
         super().__init__(home.coordinator, device_id, "climate")
         self._home = home
         self._unsub_boundary: CALLBACK_TYPE | None = None
+        self._room_overrides: tuple[PlacedDerogation, ...] = ()
 
     def _derogation(self) -> PlacedDerogation | None:
         """Our derogation in force in the heater's room now, if any."""
@@ -291,6 +292,10 @@ class HomeSmartlinkClimate(HomeSmartlinkOnlineDeviceEntity, ClimateEntity):
     async def async_added_to_hass(self) -> None:
         """Start following the schedule's boundaries and our derogations."""
         await super().async_added_to_hass()
+        device = self.device
+        self._room_overrides = tuple(
+            self._home.derogations.for_room(device.room_id if device else None)
+        )
         self._schedule_boundary_refresh()
         self.async_on_remove(self._cancel_boundary_refresh)
         self.async_on_remove(
@@ -301,6 +306,15 @@ class HomeSmartlinkClimate(HomeSmartlinkOnlineDeviceEntity, ClimateEntity):
 
     @callback
     def _handle_store_update(self) -> None:
+        """Write only when this heater's room got or lost an override.
+
+        A campaign over many rooms would otherwise rewrite every heater of each home.
+        """
+        device = self.device
+        mine = tuple(self._home.derogations.for_room(device.room_id)) if device else ()
+        if mine == self._room_overrides:
+            return
+        self._room_overrides = mine
         self._schedule_boundary_refresh()
         self.async_write_ha_state()
 

@@ -76,6 +76,10 @@ class Placement:
 
     batch: str = field(default_factory=ulid_now)
     preset: str | None = None
+    # Refresh the touched homes at once and follow each home's delivery. A campaign over hundreds
+    # of homes does neither: a refresh would be a burst of one config call per home (what the
+    # spread polls avoid), and it follows the delivery of its triggers itself, once for all homes.
+    follow: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +124,7 @@ async def async_send_changes(
     ]
     outcomes: list[WindowOutcome] = []
     failures: list[HomeSmartlinkError] = []
-    touched: dict[str, HomeSmartlinkHome] = {}
+    placed: dict[str, tuple[HomeSmartlinkHome, list[PlacedDerogation], str | None]] = {}
     for group, requests in planned:
         for request in requests:
             try:
@@ -136,10 +140,15 @@ async def async_send_changes(
                     request.windows, request.rooms, result.start_trigger, result.end_trigger
                 )
             )
-            touched.update(_remember(group, request, result, placement))
+            _remember(group, request, result, placement, placed)
+    # Each home's store takes all it got at once (one state write per entity, not per request).
+    for home, items, trigger in placed.values():
+        home.derogations.async_add(items)
+        if trigger and placement.follow:
+            home.delivery.async_track(trigger)
     # Show the result at once: a direct refresh, not the debounced one, so that two changes in a
     # row are both reflected.
-    for home in touched.values():
+    for home, _, _ in placed.values() if placement.follow else ():
         await home.coordinator.async_refresh()
     if failures:
         raise WriteError(outcomes, failures[0])
@@ -151,16 +160,27 @@ def _remember(
     request: PlannedRequest,
     result: DerogationResult,
     placement: Placement,
-) -> dict[str, HomeSmartlinkHome]:
-    """Store what the cloud accepted and follow its delivery; returns the homes it touched."""
-    by_item = {(c.room.home_id, c.room.room_id, c.window.day): c for c in group}
+    placed: dict[str, tuple[HomeSmartlinkHome, list[PlacedDerogation], str | None]],
+) -> None:
+    """Note what the cloud accepted, per home, with the request's start trigger."""
+    by_item = {
+        (c.room.home_id, c.room.room_id, c.window.day, c.window.start, c.window.end): c
+        for c in group
+    }
     placed_at = dt_util.now()
-    per_home: dict[str, list[PlacedDerogation]] = {}
-    homes: dict[str, HomeSmartlinkHome] = {}
     for derogation in request.derogations:
-        change = by_item[(derogation.home_id, derogation.room_id, derogation.date)]
-        homes[change.home.subentry_id] = change.home
-        per_home.setdefault(change.home.subentry_id, []).append(
+        change = by_item[
+            (
+                derogation.home_id,
+                derogation.room_id,
+                derogation.date,
+                derogation.start_time,
+                derogation.end_time,
+            )
+        ]
+        home = change.home
+        _, items, _ = placed.setdefault(home.subentry_id, (home, [], None))
+        items.append(
             PlacedDerogation(
                 home_id=derogation.home_id,
                 room_id=derogation.room_id,
@@ -176,12 +196,11 @@ def _remember(
                 preset=placement.preset if derogation.delta else None,
             )
         )
-    for subentry_id, placed in per_home.items():
-        home = homes[subentry_id]
-        home.derogations.async_add(placed)
-        if result.start_trigger:
-            home.delivery.async_track(result.start_trigger)
-    return homes
+        placed[home.subentry_id] = (
+            home,
+            items,
+            result.start_trigger or placed[home.subentry_id][2],
+        )
 
 
 def _cannot_change(target: HeaterTarget) -> Refused | None:
