@@ -10,7 +10,7 @@ from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import area_registry as ar, issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -18,7 +18,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.homesmartlink.const import DOMAIN
 
 from .conftest import account_entry, advance
-from .simulator import Simulator, more_homes
+from .simulator import Fault, Simulator, more_homes
 
 SENSOR = "sensor.demo_partner_campaigns_campaign"
 EVENT = "event.demo_partner_campaigns_campaign"
@@ -232,3 +232,24 @@ async def test_a_campaign_tomorrow_survives_a_restart(
     got = await _call(hass_tz, "get_campaign", {})
     assert got["campaign_id"] == response["campaign_id"]
     assert got["rooms_targeted"] == 12  # six rooms with heaters in each home
+
+
+async def test_a_window_that_fails_is_said_and_the_campaign_kept(
+    hass_tz: HomeAssistant,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    await _account(hass_tz, simulator)
+    # The second request (the shed window) fails; the report cannot be read at first.
+    simulator.faults.append(Fault(path="derogations", status=500, skip=1))
+    simulator.faults.append(Fault(path="report", status=500))
+    with pytest.raises(HomeAssistantError) as err:
+        await _call(hass_tz, "start_campaign", {"area_id": _salon(hass_tz), **CAMPAIGN})
+    assert err.value.translation_key == "derogation_partly_failed"
+    got = await _call(hass_tz, "get_campaign", {})
+    assert got["state"] == "preheat"
+    assert len(simulator.requests_to("derogations")) == 3
+    for _ in range(2):  # the first read fails; the next one reads what was delivered
+        await advance(hass_tz, freezer, 61)
+    got = await _call(hass_tz, "get_campaign", {})
+    assert got["homes_acknowledged"] == 1

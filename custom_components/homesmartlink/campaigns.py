@@ -75,21 +75,20 @@ async def async_start_campaign(
     )
     campaign = Campaign(id=ulid_now(), created=now, phases=phases, rooms=rooms)
     book = entry.runtime_data.campaigns
+    failure: WriteError | None = None
     try:
         outcomes = await async_send_changes(
             hass, _changes(targets, phases, now, None), Placement(batch=campaign.id, follow=False)
         )
-    except WriteError as err:
-        _note_triggers(campaign, err.outcomes, rooms)
-        book.async_add(campaign)
-        raise
+    except WriteError as err:  # kept and followed for what went through; then said
+        outcomes, failure = err.outcomes, err
     _note_triggers(campaign, outcomes, rooms)
     book.async_add(campaign)
     book.async_tell("scheduled", campaign, **campaign.counts())
     async_follow_campaign(hass, entry, campaign)
-    async_verify_campaigns(
-        entry, now
-    )  # the write path's refresh came before the campaign was known
+    async_verify_campaigns(entry, now)  # against the last poll at once, not a minute later
+    if failure is not None:
+        raise failure
     return campaign, outcomes
 
 
