@@ -21,22 +21,14 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 
+from custom_components.homesmartlink import PLATFORMS
+
 from .conftest import HOME_ID, with_options
 from .simulator import Simulator
 
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
-@pytest.mark.parametrize(
-    "platform",
-    [
-        Platform.BINARY_SENSOR,
-        Platform.BUTTON,
-        Platform.CALENDAR,
-        Platform.CLIMATE,
-        Platform.EVENT,
-        Platform.SENSOR,
-    ],
-)
+@pytest.mark.parametrize("platform", PLATFORMS)
 async def test_platform(
     hass_tz: HomeAssistant,
     mock_config_entry: MockConfigEntry,
