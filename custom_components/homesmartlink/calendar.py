@@ -116,6 +116,7 @@ class HomeSmartlinkCalendar(HomeSmartlinkDeviceEntity, CalendarEntity):
         self._store = home.derogations
         self._words = words
         self._room_derogations: tuple[PlacedDerogation, ...] = ()
+        self._event_cache: tuple[object, CalendarEvent | None] | None = None
 
     async def async_added_to_hass(self) -> None:
         """Also rewrite the state when an override is placed or ended."""
@@ -178,8 +179,26 @@ class HomeSmartlinkCalendar(HomeSmartlinkDeviceEntity, CalendarEntity):
 
     @property
     def event(self) -> CalendarEvent | None:
-        """The event in progress, or else the next one."""
+        """The event in progress, or else the next one.
+
+        Home Assistant reads it several times per state write (state, then attributes): it is
+        worked out once per second for the same heater data, overrides and title.
+        """
         now = dt_util.now()
+        device = self.device
+        key = (
+            device,
+            self._room_derogations,
+            self._comfort_summary(device) if device is not None else None,
+            now.replace(microsecond=0),
+        )
+        if self._event_cache is not None and self._event_cache[0] == key:
+            return self._event_cache[1]
+        found = self._next_event(now)
+        self._event_cache = (key, found)
+        return found
+
+    def _next_event(self, now: datetime) -> CalendarEvent | None:
         # Most heaters have an event within a day: look there first, the whole horizon after.
         for horizon in (timedelta(days=1), LOOKAHEAD):
             for event in self._events(now, now + horizon):
