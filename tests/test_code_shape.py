@@ -96,6 +96,6 @@ def test_the_graph_is_read() -> None:
     """The checks above look at real edges: the known ones are there."""
     graph = _graph()
     assert f"{PACKAGE}.bridges" in graph[PACKAGE]
-    assert f"{PACKAGE}.write_path" in graph[f"{PACKAGE}.bridges.pipeline"]
+    assert f"{PACKAGE}.writes.send" in graph[f"{PACKAGE}.bridges.pipeline"]
     assert f"{PACKAGE}.bridges.sber_bridge" in graph[f"{PACKAGE}.bridges"]
     assert f"{PACKAGE}.coordinator" in graph[f"{PACKAGE}.bridges.outward"]

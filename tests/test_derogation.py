@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings, strategies as st
 import pytest
 
-from custom_components.homesmartlink.derogation import (
+from custom_components.homesmartlink.writes.plan import (
     DerogationPlanError,
     Room,
     Window,

@@ -28,14 +28,14 @@ from custom_components.homesmartlink.bridges.heaters import BridgedHeater
 from custom_components.homesmartlink.bridges.pipeline import BridgeRequestError, Rejection
 from custom_components.homesmartlink.bridges.sber_client import SberError, parse_answer
 from custom_components.homesmartlink.bridges.yango_views import named_devices
-from custom_components.homesmartlink.derogation import (
+from custom_components.homesmartlink.writes.outcomes import Refusal
+from custom_components.homesmartlink.writes.plan import (
     DerogationPlanError,
     check_delta,
     delta_for_setpoint,
     window_from_span,
     window_from_times,
 )
-from custom_components.homesmartlink.outcomes import Refusal
 
 from .simulator import SAMPLE_HOME
 

@@ -17,8 +17,8 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.homesmartlink.const import (
     DOMAIN,
 )
-from custom_components.homesmartlink.outcomes import HeaterRefusedError, Refusal, Refused
-from custom_components.homesmartlink.write_path import async_set_heater_temperature
+from custom_components.homesmartlink.writes.outcomes import HeaterRefusedError, Refusal, Refused
+from custom_components.homesmartlink.writes.send import async_set_heater_temperature
 
 from .conftest import HOME_ID, account_entry, advance, home
 from .simulator import Fault, Simulator

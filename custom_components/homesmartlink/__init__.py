@@ -20,8 +20,8 @@ from homeassistant.util import dt as dt_util
 
 from .api import HomeSmartlinkClient
 from .bridges import PLUGINS
-from .campaign_store import CampaignBook
-from .campaigns import async_follow_campaigns
+from .campaigns.book import CampaignBook
+from .campaigns.run import async_follow_campaigns
 from .const import CONF_BASE_URL, CONF_HOME_ID, DOMAIN, LOGGER, REQUEST_TIMEOUT, SUBENTRY_HOME
 from .coordinator import (
     HomeSmartlinkConfigEntry,
@@ -29,14 +29,19 @@ from .coordinator import (
     HomeSmartlinkData,
     HomeSmartlinkHome,
     RateLimit,
+    account_zone,
 )
 from .delivery import DeliveryTracker
 from .devices import async_follow_device_changes, gateway_info
-from .learned import LearnedSetpoints
 from .migration import async_merge_legacy_entries, async_migrate_entry
 from .polling import async_spread_polls
+from .repairs import async_raise_issue
 from .services import async_setup_services
-from .store import DerogationStore
+from .writes.durable import Damage
+from .writes.learned import LearnedSetpoints
+from .writes.ledger import DerogationStore
+from .writes.plan import MAX_SPAN
+from .writes.settle import async_settle_home
 
 __all__ = ["async_migrate_entry"]
 
@@ -84,10 +89,12 @@ async def async_setup_entry(hass: HomeAssistant, entry: HomeSmartlinkConfigEntry
     ready = {key: home for key, home in homes.items() if home.coordinator.data is not None}
     campaigns = CampaignBook(hass, entry.entry_id)
     await campaigns.async_load()
+    _report_damage(hass, f"campaigns_{entry.entry_id}", campaigns.damage, entry.title)
     entry.runtime_data = HomeSmartlinkData(client=client, homes=ready, campaigns=campaigns)
     devices = dr.async_get(hass)
     for home in ready.values():
         await home.derogations.async_load()
+        _report_damage(hass, f"ledger_{home.subentry_id}", home.derogations.damage, home.title)
         await home.setpoints.async_load()
         _async_learn_setpoints(home)
         entry.async_on_unload(home.delivery.async_stop)
@@ -130,7 +137,7 @@ def _build_home(
         coordinator=HomeSmartlinkCoordinator(
             hass, entry, client, home_id=home_id, subentry_id=subentry_id, rate_limit=rate_limit
         ),
-        derogations=DerogationStore(hass, subentry_id),
+        derogations=DerogationStore(hass, subentry_id, account_zone(entry)),
         delivery=DeliveryTracker(hass, client, home_id, subentry_id),
         setpoints=LearnedSetpoints(hass, subentry_id),
     )
@@ -138,16 +145,41 @@ def _build_home(
 
 @callback
 def _async_learn_setpoints(home: HomeSmartlinkHome) -> None:
-    """Learn each heater's comfort and eco setpoints from every poll (`learned.py`)."""
+    """At every poll: settle uncertain outcomes, then learn comfort and eco setpoints.
+
+    See `writes/settle.py` and `writes/learned.py`.
+    """
     coordinator = home.coordinator
 
     @callback
     def observe() -> None:
         if coordinator.data is not None:
-            home.setpoints.async_observe(coordinator.data.heaters, dt_util.now(), home.derogations)
+            now = dt_util.utcnow()
+            async_settle_home(home, now)
+            home.setpoints.async_observe(coordinator.data.heaters, now, home.derogations)
 
     observe()
     home.entry.async_on_unload(coordinator.async_add_listener(observe))
+
+
+@callback
+def _report_damage(hass: HomeAssistant, key: str, damage: Damage | None, name: str) -> None:
+    """A file that could not be read: a repair issue says what may still be in force.
+
+    And until when at most: nothing we send ends later than 14 days after it is asked.
+    """
+    if damage is None:
+        return
+    async_raise_issue(
+        hass,
+        f"unreadable_{key}",
+        "ledger_unreadable" if key.startswith("ledger") else "campaigns_unreadable",
+        {
+            "name": name,
+            "written": dt_util.as_local(damage.written).strftime("%Y-%m-%d %H:%M"),
+            "until": dt_util.as_local(damage.written + MAX_SPAN).strftime("%Y-%m-%d %H:%M"),
+        },
+    )
 
 
 async def _async_first_refresh(homes: list[HomeSmartlinkHome]) -> None:
@@ -205,7 +237,7 @@ def _reload_on_update(
 
 
 async def _async_forget_home(hass: HomeAssistant, subentry_id: str) -> None:
-    await DerogationStore(hass, subentry_id).async_remove()
+    await DerogationStore(hass, subentry_id, dt_util.UTC).async_remove()
     await LearnedSetpoints(hass, subentry_id).async_remove()
     for plugin in PLUGINS:
         await plugin.async_forget_home(hass, subentry_id)

@@ -24,9 +24,9 @@ from .entity import (
 )
 from .errors import translated
 from .home_diagnosis import async_request_diagnosis
-from .overrides import resume_changes
-from .store import PlacedDerogation
-from .write_path import Placement, async_send_changes
+from .writes.ledger import PlacedDerogation
+from .writes.overrides import resume_changes
+from .writes.send import Placement, async_send_changes
 
 PARALLEL_UPDATES = 1
 
@@ -129,10 +129,10 @@ class HomeSmartlinkResumeButton(HomeSmartlinkDeviceEntity, ButtonEntity):
 
     @translated
     async def async_press(self) -> None:
-        """Send a 0 °C shift over the rest of our change (nothing if it just ended)."""
+        """End our change in force, giving back what it replaced (nothing if it just ended)."""
         device = self.device
         if device is None:  # pragma: no cover - unavailable entities get no presses
             return
-        changes = resume_changes([(self._home, device)], dt_util.now())
+        changes = resume_changes([(self._home, device)], dt_util.utcnow())
         if changes:
-            await async_send_changes(self.hass, changes, Placement())
+            await async_send_changes(self.hass, changes, Placement(source="action"))

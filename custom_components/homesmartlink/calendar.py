@@ -7,7 +7,7 @@ come of it. Comfort periods are the heater's schedule: they are shown, not edite
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 import re
 from typing import Any
 
@@ -24,17 +24,18 @@ from .const import DOMAIN
 from .coordinator import HomeSmartlinkConfigEntry, HomeSmartlinkHome
 from .entity import HomeSmartlinkDeviceEntity, async_add_device_entities
 from .errors import translated, validation_error
-from .learned import Period
-from .overrides import EndRule, cancel_changes, delta_changes, temperature_changes
-from .store import PlacedDerogation
-from .write_path import Placement, RoomChange, async_send_changes
+from .writes.learned import Period
+from .writes.ledger import Outcome, PlacedDerogation
+from .writes.overrides import EndRule, cancel_changes, delta_changes, temperature_changes
+from .writes.send import Placement, RoomChange, async_send_changes
+from .writes.timeline import as_instant, local, wall_instant
 
 PARALLEL_UPDATES = 1
 # How far ahead the current-or-next event is looked for.
 LOOKAHEAD = timedelta(days=8)
 _SUMMARY_KEY = f"component.{DOMAIN}.entity.calendar.schedule.state_attributes.message.state"
 # The words of event titles (translated once at set-up).
-_WORDS = ("comfort", "override", "boost", "eco")
+_WORDS = ("comfort", "override", "boost", "eco", "uncertain", "campaign")
 # What an event's summary may say: a shift ("+2", "-1 °C") or a temperature ("21 °C", "19.5").
 _SHIFT = re.compile(r"^\s*([+\-\u2212])\s*(\d+)\s*(?:°\s*C?)?\s*$")
 _TEMPERATURE = re.compile(r"^\s*(\d{1,2}(?:[.,]\d+)?)\s*(?:°\s*C?|C)?\s*$")
@@ -50,13 +51,11 @@ def read_summary(summary: str) -> tuple[str, float]:
     raise validation_error("event_summary_not_understood", summary=summary[:40])
 
 
-def _as_moment(value: datetime | date) -> datetime:
-    """An event bound as an aware local moment (a date is its local midnight)."""
+def _as_moment(value: datetime | date, zone: tzinfo) -> datetime:
+    """An event bound as an instant (naive: on the homes' clock; a date: its midnight there)."""
     if isinstance(value, datetime):
-        if value.tzinfo is None:
-            return value.replace(tzinfo=dt_util.get_default_time_zone())
-        return value
-    return dt_util.start_of_local_day(value)
+        return as_instant(value, zone)
+    return wall_instant(value, 0, zone)
 
 
 def event_uid(placed: PlacedDerogation) -> str:
@@ -83,21 +82,25 @@ async def async_setup_entry(
 
 
 def schedule_events(
-    device: Device, start: datetime, end: datetime, summary: str
+    device: Device, start: datetime, end: datetime, summary: str, zone: tzinfo
 ) -> list[CalendarEvent]:
-    """Comfort ranges of a heater on its schedule that overlap [start, end)."""
+    """Comfort ranges of a heater on its schedule that overlap [start, end), on the homes' clock."""
     schedule = device.week_schedule
     if schedule is None or device.mode is not DeviceMode.PROG:
         return []
     events: list[CalendarEvent] = []
-    day = dt_util.start_of_local_day(start.astimezone(dt_util.get_default_time_zone()))
-    while day < end:
+    day = local(start, zone).date()
+    while wall_instant(day, 0, zone) < end:
         for comfort in schedule.ranges_on(day.weekday()):
-            begin = day + timedelta(minutes=comfort.start)
-            finish = day + timedelta(minutes=comfort.end)
-            if begin < end and finish > start:
-                events.append(CalendarEvent(start=begin, end=finish, summary=summary))
-        day = dt_util.start_of_local_day(day + timedelta(days=1, hours=2))
+            begin = wall_instant(day, comfort.start, zone)
+            finish = wall_instant(day, comfort.end, zone)
+            if begin < end and finish > start and begin < finish:
+                events.append(
+                    CalendarEvent(
+                        start=local(begin, zone), end=local(finish, zone), summary=summary
+                    )
+                )
+        day += timedelta(days=1)
     return events
 
 
@@ -153,14 +156,18 @@ class HomeSmartlinkCalendar(HomeSmartlinkDeviceEntity, CalendarEntity):
         return summary
 
     def _override_event(self, device: Device, placed: PlacedDerogation) -> CalendarEvent:
-        word = self._words.get(placed.preset or "override", self._words["override"])
+        kind = "campaign" if placed.source == "campaign" else placed.preset or "override"
+        word = self._words.get(kind, self._words["override"])
         summary = f"{self._heater_name(device)} · {word} {placed.delta:+d} °C"
         if placed.base_setpoint is not None:
             summary += f" ({placed.base_setpoint + placed.delta:g} °C)"
+        if placed.outcome is not Outcome.PLACED:
+            summary += f" · {self._words['uncertain']}"
         begin, finish = placed.bounds()
+        zone = self._home.zone
         return CalendarEvent(
-            start=begin,
-            end=finish,
+            start=local(begin, zone),
+            end=local(finish, zone),
             summary=summary,
             description=f"{placed.delta:+d} °C",
             uid=event_uid(placed),
@@ -170,7 +177,7 @@ class HomeSmartlinkCalendar(HomeSmartlinkDeviceEntity, CalendarEntity):
         device = self.device
         if device is None:
             return []
-        events = schedule_events(device, start, end, self._comfort_summary(device))
+        events = schedule_events(device, start, end, self._comfort_summary(device), self._home.zone)
         for placed in self._store.for_room(device.room_id):
             begin, finish = placed.bounds()
             if begin < end and finish > start:
@@ -221,14 +228,15 @@ class HomeSmartlinkCalendar(HomeSmartlinkDeviceEntity, CalendarEntity):
         if kwargs.get("rrule"):
             raise validation_error("event_repeats")
         kind, value = read_summary(str(kwargs.get("summary") or ""))
-        start = max(_as_moment(kwargs["dtstart"]), dt_util.now())
-        rule = EndRule(until=_as_moment(kwargs["dtend"]))
+        zone = self._home.zone
+        start = max(_as_moment(kwargs["dtstart"], zone), dt_util.utcnow())
+        rule = EndRule(until=_as_moment(kwargs["dtend"], zone))
         heaters = [(self._home, device)]
         if kind == "delta":
             changes = delta_changes(heaters, value, rule, start)
         else:
             changes = temperature_changes(heaters, value, rule, start)
-        await async_send_changes(self.hass, changes, Placement())
+        await async_send_changes(self.hass, changes, Placement(source="calendar"))
 
     @translated
     async def async_delete_event(
@@ -249,7 +257,7 @@ class HomeSmartlinkCalendar(HomeSmartlinkDeviceEntity, CalendarEntity):
         )
         if found is None:
             raise validation_error("event_not_ours")
-        changes: list[RoomChange] = cancel_changes(self._home, found, dt_util.now())
+        changes: list[RoomChange] = cancel_changes(self._home, found, dt_util.utcnow())
         if not changes:
             raise validation_error("event_over")
-        await async_send_changes(self.hass, changes, Placement())
+        await async_send_changes(self.hass, changes, Placement(source="calendar"))

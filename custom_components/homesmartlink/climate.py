@@ -30,14 +30,15 @@ from .api import Device, DeviceMode, WeekSchedule
 from .compat import PLATFORM_ENTITY_SERVICES
 from .const import CONF_PRESET_DELTA, DEFAULT_PRESET_DELTA
 from .coordinator import HomeSmartlinkConfigEntry, HomeSmartlinkHome
-from .derogation import clock
 from .entity import HomeSmartlinkOnlineDeviceEntity, async_add_device_entities
 from .errors import translated, validation_error
-from .overrides import EndRule, delta_changes, resume_changes
 from .services import async_register_schedule_action
-from .setpoint import reachable_span
-from .store import PlacedDerogation
-from .write_path import Placement, async_send_changes, async_set_heater_temperature
+from .writes.ledger import Outcome, PlacedDerogation
+from .writes.overrides import EndRule, delta_changes, resume_changes
+from .writes.plan import clock
+from .writes.policy import reachable_span, unexplained_shift
+from .writes.send import Placement, async_send_changes, async_set_heater_temperature
+from .writes.timeline import local, wall_instant
 
 PARALLEL_UPDATES = 1
 
@@ -219,7 +220,9 @@ class HomeSmartlinkClimate(HomeSmartlinkOnlineDeviceEntity, ClimateEntity):
             return None
         attributes: dict[str, Any] = {}
         if device.mode is DeviceMode.PROG and device.week_schedule is not None:
-            attributes.update(schedule_attributes(device.week_schedule, dt_util.now()))
+            attributes.update(
+                schedule_attributes(device.week_schedule, dt_util.now(self._home.zone))
+            )
             comfort, eco = self._home.setpoints.of(device.id)
             attributes.update(
                 {
@@ -228,9 +231,17 @@ class HomeSmartlinkClimate(HomeSmartlinkOnlineDeviceEntity, ClimateEntity):
                     if value is not None
                 }
             )
+        now = dt_util.utcnow()
         if (override := self._derogation()) is not None:
             attributes["override_delta"] = override.delta
-            attributes["override_end"] = override.bounds()[1].isoformat()
+            end = self._home.derogations.run_end(override)
+            attributes["override_end"] = local(end, self._home.zone).isoformat()
+            attributes["override_by"] = override.source or "action"
+            if override.outcome is not Outcome.PLACED:
+                # Asked, but the cloud did not confirm it: the heaters' next reports settle it.
+                attributes["override_outcome"] = Outcome.UNCERTAIN.value
+        if (shift := unexplained_shift(self._home, device, now)) is not None:
+            attributes["unexplained_shift"] = shift
         return attributes or None
 
     @translated
@@ -240,7 +251,7 @@ class HomeSmartlinkClimate(HomeSmartlinkOnlineDeviceEntity, ClimateEntity):
         if device is None:  # pragma: no cover - unavailable entities get no calls
             return
         await async_set_heater_temperature(
-            self.hass, self._home, device, float(kwargs[ATTR_TEMPERATURE])
+            self.hass, self._home, device, float(kwargs[ATTR_TEMPERATURE]), source="thermostat"
         )
 
     async def async_set_hvac_mode(self, hvac_mode: HVACMode) -> None:
@@ -255,14 +266,16 @@ class HomeSmartlinkClimate(HomeSmartlinkOnlineDeviceEntity, ClimateEntity):
         if device is None or preset_mode not in self.preset_modes:
             raise validation_error("set_mode_not_supported")
         heaters = [(self._home, device)]
-        now = dt_util.now()
+        now = dt_util.utcnow()
         if (sign := SHIFT_PRESETS.get(preset_mode)) is None:
             changes = resume_changes(heaters, now)
         else:
             step = self._home.entry.options.get(CONF_PRESET_DELTA, DEFAULT_PRESET_DELTA)
             changes = delta_changes(heaters, sign * int(step), EndRule(), now)
         if changes:
-            await async_send_changes(self.hass, changes, Placement(preset=preset_mode))
+            await async_send_changes(
+                self.hass, changes, Placement(preset=preset_mode, source="preset")
+            )
 
     async def async_get_schedule(self) -> ServiceResponse:
         """The `get_schedule` action: the heater's mode and week of comfort ranges."""
@@ -335,10 +348,11 @@ class HomeSmartlinkClimate(HomeSmartlinkOnlineDeviceEntity, ClimateEntity):
         device = self._online_device
         if device is None:
             return
-        now = dt_util.now()
+        zone = self._home.zone
+        now = dt_util.now(zone)
         moments: list[datetime] = []
         if device.week_schedule is not None and device.mode is DeviceMode.PROG:
-            moments.append(dt_util.start_of_local_day(now + timedelta(days=1)))
+            moments.append(wall_instant(now.date() + timedelta(days=1), 0, zone))
             if change := device.week_schedule.next_change(now):
                 moments.append(change)
         if (derogation := self._derogation()) is not None:

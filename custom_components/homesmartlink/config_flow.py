@@ -67,9 +67,9 @@ from .const import (
     MIN_OVERRIDE_DURATION,
     SUBENTRY_HOME,
 )
-from .derogation import MAX_DELTA
 from .migration import VERSION, account_title, account_unique_id
 from .pem import CertificateError, certificates
+from .writes.plan import MAX_DELTA
 
 SECTION_YANGO = "yango_bridge"
 SECTION_SBER = "sber_bridge"

@@ -17,6 +17,8 @@ CONF_OVERRIDE_DURATION: Final = "override_duration"
 DEFAULT_OVERRIDE_DURATION: Final = 120
 MIN_OVERRIDE_DURATION: Final = 5
 MAX_OVERRIDE_DURATION: Final = 24 * 60
+# The homes' time zone (an IANA name): their gateways read derogation windows on its wall clock.
+CONF_TIME_ZONE: Final = "time_zone"
 # Degrees the boost and eco presets shift a room by (an option of the account).
 CONF_PRESET_DELTA: Final = "preset_delta"
 DEFAULT_PRESET_DELTA: Final = 2

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
@@ -20,13 +20,14 @@ from .api import (
     HomeSmartlinkRateLimitError,
 )
 from .areas import RoomPlacement
-from .campaign_store import CampaignBook
+from .campaigns.book import CampaignBook
 from .compat import device_in
-from .const import DOMAIN, LOGGER, SCAN_INTERVAL
+from .const import CONF_TIME_ZONE, DOMAIN, LOGGER, SCAN_INTERVAL
 from .delivery import DeliveryTracker
-from .learned import LearnedSetpoints
 from .plugins import BridgeLink
-from .store import DerogationStore
+from .writes.learned import LearnedSetpoints
+from .writes.ledger import DerogationStore
+from .writes.timeline import zone_named
 
 type HomeSmartlinkConfigEntry = ConfigEntry[HomeSmartlinkData]
 
@@ -67,6 +68,16 @@ class HomeSmartlinkHome:
         """The account's client."""
         return self.coordinator.client
 
+    @property
+    def zone(self) -> tzinfo:
+        """The homes' time zone: their gateways' wall clock reads windows in it."""
+        return account_zone(self.entry)
+
+
+def account_zone(entry: ConfigEntry) -> tzinfo:
+    """The time zone of an account's homes (an option; default Home Assistant's)."""
+    return zone_named(entry.options.get(CONF_TIME_ZONE), dt_util.get_default_time_zone())
+
 
 @dataclass
 class HomeSmartlinkData:
@@ -89,6 +100,12 @@ class RateLimit:
     """
 
     not_before: datetime | None = None
+
+    def hold(self, retry_after: float | None) -> datetime:
+        """Hold polls and writes for what a 429 asked (a poll's interval when it said nothing)."""
+        wait = retry_after if retry_after is not None else SCAN_INTERVAL.total_seconds()
+        self.not_before = dt_util.utcnow() + timedelta(seconds=wait)
+        return self.not_before
 
 
 class HomeSmartlinkCoordinator(DataUpdateCoordinator[HomeConfig]):
@@ -124,12 +141,12 @@ class HomeSmartlinkCoordinator(DataUpdateCoordinator[HomeConfig]):
         self.subentry_id = subentry_id
         # Registry id of the gateway device, set once it is registered at set-up.
         self.gateway_device_id: str | None = None
-        self._rate_limit = rate_limit
+        self.rate_limit = rate_limit
         self._known_device_ids: set[str] | None = None
 
     async def _async_update_data(self) -> HomeConfig:
         """Fetch the home, or explain why not in a translated error."""
-        not_before = self._rate_limit.not_before
+        not_before = self.rate_limit.not_before
         if not_before is not None and dt_util.utcnow() < not_before:
             # The cloud asked us to wait (429 Retry-After): send nothing before then.
             raise UpdateFailed(
@@ -145,7 +162,7 @@ class HomeSmartlinkCoordinator(DataUpdateCoordinator[HomeConfig]):
             ) from err
         except HomeSmartlinkRateLimitError as err:
             wait = err.retry_after if err.retry_after is not None else SCAN_INTERVAL.total_seconds()
-            not_before = self._rate_limit.not_before = dt_util.utcnow() + timedelta(seconds=wait)
+            not_before = self.rate_limit.not_before = dt_util.utcnow() + timedelta(seconds=wait)
             raise UpdateFailed(
                 translation_domain=DOMAIN,
                 translation_key="rate_limited",
@@ -157,7 +174,7 @@ class HomeSmartlinkCoordinator(DataUpdateCoordinator[HomeConfig]):
                 translation_key="update_failed",
                 translation_placeholders={"error": str(err)},
             ) from err
-        self._rate_limit.not_before = None
+        self.rate_limit.not_before = None
         self._remove_stale_devices(home)
         return home
 

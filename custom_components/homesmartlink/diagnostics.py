@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import asdict
 from typing import Any, cast
 
@@ -12,9 +13,9 @@ from homeassistant.helpers.json import json_dumps
 from homeassistant.util import dt as dt_util
 from homeassistant.util.json import json_loads
 
-from .campaign import campaign_data
+from .campaigns.model import campaign_data
 from .const import CONF_BASE_URL, CONF_SBER_KEY, CONF_YANGO_SKILL_TOKEN
-from .coordinator import HomeSmartlinkConfigEntry, HomeSmartlinkHome
+from .coordinator import HomeSmartlinkConfigEntry, HomeSmartlinkHome, account_zone
 
 TO_REDACT = {
     CONF_BASE_URL,
@@ -46,9 +47,10 @@ async def async_get_config_entry_diagnostics(
         "homes": [_home(home) for home in entry.runtime_data.homes.values()],
         # Campaigns hold ids, times and figures only (no personal data).
         "campaigns": [
-            campaign_data(campaign, dt_util.now())
+            campaign_data(campaign, dt_util.utcnow(), account_zone(entry))
             for campaign in entry.runtime_data.campaigns.campaigns.values()
         ],
+        "campaign_records_dropped": entry.runtime_data.campaigns.dropped,
     }
 
 
@@ -58,6 +60,14 @@ def _home(home: HomeSmartlinkHome) -> dict[str, Any]:
     return {
         "home_id": home.home_id,
         "last_update_success": coordinator.last_update_success,
+        # What the ledger holds (counts by outcome) and what it dropped as damaged at load.
+        "ledger": {
+            "outcomes": dict(
+                sorted(Counter(r.outcome.value for r in home.derogations.items).items())
+            ),
+            "dropped": home.derogations.dropped,
+            "unreadable": home.derogations.damage is not None,
+        },
         "learned_setpoints": {
             device.id: dict(zip(("comfort", "eco"), home.setpoints.of(device.id), strict=True))
             for device in snapshot.heaters

@@ -11,7 +11,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .api import Device
-from .campaign_store import CampaignEvent
+from .campaigns.book import CampaignEvent
 from .coordinator import HomeSmartlinkConfigEntry, HomeSmartlinkCoordinator, HomeSmartlinkHome
 from .devices import account_info, device_info, gateway_info
 

@@ -9,15 +9,16 @@ renamed translation key is a change here and nowhere else. Bad input is a
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
+from datetime import timedelta
 from functools import wraps
 from typing import Any
 
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.util import dt as dt_util
 
-from .api import HomeSmartlinkError
+from .api import HomeSmartlinkError, HomeSmartlinkRateLimitError
 from .const import DOMAIN
-from .derogation import DerogationPlanError, PlanProblem, Window
-from .outcomes import (
+from .writes.outcomes import (
     DiagnosisRefusedError,
     HeaterRefusedError,
     Refusal,
@@ -25,6 +26,7 @@ from .outcomes import (
     WriteError,
     cloud_refusal,
 )
+from .writes.plan import DerogationPlanError, PlanProblem, Window
 
 # Translation keys (`exceptions` in strings.json) of each refusal.
 REFUSAL_KEYS: dict[Refusal, str] = {
@@ -36,6 +38,7 @@ REFUSAL_KEYS: dict[Refusal, str] = {
     Refusal.AUTH_FAILED: "authentication_failed",
     Refusal.BAD_ANSWER: "invalid_response",
     Refusal.CLOUD_FAILURE: "communication_error",
+    Refusal.UNCERTAIN: "change_uncertain",
 }
 # Refusals that are the user's request, not the cloud failing.
 _USER_REFUSALS = {
@@ -63,6 +66,7 @@ PLAN_KEYS: dict[PlanProblem, str] = {
     PlanProblem.ROOM_CONFLICT: "override_room_conflict",
     PlanProblem.CAMPAIGN_DELTA: "campaign_delta",
     PlanProblem.START_IN_PAST: "start_in_past",
+    PlanProblem.NOT_ON_CLOCK: "not_on_clock",
 }
 
 
@@ -75,7 +79,10 @@ def validation_error(key: str, **placeholders: str) -> ServiceValidationError:
 
 def cloud_error(err: HomeSmartlinkError) -> HomeAssistantError:
     """A translated error for a failed cloud call (raise it `from err`)."""
-    return refusal_error(Refused(cloud_refusal(err)))
+    until = None
+    if isinstance(err, HomeSmartlinkRateLimitError) and err.retry_after is not None:
+        until = dt_util.utcnow() + timedelta(seconds=err.retry_after)
+    return refusal_error(Refused(cloud_refusal(err), until=until))
 
 
 def _labels(windows: tuple[Window, ...]) -> str:
@@ -84,6 +91,19 @@ def _labels(windows: tuple[Window, ...]) -> str:
 
 def refusal_error(refused: Refused) -> HomeAssistantError:
     """A translated error for a refused change."""
+    if refused.reason is Refusal.RATE_LIMITED:
+        until = dt_util.as_local(refused.until).isoformat() if refused.until else "?"
+        return HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="rate_limited_action",
+            translation_placeholders={"until": until},
+        )
+    if refused.reason is Refusal.UNCERTAIN:
+        return HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="change_uncertain",
+            translation_placeholders={"windows": _labels(refused.failed) or "?"},
+        )
     if refused.succeeded:
         return HomeAssistantError(
             translation_domain=DOMAIN,

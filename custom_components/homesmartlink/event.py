@@ -6,7 +6,7 @@ from homeassistant.components.event import EventEntity
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .campaign_store import CampaignEvent
+from .campaigns.book import CampaignEvent
 from .coordinator import HomeSmartlinkConfigEntry
 from .entity import HomeSmartlinkAccountEntity
 

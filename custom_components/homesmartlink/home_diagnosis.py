@@ -19,7 +19,7 @@ from .api import DiagnosisResult, HomeSmartlinkError
 from .const import LOGGER
 from .coordinator import HomeSmartlinkHome
 from .errors import REFUSAL_KEYS
-from .outcomes import DiagnosisRefusedError, cloud_refusal
+from .writes.outcomes import DiagnosisRefusedError, cloud_refusal
 
 EVENT_DIAGNOSIS = "homesmartlink_diagnosis"
 # The partner API recommends waiting five minutes before reading a diagnosis.

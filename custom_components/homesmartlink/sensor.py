@@ -23,7 +23,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
 from .api import Device, Gateway, ReportSummary
-from .campaign import CampaignState
+from .campaigns.model import CampaignState
 from .coordinator import HomeSmartlinkConfigEntry, HomeSmartlinkCoordinator
 from .delivery import DeliveryTracker
 from .entity import (

@@ -31,16 +31,13 @@ from homeassistant.util.json import JsonValueType
 import voluptuous as vol
 
 from .api import Device, HomeSmartlinkNotFoundError
-from .campaign import campaign_data, plan_phases
-from .campaigns import CampaignTarget, async_cancel_campaign, async_start_campaign
+from .campaigns.model import campaign_data, plan_phases
+from .campaigns.run import CampaignTarget, async_cancel_campaign, async_start_campaign
 from .compat import PLATFORM_ENTITY_SERVICES, register_entity_action, schema
 from .const import DOMAIN
-from .coordinator import HomeSmartlinkConfigEntry, HomeSmartlinkHome
-from .derogation import Room, check_delta, clock, window_from_times
+from .coordinator import HomeSmartlinkConfigEntry, HomeSmartlinkHome, account_zone
 from .errors import REFUSAL_KEYS, translated, validation_error
 from .home_diagnosis import async_request_diagnosis, diagnosis_result_data
-from .outcomes import WindowOutcome
-from .overrides import EndRule, delta_changes, resume_changes, temperature_changes
 from .targets import (
     ATTR_CONFIG_ENTRY_ID,
     ATTR_DEVICE_ID,
@@ -51,7 +48,11 @@ from .targets import (
     loaded_entry,
     single_home,
 )
-from .write_path import Placement, RoomShift, async_send_changes, async_shift_rooms
+from .writes.outcomes import WindowOutcome
+from .writes.overrides import EndRule, delta_changes, resume_changes, temperature_changes
+from .writes.plan import Room, check_delta, clock, on_clock, window_from_times
+from .writes.send import Placement, RoomShift, async_send_changes, async_shift_rooms
+from .writes.timeline import as_instant
 
 SERVICE_SET_DEROGATION = "set_derogation"
 SERVICE_GET_DEROGATION_REPORT = "get_derogation_report"
@@ -169,6 +170,10 @@ def window_outcome_data(outcome: WindowOutcome) -> dict[str, JsonValueType]:
         "rooms": outcome.rooms,
         "start_trigger": outcome.start_trigger,
         "end_trigger": outcome.end_trigger,
+        # The real instants the gateways run it, on the homes' clock (daylight-saving nights).
+        "starts_at": outcome.starts_at.isoformat() if outcome.starts_at else None,
+        "ends_at": outcome.ends_at.isoformat() if outcome.ends_at else None,
+        "outcome": outcome.outcome.value,
         "success": outcome.failure is None,
         "error": REFUSAL_KEYS[outcome.failure] if outcome.failure is not None else None,
     }
@@ -190,17 +195,22 @@ async def _derogation_targets(call: ServiceCall) -> list[tuple[HomeSmartlinkHome
 async def _set_derogation(call: ServiceCall) -> ServiceResponse:
     heaters = await _derogation_targets(call)
     delta = check_delta(call.data[ATTR_DELTA])
-    day: date = call.data.get(ATTR_DATE) or dt_util.now().date()
+    zone = heaters[0][0].zone
+    day: date = call.data.get(ATTR_DATE) or dt_util.now(zone).date()
     start: time = call.data[ATTR_START]
     end: time = call.data[ATTR_END]
-    windows = window_from_times(day, start, end)
+    windows = [on_clock(window, zone) for window in window_from_times(day, start, end)]
     shifts: dict[tuple[str, int], RoomShift] = {}
     for home, device in heaters:
         if device.room_id is None:
             raise validation_error("heater_unavailable")
         room = Room(home.home_id, device.room_id)
         shifts[(room.home_id, room.room_id)] = RoomShift(home, room, delta)
-    return _requests(await async_shift_rooms(call.hass, list(shifts.values()), windows))
+    return _requests(
+        await async_shift_rooms(
+            call.hass, list(shifts.values()), windows, Placement(source="action")
+        )
+    )
 
 
 def end_rule(data: dict[str, Any]) -> EndRule:
@@ -210,8 +220,7 @@ def end_rule(data: dict[str, Any]) -> EndRule:
     next_change = bool(data.get(ATTR_UNTIL_NEXT_CHANGE))
     if sum((duration is not None, until is not None, next_change)) > 1:
         raise validation_error("override_end_ambiguous")
-    if until is not None and until.tzinfo is None:
-        until = until.replace(tzinfo=dt_util.get_default_time_zone())
+    # A naive `until` is read on the homes' clock when the override is planned.
     return EndRule(duration=duration, until=until, next_change=next_change)
 
 
@@ -229,12 +238,12 @@ async def _override(call: ServiceCall) -> ServiceResponse:
     heaters = await async_targeted_heaters(call)
     if not heaters:
         raise validation_error("no_target")
-    now = dt_util.now()
+    now = dt_util.utcnow()
     if temperature is not None:
         changes = temperature_changes(heaters, temperature, rule, now)
     elif delta is not None:
         changes = delta_changes(heaters, delta, rule, now)
-    return _requests(await async_send_changes(call.hass, changes, Placement()))
+    return _requests(await async_send_changes(call.hass, changes, Placement(source="action")))
 
 
 @translated
@@ -242,14 +251,10 @@ async def _resume_schedule(call: ServiceCall) -> ServiceResponse:
     heaters = await async_targeted_heaters(call)
     if not heaters:
         raise validation_error("no_target")
-    changes = resume_changes(heaters, dt_util.now())
+    changes = resume_changes(heaters, dt_util.utcnow())
     if not changes:
         return _requests([])
-    return _requests(await async_send_changes(call.hass, changes, Placement()))
-
-
-def _local(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt_util.get_default_time_zone())
+    return _requests(await async_send_changes(call.hass, changes, Placement(source="action")))
 
 
 def _phase(data: dict[str, Any], delta: str, minutes: str) -> tuple[int, int] | None:
@@ -263,11 +268,13 @@ async def _start_campaign(call: ServiceCall) -> ServiceResponse:
     if len(entries) != 1:
         raise validation_error("campaign_one_account")
     data = dict(call.data)
+    (entry,) = entries.values()
+    zone = account_zone(entry)
     phases = plan_phases(
-        _local(data[ATTR_START]),
-        _local(data[ATTR_END]),
+        as_instant(data[ATTR_START], zone),
+        as_instant(data[ATTR_END], zone),
         data[ATTR_DELTA],
-        dt_util.now(),
+        dt_util.utcnow(),
         preheat=_phase(data, ATTR_PREHEAT_DELTA, ATTR_PREHEAT_MINUTES),
         recovery=_phase(data, ATTR_RECOVERY_DELTA, ATTR_RECOVERY_MINUTES),
     )
@@ -278,7 +285,6 @@ async def _start_campaign(call: ServiceCall) -> ServiceResponse:
             if device.room_id is not None
         }.values()
     )
-    (entry,) = entries.values()
     campaign, outcomes = await async_start_campaign(call.hass, entry, targets, phases)
     return {
         "campaign_id": campaign.id,
@@ -306,8 +312,8 @@ async def _cancel_campaign(call: ServiceCall) -> ServiceResponse:
 
 
 async def _get_campaign(call: ServiceCall) -> ServiceResponse:
-    _entry, campaign = _find_campaign(call)
-    return campaign_data(campaign, dt_util.now())
+    entry, campaign = _find_campaign(call)
+    return campaign_data(campaign, dt_util.utcnow(), account_zone(entry))
 
 
 async def _ask_accounts[T](

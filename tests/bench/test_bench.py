@@ -28,16 +28,16 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, MockEn
 import pytest_socket
 
 from custom_components.homesmartlink.api import Device, DeviceCategory, DeviceMode, WeekSchedule
-from custom_components.homesmartlink.campaigns import async_verify_campaigns
+from custom_components.homesmartlink.campaigns.run import async_verify_campaigns
 from custom_components.homesmartlink.const import LOGGER
-from custom_components.homesmartlink.derogation import (
+from custom_components.homesmartlink.writes.overrides import periods
+from custom_components.homesmartlink.writes.plan import (
     Room,
     Window,
     plan,
     plan_changes,
     window_from_span,
 )
-from custom_components.homesmartlink.overrides import periods
 from tests.conftest import account_entry, record_state_writes
 from tests.e2e.processes import SimulatorProcess
 from tests.fake_platforms import RecordingServer

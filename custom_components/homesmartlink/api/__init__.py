@@ -6,6 +6,7 @@ from .exceptions import (
     HomeSmartlinkConnectionError,
     HomeSmartlinkError,
     HomeSmartlinkNotFoundError,
+    HomeSmartlinkNotSentError,
     HomeSmartlinkRateLimitError,
     HomeSmartlinkResponseError,
 )
@@ -43,6 +44,7 @@ __all__ = [
     "HomeSmartlinkConnectionError",
     "HomeSmartlinkError",
     "HomeSmartlinkNotFoundError",
+    "HomeSmartlinkNotSentError",
     "HomeSmartlinkRateLimitError",
     "HomeSmartlinkResponseError",
     "Report",

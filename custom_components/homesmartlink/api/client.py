@@ -21,6 +21,7 @@ from .exceptions import (
     HomeSmartlinkAuthenticationError,
     HomeSmartlinkConnectionError,
     HomeSmartlinkNotFoundError,
+    HomeSmartlinkNotSentError,
     HomeSmartlinkRateLimitError,
     HomeSmartlinkResponseError,
 )
@@ -122,6 +123,8 @@ class HomeSmartlinkClient:
             raise HomeSmartlinkConnectionError(
                 f"Timeout after {self._timeout:g} s on {method} {path}"
             ) from err
+        except aiohttp.ClientConnectorError as err:
+            raise HomeSmartlinkNotSentError(f"{type(err).__name__} on {method} {path}") from err
         except aiohttp.ClientError as err:
             raise HomeSmartlinkConnectionError(f"{type(err).__name__} on {method} {path}") from err
 

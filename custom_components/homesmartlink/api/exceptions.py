@@ -12,7 +12,15 @@ class HomeSmartlinkError(Exception):
 
 
 class HomeSmartlinkConnectionError(HomeSmartlinkError):
-    """The cloud could not be reached, timed out, or answered with a server error."""
+    """The cloud could not be reached, timed out, or answered with a server error.
+
+    A request that was written may have been applied: only `HomeSmartlinkNotSentError` says it
+    never left.
+    """
+
+
+class HomeSmartlinkNotSentError(HomeSmartlinkConnectionError):
+    """The connection could not be opened: the request never reached the cloud."""
 
 
 class HomeSmartlinkAuthenticationError(HomeSmartlinkError):

@@ -496,6 +496,11 @@ class DerogationResult:
             end_trigger=_as_str(body.get("endTrigger")),
         )
 
+    @property
+    def confirmed(self) -> bool:
+        """Whether this is the documented success: both triggers given."""
+        return bool(self.start_trigger and self.end_trigger)
+
 
 @dataclass(frozen=True, slots=True)
 class ReportSummary:

@@ -22,8 +22,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.http import KEY_HASS, HomeAssistantView
 
 from ..const import LOGGER
-from ..outcomes import Refusal, Refused
-from ..write_path import HeaterTarget, async_set_heater_temperatures
+from ..writes.outcomes import Refusal, Refused
+from ..writes.send import HeaterTarget, Placement, async_set_heater_temperatures
 from .heaters import BridgedHeater, BridgeRequest, controllable, shared_with
 
 # Bodies of the voice platforms are a few kilobytes; anything far larger is refused unread.
@@ -178,5 +178,7 @@ async def async_change(
             targets.append(HeaterTarget(heater.home, heater.device, wish))
         else:
             outcomes[device_id] = Refused(wish) if isinstance(wish, Refusal) else wish
-    outcomes.update(await async_set_heater_temperatures(request.hass, targets))
+    outcomes.update(
+        await async_set_heater_temperatures(request.hass, targets, Placement(source="bridge"))
+    )
     return outcomes

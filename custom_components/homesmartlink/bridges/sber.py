@@ -11,8 +11,8 @@ from typing import Any
 
 from ..api import Device, DeviceCategory, DeviceMode
 from ..const import MANUFACTURER
-from ..outcomes import Refusal, Refused
-from ..setpoint import ASKABLE_MAX, ASKABLE_MIN
+from ..writes.learned import ASKABLE_MAX, ASKABLE_MIN
+from ..writes.outcomes import Refusal, Refused
 from .heaters import BridgedHeater, kind_name
 from .pipeline import Rejection, Wish, reason
 

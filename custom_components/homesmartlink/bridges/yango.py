@@ -12,8 +12,9 @@ from typing import Any
 from homeassistant.core import HomeAssistant
 
 from ..const import CONF_YANGO_SKILL_ID, MANUFACTURER
-from ..outcomes import Refusal, Refused
-from ..setpoint import ASKABLE_MAX, ASKABLE_MIN, clamp_to_reach
+from ..writes.learned import ASKABLE_MAX, ASKABLE_MIN
+from ..writes.outcomes import Refusal, Refused
+from ..writes.policy import clamp_to_reach
 from .heaters import BridgedHeater, async_bridge_user_id, kind_name
 from .pipeline import Outcome, Rejection, Wish, reason
 

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 import math
 
-from .api import Derogation
+from ..api import Derogation
+from .timeline import local, wall_instant
 
 MIN_DELTA = -5
 MAX_DELTA = 5
@@ -40,6 +41,8 @@ class PlanProblem(StrEnum):
     NO_WINDOW = "no_window"
     END_IN_PAST = "end_in_past"
     SPAN_TOO_LONG = "span_too_long"
+    # A window whose every minute falls in the hour a spring-forward night skips.
+    NOT_ON_CLOCK = "not_on_clock"
     # Overrides of a temperature, per heater and period (`overrides.py`).
     HEATER_UNAVAILABLE = "heater_unavailable"
     HEATER_STOPPED = "heater_stopped"
@@ -82,6 +85,10 @@ class Window:
     def label(self) -> str:
         """Human-readable form, e.g. 2026-11-23 10:00-12:00."""
         return f"{self.day.isoformat()} {clock(self.start)}-{clock(self.end)}"
+
+    def bounds(self, zone: tzinfo) -> tuple[datetime, datetime]:
+        """The real instants (UTC) the homes' gateway starts and ends it (`timeline` rules)."""
+        return wall_instant(self.day, self.start, zone), wall_instant(self.day, self.end, zone)
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,15 +164,18 @@ def window_from_times(day: date, start: time, end: time) -> list[Window]:
     return windows
 
 
-def window_from_span(start: datetime, end: datetime) -> list[Window]:
-    """Windows covering [start, end) of local time, one per date, in 5-minute steps.
+def window_from_span(start: datetime, end: datetime, zone: tzinfo) -> list[Window]:
+    """Windows covering the real span [start, end) on the homes' clock, one per date.
 
-    The start is floored and the end ceiled to the step, so the span is always covered.
+    Both instants are read in the homes' zone; the start is floored and the end ceiled to the
+    5-minute step, so the span is always covered. A span that the clock never shows (it ends in
+    the first pass of the hour a fall-back night repeats) is refused.
     """
     if end <= start:
         raise DerogationPlanError(
             PlanProblem.END_NOT_AFTER_START, start=start.isoformat(), end=end.isoformat()
         )
+    start, end = local(start, zone), local(end, zone)
     windows: list[Window] = []
     day = start.date()
     first = (start.hour * 60 + start.minute) // STEP_MINUTES * STEP_MINUTES
@@ -179,7 +189,29 @@ def window_from_span(start: datetime, end: datetime) -> list[Window]:
         last = math.ceil(minutes / STEP_MINUTES) * STEP_MINUTES
         if last > first:
             windows.append(Window(day, first, last))
+        if not windows:
+            raise DerogationPlanError(
+                PlanProblem.NOT_ON_CLOCK, start=start.isoformat(), end=end.isoformat()
+            )
         return windows
+
+
+def on_clock(window: Window, zone: tzinfo) -> Window:
+    """A window asked in wall-clock times, as the homes' clock will run it.
+
+    A start or end in the spring-forward gap moves to the gap's end; a window wholly inside the
+    gap is refused (the clock never shows it).
+    """
+    first, last = window.bounds(zone)
+    if last <= first:
+        raise DerogationPlanError(
+            PlanProblem.NOT_ON_CLOCK,
+            start=f"{window.day.isoformat()} {clock(window.start)}",
+            end=f"{window.day.isoformat()} {clock(window.end)}",
+        )
+    begin = local(first, zone)
+    start = begin.hour * 60 + begin.minute if begin.date() == window.day else window.start
+    return Window(window.day, start, window.end)
 
 
 def check_window(window: Window) -> Window:

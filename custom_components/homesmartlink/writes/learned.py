@@ -9,16 +9,23 @@ home, shown as attributes, and never guessed: a period whose setpoint was not se
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
 from typing import Any
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.storage import Store
 
-from .api import Device, DeviceMode
-from .const import DOMAIN
-from .store import DerogationStore
+from ..api import Device, DeviceMode
+from ..const import DOMAIN
+from .durable import async_load_object
+from .ledger import DerogationStore
+
+# The setpoints a heater may be asked for, whatever the hour or mode (what a platform describes;
+# what a derogation can reach now is narrower: `policy.reachable_span`); a learned one outside
+# them read back from a file is damage.
+ASKABLE_MIN = 5
+ASKABLE_MAX = 30
 
 STORAGE_VERSION = 1
 SAVE_DELAY = 10
@@ -34,12 +41,12 @@ class Period(StrEnum):
     ECO = "eco"
 
 
-def period_at(device: Device, moment: datetime) -> Period | None:
-    """The schedule's period at a moment; None for a heater not on its schedule."""
+def period_at(device: Device, moment: datetime, zone: tzinfo) -> Period | None:
+    """The schedule's period at a moment (on the homes' clock); None when not on its schedule."""
     schedule = device.week_schedule
     if device.mode is not DeviceMode.PROG or schedule is None:
         return None
-    return Period.COMFORT if schedule.in_comfort(moment) else Period.ECO
+    return Period.COMFORT if schedule.in_comfort(moment.astimezone(zone)) else Period.ECO
 
 
 class LearnedSetpoints:
@@ -47,6 +54,7 @@ class LearnedSetpoints:
 
     def __init__(self, hass: HomeAssistant, home_key: str) -> None:
         """Bind the memory to its file."""
+        self._hass = hass
         self._store: Store[dict[str, Any]] = Store(
             hass, STORAGE_VERSION, f"{DOMAIN}.{home_key}.setpoints"
         )
@@ -54,8 +62,8 @@ class LearnedSetpoints:
 
     async def async_load(self) -> None:
         """Read what earlier runs learned; anything unreadable is left out."""
-        data = await self._store.async_load() or {}
-        heaters = data.get("heaters") if isinstance(data, dict) else None
+        data, _ = await async_load_object(self._hass, self._store)
+        heaters = data.get("heaters")
         if not isinstance(heaters, dict):
             return
         for device_id, seen in heaters.items():
@@ -64,7 +72,9 @@ class LearnedSetpoints:
             values = {
                 period: float(seen[period])
                 for period in Period
-                if isinstance(seen.get(period), int | float) and not isinstance(seen[period], bool)
+                if isinstance(seen.get(period), int | float)
+                and not isinstance(seen[period], bool)
+                and ASKABLE_MIN <= seen[period] <= ASKABLE_MAX
             }
             if values:
                 self._values[str(device_id)] = values
@@ -88,12 +98,12 @@ class LearnedSetpoints:
         """Learn from one poll; True when anything new was learned (then saved)."""
         changed = False
         for device in devices:
-            period = period_at(device, now)
+            period = period_at(device, now, derogations.zone)
             if (
                 period is None
                 or not device.online
                 or device.setpoint is None
-                or period_at(device, now - SETTLE) is not period
+                or period_at(device, now - SETTLE, derogations.zone) is not period
                 or derogations.active(device.room_id, now) is not None
                 or derogations.active(device.room_id, now - SETTLE) is not None
             ):

@@ -7,15 +7,18 @@ Nothing here knows Home Assistant's errors, translations or a voice platform's c
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
-from .api import (
+from ..api import (
     HomeSmartlinkAuthenticationError,
     HomeSmartlinkError,
+    HomeSmartlinkNotSentError,
     HomeSmartlinkRateLimitError,
     HomeSmartlinkResponseError,
 )
-from .derogation import Window
+from .ledger import Outcome
+from .plan import Window
 
 
 class Refusal(StrEnum):
@@ -29,6 +32,9 @@ class Refusal(StrEnum):
     AUTH_FAILED = "auth_failed"  # the cloud refused the credentials
     BAD_ANSWER = "bad_answer"  # the cloud answered something we cannot read
     CLOUD_FAILURE = "cloud_failure"  # network, timeout, 5xx
+    # Sent, but not the documented success (timeout, lost connection, 5xx, 200 without
+    # triggers): it may be applied; the heaters' reports settle it, it is never sent again.
+    UNCERTAIN = "uncertain"
 
 
 def cloud_refusal(err: HomeSmartlinkError) -> Refusal:
@@ -42,6 +48,23 @@ def cloud_refusal(err: HomeSmartlinkError) -> Refusal:
     return Refusal.CLOUD_FAILURE
 
 
+def answer_outcome(err: HomeSmartlinkError) -> Outcome:
+    """What a failed derogation request may have done in the cloud.
+
+    Refused when the cloud surely applied nothing (credentials refused, rate limited, a 4xx, a
+    connection never opened); uncertain when the request may have been applied (timeout, lost
+    connection, 5xx, an answer we cannot read).
+    """
+    if isinstance(
+        err,
+        HomeSmartlinkAuthenticationError | HomeSmartlinkRateLimitError | HomeSmartlinkNotSentError,
+    ):
+        return Outcome.REFUSED
+    if isinstance(err, HomeSmartlinkResponseError) and err.status is not None and err.status < 500:
+        return Outcome.REFUSED
+    return Outcome.UNCERTAIN
+
+
 @dataclass(frozen=True, slots=True)
 class Refused:
     """One heater's refusal, with what the edge needs to explain it."""
@@ -53,6 +76,8 @@ class Refused:
     # For a cloud failure of a change spread over several windows: which went through.
     succeeded: tuple[Window, ...] = ()
     failed: tuple[Window, ...] = ()
+    # For RATE_LIMITED: when writes may be sent again.
+    until: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,16 +89,29 @@ class WindowOutcome:
     start_trigger: str | None = None
     end_trigger: str | None = None
     failure: Refusal | None = None
+    # The real instants (UTC) its first window starts and its last ends, as the gateway runs them.
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+
+    @property
+    def outcome(self) -> Outcome:
+        """Placed, refused, or uncertain."""
+        if self.failure is None:
+            return Outcome.PLACED
+        return Outcome.UNCERTAIN if self.failure is Refusal.UNCERTAIN else Outcome.REFUSED
 
 
 class WriteError(Exception):
     """A change whose cloud requests failed, all of them or some: `outcomes` says which."""
 
-    def __init__(self, outcomes: list[WindowOutcome], cause: HomeSmartlinkError) -> None:
+    def __init__(
+        self, outcomes: list[WindowOutcome], reason: Refusal, until: datetime | None = None
+    ) -> None:
         """Keep every window's outcome; the first failure's refusal is the reason."""
-        super().__init__(cloud_refusal(cause).value)
+        super().__init__(reason.value)
         self.outcomes = outcomes
-        self.reason = cloud_refusal(cause)
+        self.reason = reason
+        self.until = until
 
     def refused(self) -> Refused:
         """The same failure, as a heater's refusal naming the windows that went through."""
@@ -81,6 +119,7 @@ class WriteError(Exception):
             self.reason,
             succeeded=tuple(w for o in self.outcomes if o.failure is None for w in o.windows),
             failed=tuple(w for o in self.outcomes if o.failure is not None for w in o.windows),
+            until=self.until,
         )
 
 

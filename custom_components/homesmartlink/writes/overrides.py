@@ -11,14 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
 from homeassistant.util import dt as dt_util
 
-from .api import Device, DeviceMode
-from .const import CONF_OVERRIDE_DURATION, DEFAULT_OVERRIDE_DURATION
-from .coordinator import HomeSmartlinkHome
-from .derogation import (
+from ..api import Device, DeviceMode
+from ..const import CONF_OVERRIDE_DURATION, DEFAULT_OVERRIDE_DURATION
+from ..coordinator import HomeSmartlinkHome
+from .learned import Period, period_at
+from .ledger import PlacedDerogation, layered
+from .plan import (
     MAX_SPAN,
     STEP_MINUTES,
     DerogationPlanError,
@@ -29,10 +31,9 @@ from .derogation import (
     delta_for_setpoint,
     window_from_span,
 )
-from .learned import Period, period_at
-from .setpoint import scheduled_setpoint
-from .store import PlacedDerogation
-from .write_path import RoomChange
+from .policy import scheduled_setpoint
+from .send import RoomChange
+from .timeline import as_instant, local, real_span
 
 type Heater = tuple[HomeSmartlinkHome, Device]
 
@@ -57,8 +58,8 @@ def heater_label(device: Device) -> str:
     return f"{room} ({device.id})"
 
 
-def _moment(value: datetime) -> str:
-    return dt_util.as_local(value).strftime("%Y-%m-%d %H:%M")
+def _moment(value: datetime, zone: tzinfo) -> str:
+    return local(value, zone).strftime("%Y-%m-%d %H:%M")
 
 
 def span_end(heater: Heater, rule: EndRule, start: datetime) -> datetime:
@@ -67,7 +68,7 @@ def span_end(heater: Heater, rule: EndRule, start: datetime) -> datetime:
     if rule.next_change:
         schedule = device.week_schedule
         change = (
-            schedule.next_change(start)
+            schedule.next_change(local(start, home.zone))
             if schedule is not None and device.mode is DeviceMode.PROG
             else None
         )
@@ -75,13 +76,15 @@ def span_end(heater: Heater, rule: EndRule, start: datetime) -> datetime:
             raise DerogationPlanError(PlanProblem.NO_NEXT_CHANGE, heater=heater_label(device))
         end = change
     elif rule.until is not None:
-        end = rule.until
+        end = as_instant(rule.until, home.zone)
     else:
         default = home.entry.options.get(CONF_OVERRIDE_DURATION, DEFAULT_OVERRIDE_DURATION)
-        end = start + (rule.duration or timedelta(minutes=int(default)))
-    if end <= max(start, dt_util.now()):
-        raise DerogationPlanError(PlanProblem.END_IN_PAST, end=_moment(end))
-    if end - start > MAX_SPAN:
+        end = real_span(start, rule.duration or timedelta(minutes=int(default)))
+    now = dt_util.utcnow()
+    if end <= max(start, now):
+        raise DerogationPlanError(PlanProblem.END_IN_PAST, end=_moment(end, home.zone))
+    # Nothing ends more than 14 days after it is asked (what a lost record may hold is bounded).
+    if end - min(start, now) > MAX_SPAN:
         raise DerogationPlanError(PlanProblem.SPAN_TOO_LONG, days=str(MAX_SPAN.days))
     return end
 
@@ -112,18 +115,20 @@ def delta_changes(
     changes: list[RoomChange] = []
     for heater in heaters:
         room = _room(heater)
-        windows = window_from_span(start, span_end(heater, rule, start))
+        windows = window_from_span(start, span_end(heater, rule, start), heater[0].zone)
         changes.extend(RoomChange(heater[0], room, window, value) for window in windows)
         changes = _merge(changes, heater)
     return changes
 
 
-def periods(device: Device, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+def periods(
+    device: Device, start: datetime, end: datetime, zone: tzinfo
+) -> list[tuple[datetime, datetime]]:
     """[start, end) cut at the heater's schedule changes (one piece when it has none)."""
     pieces: list[tuple[datetime, datetime]] = []
     schedule = device.week_schedule if device.mode is DeviceMode.PROG else None
     while start < end:
-        change = schedule.next_change(start) if schedule is not None else None
+        change = schedule.next_change(local(start, zone)) if schedule is not None else None
         stop = end if change is None or change > end else change
         pieces.append((start, stop))
         start = stop
@@ -133,7 +138,7 @@ def periods(device: Device, start: datetime, end: datetime) -> list[tuple[dateti
 def _period_base(heater: Heater, first: datetime, last: datetime, now: datetime) -> float:
     """The setpoint the heater follows without us over a period: seen now, or learned."""
     home, device = heater
-    kind = period_at(device, first)
+    kind = period_at(device, first, home.zone)
     if first <= now < last or kind is None:
         base = scheduled_setpoint(home, device, now)
     else:
@@ -142,8 +147,8 @@ def _period_base(heater: Heater, first: datetime, last: datetime, now: datetime)
         raise DerogationPlanError(
             _UNKNOWN[kind] if kind is not None else PlanProblem.HEATER_UNAVAILABLE,
             heater=heater_label(device),
-            start=_moment(first),
-            end=_moment(last),
+            start=_moment(first, home.zone),
+            end=_moment(last, home.zone),
         )
     return base
 
@@ -152,14 +157,14 @@ def temperature_changes(
     heaters: Sequence[Heater], temperature: float, rule: EndRule, start: datetime
 ) -> list[RoomChange]:
     """Each period of each heater gets the delta that reaches `temperature` from its setpoint."""
-    now = dt_util.now()
+    now = dt_util.utcnow()
     changes: list[RoomChange] = []
     for heater in heaters:
         room = _room(heater)
-        device = heater[1]
+        home, device = heater
         if not device.online or device.setpoint is None:
             raise DerogationPlanError(PlanProblem.HEATER_UNAVAILABLE, heater=heater_label(device))
-        for first, last in periods(device, start, span_end(heater, rule, start)):
+        for first, last in periods(device, start, span_end(heater, rule, start), home.zone):
             base = _period_base(heater, first, last, now)
             try:
                 delta = delta_for_setpoint(temperature, base)
@@ -167,13 +172,13 @@ def temperature_changes(
                 raise DerogationPlanError(
                     PlanProblem.PERIOD_OUT_OF_REACH,
                     heater=heater_label(device),
-                    start=_moment(first),
-                    end=_moment(last),
+                    start=_moment(first, home.zone),
+                    end=_moment(last, home.zone),
                     **err.details,
                 ) from err
             changes.extend(
                 RoomChange(heater[0], room, window, delta, base)
-                for window in window_from_span(first, last)
+                for window in window_from_span(first, last, home.zone)
             )
         changes = _merge(changes, heater)
     return changes
@@ -186,36 +191,97 @@ def _rest(piece: PlacedDerogation, now: datetime) -> Window | None:
         return None
     start = piece.start
     if first < now:
-        minutes = dt_util.as_local(now).hour * 60 + dt_util.as_local(now).minute
+        clock = local(now, piece.zone)
+        minutes = clock.hour * 60 + clock.minute if clock.date() == piece.day else 0
         start = max(piece.start, minutes // STEP_MINUTES * STEP_MINUTES)
     return Window(piece.day, start, piece.end)
 
 
+def _beneath(
+    rest: Window, under: list[PlacedDerogation]
+) -> list[tuple[Window, PlacedDerogation | None]]:
+    """`rest` cut into what each change of ours beneath it holds (None: nothing, the schedule)."""
+    pieces = sorted(
+        (p for p in under if p.day == rest.day and p.start < rest.end and rest.start < p.end),
+        key=lambda p: p.start,
+    )
+    parts: list[tuple[Window, PlacedDerogation | None]] = []
+    cursor = rest.start
+    for piece in pieces:
+        first, last = max(piece.start, rest.start), min(piece.end, rest.end)
+        if cursor < first:
+            parts.append((Window(rest.day, cursor, first), None))
+        parts.append((Window(rest.day, first, last), piece))
+        cursor = last
+    if cursor < rest.end:
+        parts.append((Window(rest.day, cursor, rest.end), None))
+    return parts
+
+
+def end_changes(
+    home: HomeSmartlinkHome, room_id: int, ending: list[PlacedDerogation], now: datetime
+) -> list[RoomChange]:
+    """End changes of ours in a room from now, giving back what each had replaced.
+
+    The cloud keeps the latest derogation of a room: ending ours means sending what should hold
+    instead, the change of ours beneath it (same delta, its call and preset carry on) or 0 °C.
+    """
+    room = Room(home.home_id, room_id)
+    batches = {piece.batch for piece in ending if piece.batch is not None}
+    # A record of no call (an older release's) is recognised by when it was asked.
+    loose = {(p.day, p.placed_at) for p in ending if p.batch is None}
+    under = layered(
+        record
+        for record in home.derogations.records(room_id)
+        if record.batch not in batches
+        and (record.batch is not None or (record.day, record.placed_at) not in loose)
+    )
+    changes: list[RoomChange] = []
+    for piece in ending:
+        if (rest := _rest(piece, now)) is None:
+            continue
+        for window, kept in _beneath(rest, under):
+            delta = kept.delta if kept is not None else 0
+            changes.append(RoomChange(home, room, window, delta, restores=kept))
+    return changes
+
+
+def _ending(
+    home: HomeSmartlinkHome, room_id: int, active: PlacedDerogation
+) -> list[PlacedDerogation]:
+    """The pieces of the call in force (or that piece alone, for a record of no call)."""
+    if active.batch is None:
+        return [active]
+    return [p for p in home.derogations.pieces(room_id) if p.batch == active.batch]
+
+
 def resume_changes(heaters: Sequence[Heater], now: datetime) -> list[RoomChange]:
-    """0 °C shifts that end our change in force in each room, and the rest of its override.
+    """End our change in force in each room, and the rest of its call (`end_changes`).
 
     Rooms with no change of ours in force get nothing.
     """
     changes: dict[tuple[Room, Window], RoomChange] = {}
     for home, device in heaters:
-        active = home.derogations.active(device.room_id, now)
-        if active is None or device.room_id is None:
+        if device.room_id is None:
             continue
-        room = Room(home.home_id, device.room_id)
-        for piece in home.derogations.pieces(device.room_id):
-            if piece != active and (active.batch is None or piece.batch != active.batch):
-                continue
-            if (window := _rest(piece, now)) is not None:
-                changes[(room, window)] = RoomChange(home, room, window, 0)
+        active = home.derogations.active(device.room_id, now)
+        if active is None:
+            continue
+        for change in end_changes(home, device.room_id, _ending(home, device.room_id, active), now):
+            changes[(change.room, change.window)] = change
     return list(changes.values())
 
 
 def cancel_changes(
     home: HomeSmartlinkHome, piece: PlacedDerogation, now: datetime
 ) -> list[RoomChange]:
-    """A 0 °C shift over what is still to come of one of our changes."""
-    window = _rest(piece, now)
-    if window is None:
-        return []
-    room = Room(home.home_id, piece.room_id)
-    return [RoomChange(home, room, window, 0)]
+    """End what is still to come of one of our changes (`end_changes`)."""
+    return end_changes(home, piece.room_id, [piece], now)
+
+
+def batch_end_changes(
+    home: HomeSmartlinkHome, room_id: int, batch: str, now: datetime
+) -> list[RoomChange]:
+    """End what is still to come of one call in a room (a campaign's, for one)."""
+    ending = [p for p in home.derogations.pieces(room_id) if p.batch == batch]
+    return end_changes(home, room_id, ending, now)

@@ -7,30 +7,47 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from .api import Device, DeviceMode
-from .const import CONF_OVERRIDE_DURATION, DEFAULT_OVERRIDE_DURATION
-from .coordinator import HomeSmartlinkHome
-from .derogation import MAX_DELTA, MIN_DELTA
-
-# The setpoints a heater may be asked for, whatever the hour or mode (what a platform describes);
-# what a derogation can reach now is narrower: `reachable_span`.
-ASKABLE_MIN = 5
-ASKABLE_MAX = 30
+from ..api import Device, DeviceMode
+from ..const import CONF_OVERRIDE_DURATION, DEFAULT_OVERRIDE_DURATION
+from ..coordinator import HomeSmartlinkHome
+from .learned import period_at
+from .plan import MAX_DELTA, MIN_DELTA
+from .timeline import real_span
 
 
 def scheduled_setpoint(home: HomeSmartlinkHome, device: Device, now: datetime) -> float | None:
-    """The setpoint the heater would follow without our derogation in force now.
+    """The setpoint the heater would follow without any change of ours in force now.
 
-    None when the heater reports no setpoint.
+    The schedule's setpoint for this period when it was learned; else what the heater reports
+    minus our change in force (placed, pending or uncertain: it may shift `sp`), or the base it
+    was computed against. None when the heater reports no setpoint.
     """
     if device.setpoint is None:
         return None
+    period = period_at(device, now, home.zone)
+    learned = home.setpoints.get(device.id, period) if period is not None else None
+    if learned is not None:
+        return learned
     active = home.derogations.active(device.room_id, now)
     if active is None:
         return device.setpoint
     if active.base_setpoint is not None:
         return active.base_setpoint
     return device.setpoint - active.delta
+
+
+def unexplained_shift(home: HomeSmartlinkHome, device: Device, now: datetime) -> float | None:
+    """A shift of `sp` from the learned schedule that no change of ours explains, if any.
+
+    Shown, never taken for the schedule: a household's change, or one we never saw placed.
+    """
+    period = period_at(device, now, home.zone)
+    learned = home.setpoints.get(device.id, period) if period is not None else None
+    if learned is None or device.setpoint is None:
+        return None
+    active = home.derogations.active(device.room_id, now)
+    shift = round(device.setpoint - learned - (active.delta if active else 0), 1)
+    return shift or None
 
 
 def reachable_span(
@@ -61,9 +78,9 @@ def override_end(home: HomeSmartlinkHome, device: Device, now: datetime) -> date
     so that the delta always applies to the same scheduled setpoint.
     """
     minutes = int(home.entry.options.get(CONF_OVERRIDE_DURATION, DEFAULT_OVERRIDE_DURATION))
-    end = now + timedelta(minutes=minutes)
+    end = real_span(now, timedelta(minutes=minutes))
     if device.mode is DeviceMode.PROG and device.week_schedule is not None:
-        change = device.week_schedule.next_change(now)
+        change = device.week_schedule.next_change(now.astimezone(home.zone))
         if change is not None and change < end:
             end = change
     return end

@@ -9,11 +9,14 @@ from typing import Any
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.storage import Store
+from homeassistant.util import dt as dt_util
 
-from .campaign import Campaign
-from .const import DOMAIN
+from ..const import DOMAIN, LOGGER
+from ..writes.durable import Damage, async_load_object
+from .model import Campaign
 
 STORAGE_VERSION = 1
+# Following a campaign (delivery, statuses) is saved with a delay: it can be read again.
 SAVE_DELAY = 5
 # Campaigns remembered per account; the oldest finished ones are forgotten first.
 KEEP = 20
@@ -23,7 +26,8 @@ KEEP = 20
 class CampaignEvent:
     """Something that happened to a campaign, for the account's event entity and sensor."""
 
-    kind: str  # scheduled, phase_started, delivered, verified, opted_out, finished, cancelled
+    # scheduled, phase_started, delivered, verified, opted_out, overridden, finished, cancelled
+    kind: str
     campaign: Campaign
     data: dict[str, Any] = field(default_factory=dict)
 
@@ -39,14 +43,22 @@ class CampaignBook:
         )
         self.signal = f"{DOMAIN}_campaigns_{entry_id}"
         self.campaigns: dict[str, Campaign] = {}
+        # Records dropped at load (damaged), and a file that could not be read at all.
+        self.dropped = 0
+        self.damage: Damage | None = None
 
     async def async_load(self) -> None:
         """Read the campaigns of earlier runs; a damaged record is left out, not the others."""
-        data = await self._store.async_load() or {}
-        items = data.get("campaigns", []) if isinstance(data, dict) else []
-        for item in items if isinstance(items, list) else []:
+        data, self.damage = await async_load_object(self._hass, self._store)
+        items = data.get("campaigns", [])
+        items = items if isinstance(items, list) else []
+        for item in items:
             if (campaign := Campaign.from_json(item)) is not None:
                 self.campaigns[campaign.id] = campaign
+            else:
+                self.dropped += 1
+        if self.dropped:
+            LOGGER.warning("Dropped %s damaged campaign records", self.dropped)
 
     async def async_remove(self) -> None:
         """Delete the file (the account is being removed)."""
@@ -63,15 +75,24 @@ class CampaignBook:
             return (running or upcoming)[0]
         return max(self.campaigns.values(), key=lambda c: c.created, default=None)
 
-    @callback
-    def async_add(self, campaign: Campaign) -> None:
-        """Remember a new campaign (forgetting the oldest ended ones beyond `KEEP`)."""
+    async def async_add(self, campaign: Campaign) -> None:
+        """Remember a new campaign, saved before anything of it is sent (the save awaited).
+
+        The oldest campaigns beyond `KEEP` are forgotten, never one that is still to end.
+        """
         self.campaigns[campaign.id] = campaign
         if len(self.campaigns) > KEEP:
-            oldest = sorted(self.campaigns.values(), key=lambda c: c.created)
-            for old in oldest[: len(self.campaigns) - KEEP]:
+            now = dt_util.utcnow()
+            ended = sorted(
+                (c for c in self.campaigns.values() if c.end <= now), key=lambda c: c.created
+            )
+            for old in ended[: len(self.campaigns) - KEEP]:
                 del self.campaigns[old.id]
-        self.async_save()
+        await self.async_save_now()
+
+    async def async_save_now(self) -> None:
+        """Save at once, awaited (what may reach the cloud is on disk before it is sent)."""
+        await self._store.async_save(self._data_to_save())
 
     @callback
     def async_save(self) -> None:

@@ -19,17 +19,19 @@ from homeassistant.helpers.event import async_call_later, async_track_point_in_t
 from homeassistant.util import dt as dt_util
 from homeassistant.util.ulid import ulid_now
 
-from .api import Device, DeviceMode, HomeSmartlinkError
-from .campaign import Campaign, CampaignRoom, CampaignState, PhaseSpan, RoomStatus, verify_room
-from .campaign_store import CampaignBook
-from .const import LOGGER
-from .coordinator import HomeSmartlinkConfigEntry, HomeSmartlinkHome
-from .delivery import CHECK_DELAYS
-from .derogation import Room, window_from_span
-from .learned import SETTLE, period_at
-from .outcomes import WindowOutcome, WriteError
-from .repairs import async_raise_issue
-from .write_path import Placement, RoomChange, async_send_changes
+from ..api import Device, DeviceMode, HomeSmartlinkError
+from ..const import LOGGER
+from ..coordinator import HomeSmartlinkConfigEntry, HomeSmartlinkHome
+from ..delivery import CHECK_DELAYS
+from ..repairs import async_raise_issue
+from ..writes.learned import SETTLE, period_at
+from ..writes.ledger import Outcome
+from ..writes.outcomes import WindowOutcome, WriteError
+from ..writes.overrides import batch_end_changes
+from ..writes.plan import Room, window_from_span
+from ..writes.send import Placement, RoomChange, async_send_changes
+from .book import CampaignBook
+from .model import Campaign, CampaignRoom, CampaignState, PhaseSpan, RoomStatus, verify_room
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,22 +43,17 @@ class CampaignTarget:
 
 
 def _changes(
-    targets: Sequence[CampaignTarget], phases: Sequence[PhaseSpan], now: datetime, delta: int | None
+    targets: Sequence[CampaignTarget], phases: Sequence[PhaseSpan], now: datetime
 ) -> list[RoomChange]:
-    """Each room over each phase still to come (from now, on the grid); `delta` overrides."""
+    """Each room over each phase still to come (from now, on the homes' clock)."""
     changes: list[RoomChange] = []
     for phase in phases:
         start = max(phase.start, now)
-        if phase.end <= start:
+        if phase.end <= start or not targets:
             continue
-        for window in window_from_span(start, phase.end):
+        for window in window_from_span(start, phase.end, targets[0].home.zone):
             changes.extend(
-                RoomChange(
-                    t.home,
-                    Room(t.home.home_id, t.room_id),
-                    window,
-                    phase.delta if delta is None else delta,
-                )
+                RoomChange(t.home, Room(t.home.home_id, t.room_id), window, phase.delta)
                 for t in targets
             )
     return changes
@@ -68,22 +65,29 @@ async def async_start_campaign(
     targets: Sequence[CampaignTarget],
     phases: tuple[PhaseSpan, ...],
 ) -> tuple[Campaign, list[WindowOutcome]]:
-    """Send a campaign and start following it; a failed request is raised after it is kept."""
-    now = dt_util.now()
+    """Send a campaign and start following it; a failed request is raised after it is kept.
+
+    The campaign is saved whole (awaited) before its first request leaves, and its requests are
+    written ahead in the homes' ledgers: a crash at any moment leaves it known and cancellable.
+    """
+    now = dt_util.utcnow()
     rooms = tuple(
         dict.fromkeys(CampaignRoom(t.home.subentry_id, t.home.home_id, t.room_id) for t in targets)
     )
     campaign = Campaign(id=ulid_now(), created=now, phases=phases, rooms=rooms)
     book = entry.runtime_data.campaigns
+    await book.async_add(campaign)
     failure: WriteError | None = None
     try:
         outcomes = await async_send_changes(
-            hass, _changes(targets, phases, now, None), Placement(batch=campaign.id, follow=False)
+            hass,
+            _changes(targets, phases, now),
+            Placement(batch=campaign.id, follow=False, source="campaign"),
         )
     except WriteError as err:  # kept and followed for what went through; then said
         outcomes, failure = err.outcomes, err
     _note_triggers(campaign, outcomes, rooms)
-    book.async_add(campaign)
+    await book.async_save_now()
     book.async_tell("scheduled", campaign, **campaign.counts())
     async_follow_campaign(hass, entry, campaign)
     async_verify_campaigns(entry, now)  # against the last poll at once, not a minute later
@@ -104,19 +108,30 @@ def _note_triggers(
 async def async_cancel_campaign(
     hass: HomeAssistant, entry: HomeSmartlinkConfigEntry, campaign: Campaign
 ) -> list[WindowOutcome]:
-    """End what runs now and what has not run yet: 0 °C shifts over the rest of each phase."""
-    now = dt_util.now()
+    """End what runs now and what has not run yet, giving back what the campaign had covered.
+
+    In each room, the rest of the campaign's changes is replaced by the change of ours beneath
+    it (an override the shed covered carries on) or 0 °C (`overrides.end_changes`). Changes of
+    ours placed over the campaign are not touched.
+    """
+    now = dt_util.utcnow()
     homes = entry.runtime_data.homes
-    targets = [
-        CampaignTarget(homes[room.subentry_id], room.room_id)
+    changes = [
+        change
         for room in campaign.rooms
         if room.subentry_id in homes
+        for change in batch_end_changes(homes[room.subentry_id], room.room_id, campaign.id, now)
     ]
-    changes = _changes(targets, campaign.phases, now, 0) if campaign.end > now else []
-    placement = Placement(follow=False)
-    outcomes = await async_send_changes(hass, changes, placement) if changes else []
+    placement = Placement(follow=False, source="campaign")
+    try:
+        outcomes = await async_send_changes(hass, changes, placement) if changes else []
+    except WriteError as err:
+        if any(o.outcome is Outcome.REFUSED for o in err.outcomes) or not err.outcomes:
+            raise  # the cloud still runs it: not cancelled
+        outcomes = err.outcomes  # uncertain: shown so in the ledgers, settled by the polls
     campaign.cancelled = now
     book = entry.runtime_data.campaigns
+    await book.async_save_now()
     book.async_tell("cancelled", campaign, **campaign.counts())
     _check_delivery_repair(hass, campaign, now)
     return outcomes
@@ -129,10 +144,10 @@ def async_follow_campaigns(hass: HomeAssistant, entry: HomeSmartlinkConfigEntry)
 
         @callback
         def polled(home: HomeSmartlinkHome = home) -> None:
-            _verify_home(entry, home, dt_util.now())
+            _verify_home(entry, home, dt_util.utcnow())
 
         entry.async_on_unload(home.coordinator.async_add_listener(polled))
-    now = dt_util.now()
+    now = dt_util.utcnow()
     for campaign in entry.runtime_data.campaigns.campaigns.values():
         if campaign.state(now) not in (CampaignState.FINISHED, CampaignState.CANCELLED):
             async_follow_campaign(hass, entry, campaign)
@@ -151,7 +166,7 @@ def async_follow_campaign(
     hass: HomeAssistant, entry: HomeSmartlinkConfigEntry, campaign: Campaign
 ) -> None:
     """Tell each phase boundary as it comes, and read the delivery reports."""
-    now = dt_util.now()
+    now = dt_util.utcnow()
     for phase in campaign.phases:
         for moment, last in ((phase.start, False), (phase.end, phase is campaign.phases[-1])):
             if moment <= now or (not last and moment == phase.end):
@@ -248,7 +263,7 @@ class _DeliveryFollower:
         else:
             book.async_save()
         if campaign.delivery_settled:
-            _check_delivery_repair(self._hass, campaign, dt_util.now())
+            _check_delivery_repair(self._hass, campaign, dt_util.utcnow())
         else:
             self._schedule()
 
@@ -274,8 +289,8 @@ def _heater_check(
     device: Device, delta: int, home: HomeSmartlinkHome, now: datetime
 ) -> tuple[float | None, float | None] | None:
     """(reported, expected) for one heater; None while its schedule just changed (settling)."""
-    period = period_at(device, now)
-    if period is not None and period_at(device, now - SETTLE) is not period:
+    period = period_at(device, now, home.zone)
+    if period is not None and period_at(device, now - SETTLE, home.zone) is not period:
         return None
     learned = home.setpoints.get(device.id, period) if period is not None else None
     return device.setpoint, (learned + delta if learned is not None else None)
@@ -293,7 +308,7 @@ def _verify_home(entry: HomeSmartlinkConfigEntry, home: HomeSmartlinkHome, now: 
         before = campaign.counts()
         statuses = campaign.status.setdefault(phase.phase.value, {})
         for room in campaign.rooms:
-            if room.subentry_id != home.subentry_id:
+            if room.subentry_id != home.subentry_id or _overridden(campaign, home, room, now):
                 continue
             heaters = [d for d in data.heaters if d.room_id == room.room_id]
             checks = [_heater_check(d, phase.delta, home, now) for d in heaters]
@@ -308,6 +323,23 @@ def _verify_home(entry: HomeSmartlinkConfigEntry, home: HomeSmartlinkHome, now: 
         _tell_changes(book, campaign, before)
 
 
+def _overridden(
+    campaign: Campaign, home: HomeSmartlinkHome, room: CampaignRoom, now: datetime
+) -> bool:
+    """Whether a later change of ours holds the room now: then it is *overridden*.
+
+    Never *opted out* (who placed it is kept); a room that opted out before stays so.
+    """
+    active = home.derogations.active(room.room_id, now)
+    if active is None or active.batch == campaign.id or _opted(campaign, room.key):
+        return False
+    phase = campaign.phase_at(now)
+    if phase is not None:
+        campaign.status.setdefault(phase.phase.value, {})[room.key] = RoomStatus.OVERRIDDEN
+    campaign.overridden[room.key] = active.source or "action"
+    return True
+
+
 def _opted(campaign: Campaign, key: str) -> RoomStatus | None:
     """A room that opted out in an earlier phase stays out."""
     for statuses in campaign.status.values():
@@ -320,5 +352,7 @@ def _tell_changes(book: CampaignBook, campaign: Campaign, before: dict[str, obje
     after = campaign.counts()
     if after["rooms_opted_out"] != before["rooms_opted_out"]:
         book.async_tell("opted_out", campaign, **after)
+    elif after["rooms_overridden"] != before["rooms_overridden"]:
+        book.async_tell("overridden", campaign, **after)
     elif after["rooms_verified"] != before["rooms_verified"]:
         book.async_tell("verified", campaign, **after)

@@ -9,11 +9,12 @@ against what the heaters report (`verify_room`). `campaigns.py` runs it in Home 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from enum import StrEnum
+from itertools import pairwise
 from typing import Any
 
-from .derogation import MAX_SPAN, STEP_MINUTES, DerogationPlanError, PlanProblem
+from ..writes.plan import MAX_SPAN, STEP_MINUTES, DerogationPlanError, PlanProblem
 
 MAX_CAMPAIGN_DELTA = 5
 
@@ -43,6 +44,8 @@ class RoomStatus(StrEnum):
     NOT_YET = "not_yet"
     VERIFIED = "verified"
     OPTED_OUT = "opted_out"
+    # A later change of ours (an override, a preset, a calendar event) holds the room.
+    OVERRIDDEN = "overridden"
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,8 +98,11 @@ def plan_phases(
     """The campaign's phases, or the reason the cloud cannot carry them (nothing is sent).
 
     `preheat` and `recovery` are (delta, minutes). Every bound is on the 5-minute grid, no
-    phase starts in the past, and the whole campaign lasts at most 14 days.
+    phase starts in the past, and the whole campaign lasts at most 14 days. Phases are counted
+    in real time: a preheat of 60 minutes before a shed at 03:00 on a spring-forward night starts
+    at 01:00.
     """
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
     phases = [PhaseSpan(Phase.SHED, start, end, _check_delta(delta, "delta"))]
     if preheat is not None:
         before = start - timedelta(minutes=preheat[1])
@@ -123,7 +129,9 @@ def plan_phases(
     )
     if phases[0].start < floor:
         raise DerogationPlanError(PlanProblem.START_IN_PAST, start=phases[0].start.isoformat())
-    if phases[-1].end - phases[0].start > MAX_SPAN:
+    # Nothing we send ends more than 14 days after it is asked: what a lost record may still
+    # hold in the cloud is bounded (`durable.py`).
+    if phases[-1].end - floor > MAX_SPAN:
         raise DerogationPlanError(PlanProblem.SPAN_TOO_LONG, days=str(MAX_SPAN.days))
     return tuple(phases)
 
@@ -144,6 +152,8 @@ class Campaign:
     status: dict[str, dict[str, RoomStatus]] = field(default_factory=dict)
     cancelled: datetime | None = None
     delivery_settled: bool = False
+    # Room key -> who placed the change of ours that holds it over the campaign.
+    overridden: dict[str, str] = field(default_factory=dict)
 
     @property
     def homes(self) -> list[str]:
@@ -180,6 +190,10 @@ class Campaign:
         """Σ |delta| x hours x rooms over its phases (a figure we define, not an energy)."""
         return sum(abs(p.delta) * p.hours() for p in self.phases) * len(self.rooms)
 
+    def rooms_with(self, status: RoomStatus) -> set[str]:
+        """The rooms that had this status in some phase."""
+        return {key for rooms in self.status.values() for key, s in rooms.items() if s is status}
+
     def room_sets(self) -> tuple[set[str], set[str]]:
         """The rooms that opted out, and those verified in some phase that did not."""
         opted = {
@@ -206,6 +220,7 @@ class Campaign:
             "rooms_targeted": len(self.rooms),
             "rooms_verified": len(verified),
             "rooms_opted_out": len(opted),
+            "rooms_overridden": len(self.rooms_with(RoomStatus.OVERRIDDEN) - opted),
             "degree_hours": round(self.degree_hours(), 2),
         }
 
@@ -228,25 +243,23 @@ class Campaign:
             },
             "cancelled": self.cancelled.isoformat() if self.cancelled else None,
             "delivery_settled": self.delivery_settled,
+            "overridden": self.overridden,
         }
 
     @classmethod
     def from_json(cls, data: Any) -> Campaign | None:
-        """A stored campaign; None when the record is not one (the others still load)."""
+        """A stored campaign, checked; None when the record is not one (the others still load)."""
         try:
-            return cls(
-                id=str(data["id"]),
-                created=datetime.fromisoformat(data["created"]),
+            campaign = cls(
+                id=_text(data["id"]),
+                created=_aware(data["created"]),
                 phases=tuple(
-                    PhaseSpan(
-                        Phase(p[0]),
-                        datetime.fromisoformat(p[1]),
-                        datetime.fromisoformat(p[2]),
-                        int(p[3]),
-                    )
+                    PhaseSpan(Phase(p[0]), _aware(p[1]), _aware(p[2]), _delta(p[3]))
                     for p in data["phases"]
                 ),
-                rooms=tuple(CampaignRoom(str(r[0]), str(r[1]), int(r[2])) for r in data["rooms"]),
+                rooms=tuple(
+                    CampaignRoom(_text(r[0]), _text(r[1]), int(r[2])) for r in data["rooms"]
+                ),
                 triggers={str(k): [str(h) for h in v] for k, v in data.get("triggers", {}).items()},
                 sent={str(h) for h in data.get("sent", [])},
                 acknowledged={str(h) for h in data.get("acknowledged", [])},
@@ -254,13 +267,42 @@ class Campaign:
                     str(phase): {str(k): RoomStatus(s) for k, s in rooms.items()}
                     for phase, rooms in data.get("status", {}).items()
                 },
-                cancelled=datetime.fromisoformat(data["cancelled"])
-                if data.get("cancelled")
-                else None,
+                cancelled=_aware(data["cancelled"]) if data.get("cancelled") else None,
                 delivery_settled=bool(data.get("delivery_settled", False)),
+                overridden={str(k): str(v) for k, v in data.get("overridden", {}).items()},
             )
         except (KeyError, TypeError, ValueError, IndexError, AttributeError):
             return None
+        return campaign if _well_formed(campaign.phases) and campaign.rooms else None
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise TypeError
+    return value
+
+
+def _aware(value: Any) -> datetime:
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError
+    return moment
+
+
+def _delta(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or abs(value) > MAX_CAMPAIGN_DELTA:
+        raise ValueError
+    return value
+
+
+def _well_formed(phases: tuple[PhaseSpan, ...]) -> bool:
+    """Phases in order, each after the one before, within the API's longest span."""
+    if not phases:
+        return False
+    ordered = all(p.start < p.end for p in phases) and all(
+        a.end <= b.start for a, b in pairwise(phases)
+    )
+    return ordered and phases[-1].end - phases[0].start <= MAX_SPAN
 
 
 def verify_room(
@@ -287,8 +329,11 @@ def verify_room(
     return RoomStatus.OPTED_OUT if previous is RoomStatus.VERIFIED else RoomStatus.NOT_YET
 
 
-def campaign_data(campaign: Campaign, moment: datetime) -> dict[str, Any]:
-    """Everything about a campaign, as `get_campaign` answers: phases, figures, per home."""
+def campaign_data(campaign: Campaign, moment: datetime, zone: tzinfo) -> dict[str, Any]:
+    """Everything about a campaign, as `get_campaign` answers: phases, figures, per home.
+
+    Times are given on the homes' clock (with their offset).
+    """
     per_home: dict[str, dict[str, Any]] = {
         home_id: {
             "home_id": home_id,
@@ -307,6 +352,11 @@ def campaign_data(campaign: Campaign, moment: datetime) -> dict[str, Any]:
         per_home[room.home_id]["rooms"].append(
             {
                 "room_id": room.room_id,
+                **(
+                    {"overridden_by": campaign.overridden[room.key]}
+                    if room.key in campaign.overridden
+                    else {}
+                ),
                 **{
                     phase: statuses[room.key].value
                     for phase, statuses in campaign.status.items()
@@ -317,13 +367,15 @@ def campaign_data(campaign: Campaign, moment: datetime) -> dict[str, Any]:
     return {
         "campaign_id": campaign.id,
         "state": campaign.state(moment).value,
-        "created": campaign.created.isoformat(),
-        "cancelled": campaign.cancelled.isoformat() if campaign.cancelled else None,
+        "created": campaign.created.astimezone(zone).isoformat(),
+        "cancelled": campaign.cancelled.astimezone(zone).isoformat()
+        if campaign.cancelled
+        else None,
         "phases": [
             {
                 "phase": p.phase.value,
-                "start": p.start.isoformat(),
-                "end": p.end.isoformat(),
+                "start": p.start.astimezone(zone).isoformat(),
+                "end": p.end.astimezone(zone).isoformat(),
                 "delta": p.delta,
             }
             for p in campaign.phases
