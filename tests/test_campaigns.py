@@ -240,8 +240,8 @@ async def test_a_window_that_fails_is_said_and_the_campaign_kept(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     await _account(hass_tz, simulator)
-    # The second request (the shed window) fails; the report cannot be read at first.
-    simulator.faults.append(Fault(path="derogations", status=500, skip=1))
+    # The second request (the shed window) is refused; the report cannot be read at first.
+    simulator.faults.append(Fault(path="derogations", status=400, skip=1))
     simulator.faults.append(Fault(path="report", status=500))
     with pytest.raises(HomeAssistantError) as err:
         await _call(hass_tz, "start_campaign", {"area_id": _salon(hass_tz), **CAMPAIGN})

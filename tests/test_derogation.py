@@ -46,7 +46,7 @@ moments = st.datetimes(
 def test_plan_is_one_request_per_window(
     shifts: list[tuple[Room, int]], start: datetime, minutes: int
 ) -> None:
-    windows = window_from_span(start, start + timedelta(minutes=minutes))
+    windows = window_from_span(start, start + timedelta(minutes=minutes), PARIS)
     requests = plan(shifts, windows)
     expected = dict(shifts)  # the last delta of a room wins
     # One request per distinct (start, end): the full days of a long span share one.
@@ -70,7 +70,7 @@ def test_plan_is_one_request_per_window(
 @given(start=moments, minutes=st.integers(1, 4 * 24 * 60))
 def test_span_windows_cover_the_span(start: datetime, minutes: int) -> None:
     end = start + timedelta(minutes=minutes)
-    windows = window_from_span(start, end)
+    windows = window_from_span(start, end, PARIS)
     # One window per local date, in order, each inside its day, on 5-minute steps.
     assert [w.day for w in windows] == sorted({w.day for w in windows})
     assert windows[0].day == start.date()
@@ -159,20 +159,20 @@ def test_times_refused(start: time, end: time, key: str) -> None:
 
 def test_span_examples() -> None:
     start = datetime(2026, 11, 23, 10, 2, 30, tzinfo=PARIS)
-    assert window_from_span(start, start + timedelta(minutes=120)) == [
+    assert window_from_span(start, start + timedelta(minutes=120), PARIS) == [
         Window(date(2026, 11, 23), 600, 725)
     ]
     night = datetime(2026, 11, 23, 23, 0, tzinfo=PARIS)
-    assert window_from_span(night, night + timedelta(hours=2)) == [
+    assert window_from_span(night, night + timedelta(hours=2), PARIS) == [
         Window(date(2026, 11, 23), 1380, 1440),
         Window(date(2026, 11, 24), 0, 60),
     ]
     # Ending exactly at midnight gives no empty window on the next day.
-    assert window_from_span(night, night + timedelta(hours=1)) == [
+    assert window_from_span(night, night + timedelta(hours=1), PARIS) == [
         Window(date(2026, 11, 23), 1380, 1440)
     ]
     with pytest.raises(DerogationPlanError):
-        window_from_span(night, night)
+        window_from_span(night, night, PARIS)
 
 
 def test_plan_refuses_empty_or_bad_input() -> None:

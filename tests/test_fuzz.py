@@ -122,7 +122,7 @@ def test_action_times(start: time, end: time, day: date, span: datetime, hours: 
     begin = span.replace(tzinfo=UTC)
     for check in (
         lambda: window_from_times(day, start, end),
-        lambda: window_from_span(begin, begin + timedelta(hours=hours)),
+        lambda: window_from_span(begin, begin + timedelta(hours=hours), UTC),
     ):
         with contextlib.suppress(DerogationPlanError):
             check()

@@ -131,7 +131,7 @@ async def test_set_derogation_over_midnight_is_two_requests(
 async def test_set_derogation_partly_failed_names_the_windows(
     hass_tz: HomeAssistant, init_integration: MockConfigEntry, simulator: Simulator
 ) -> None:
-    simulator.faults.append(Fault(path="derogations", status=503, skip=1))
+    simulator.faults.append(Fault(path="derogations", status=400, skip=1))
     with pytest.raises(HomeAssistantError) as err:
         await _call(
             hass_tz,
@@ -143,10 +143,13 @@ async def test_set_derogation_partly_failed_names_the_windows(
         "succeeded": "2026-11-23 22:00-24:00",
         "failed": "2026-11-24 00:00-06:00",
     }
-    # What succeeded is remembered; what failed is not.
-    assert [(p.day.isoformat(), p.start) for p in home(init_integration).derogations.items] == [
-        ("2026-11-23", 1320)
+    # What succeeded holds; what was refused is in the ledger, never in force.
+    ledger = home(init_integration).derogations
+    assert [(p.day.isoformat(), p.start, p.outcome) for p in ledger.items] == [
+        ("2026-11-23", 1320, "placed"),
+        ("2026-11-24", 0, "refused"),
     ]
+    assert [(p.day.isoformat(), p.start) for p in ledger.for_room(2)] == [("2026-11-23", 1320)]
 
 
 async def test_set_derogation_across_homes_of_one_account(

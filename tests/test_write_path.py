@@ -18,6 +18,8 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
+from custom_components.homesmartlink.writes.ledger import Outcome
+
 from .conftest import HOME_ID, home, set_temperature
 from .simulator import Fault, Simulator
 
@@ -156,13 +158,12 @@ async def test_refused_temperatures_send_nothing(
 @pytest.mark.parametrize(
     ("fault", "key"),
     [
-        (Fault(path="derogations", status=500), "communication_error"),
         (Fault(path="derogations", status=401), "authentication_failed"),
         (Fault(path="derogations", status=429), "rate_limited_action"),
         (Fault(path="derogations", status=400), "invalid_response"),
     ],
 )
-async def test_cloud_failure_is_reported_and_nothing_remembered(
+async def test_a_refusal_is_reported_and_holds_nothing(
     hass_tz: HomeAssistant,
     init_integration: MockConfigEntry,
     simulator: Simulator,
@@ -174,7 +175,10 @@ async def test_cloud_failure_is_reported_and_nothing_remembered(
         await set_temperature(hass_tz, "climate.salon_heater_1", 19)
     assert err.value.translation_key == key
     assert len(simulator.requests_to("derogations")) == 1  # never retried by itself
-    assert home(init_integration).derogations.items == ()
+    # Asked, then refused: in the ledger, never in force.
+    ledger = home(init_integration).derogations
+    assert [item.outcome for item in ledger.items] == [Outcome.REFUSED]
+    assert ledger.for_room(1) == []
     assert hass_tz.states.get("climate.salon_heater_1").attributes[ATTR_PRESET_MODE] == "schedule"
 
 

@@ -348,14 +348,22 @@ async def test_failures_are_per_device_and_capability(
 async def test_cloud_failure_is_reported_per_device(
     yango: TestClient, simulator: Simulator
 ) -> None:
+    # A 5xx may have been applied: uncertain, never DEVICE_UNREACHABLE (the platform would retry).
     simulator.faults.append(Fault(path="derogations", status=500))
     answer = await _post(
         yango, "/user/devices/action", {"payload": {"devices": [_action(CHAMBRE, 20)]}}
     )
-    assert _results(answer) == {CHAMBRE: ["DEVICE_UNREACHABLE"]}
-    simulator.faults.append(Fault(path="derogations", status=401))
+    assert _results(answer) == {CHAMBRE: ["INTERNAL_ERROR"]}
+    # Asked again: not sent again while the first is uncertain.
+    count = len(simulator.requests_to("derogations"))
     answer = await _post(
         yango, "/user/devices/action", {"payload": {"devices": [_action(CHAMBRE, 20)]}}
+    )
+    assert _results(answer) == {CHAMBRE: ["INTERNAL_ERROR"]}
+    assert len(simulator.requests_to("derogations")) == count
+    simulator.faults.append(Fault(path="derogations", status=401))
+    answer = await _post(
+        yango, "/user/devices/action", {"payload": {"devices": [_action(CHAMBRE, 21)]}}
     )
     assert _results(answer) == {CHAMBRE: ["INTERNAL_ERROR"]}
 

@@ -91,20 +91,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: HomeSmartlinkConfigEntry
     await campaigns.async_load()
     _report_damage(hass, f"campaigns_{entry.entry_id}", campaigns.damage, entry.title)
     entry.runtime_data = HomeSmartlinkData(client=client, homes=ready, campaigns=campaigns)
-    devices = dr.async_get(hass)
     for home in ready.values():
-        await home.derogations.async_load()
-        _report_damage(hass, f"ledger_{home.subentry_id}", home.derogations.damage, home.title)
-        await home.setpoints.async_load()
-        _async_learn_setpoints(home)
-        entry.async_on_unload(home.delivery.async_stop)
-        # The gateway is the hub every heater of the home hangs from: register it before them.
-        gateway = devices.async_get_or_create(
-            config_entry_id=entry.entry_id,
-            config_subentry_id=home.subentry_id,
-            **gateway_info(home.coordinator.data.gateway, home.home_id),
-        )
-        home.coordinator.gateway_device_id = gateway.id
+        await _async_prepare_home(hass, home)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     for home in ready.values():
         async_follow_device_changes(home)
@@ -121,6 +109,22 @@ async def async_setup_entry(hass: HomeAssistant, entry: HomeSmartlinkConfigEntry
     # Options, credentials and homes (subentries added or deleted) apply by reloading.
     entry.async_on_unload(entry.add_update_listener(_reload_on_update(set(homes))))
     return True
+
+
+async def _async_prepare_home(hass: HomeAssistant, home: HomeSmartlinkHome) -> None:
+    """What a home remembers, read; its polls followed; its gateway registered."""
+    await home.derogations.async_load()
+    _report_damage(hass, f"ledger_{home.subentry_id}", home.derogations.damage, home.title)
+    await home.setpoints.async_load()
+    _async_learn_setpoints(home)
+    home.entry.async_on_unload(home.delivery.async_stop)
+    # The gateway is the hub every heater of the home hangs from: register it before them.
+    gateway = dr.async_get(hass).async_get_or_create(
+        config_entry_id=home.entry.entry_id,
+        config_subentry_id=home.subentry_id,
+        **gateway_info(home.coordinator.data.gateway, home.home_id),
+    )
+    home.coordinator.gateway_device_id = gateway.id
 
 
 def _build_home(

@@ -53,6 +53,7 @@ from .const import (
     CONF_SBER_CA,
     CONF_SBER_KEY,
     CONF_SBER_URL,
+    CONF_TIME_ZONE,
     CONF_YANGO,
     CONF_YANGO_DIALOGS_URL,
     CONF_YANGO_SKILL_ID,
@@ -70,6 +71,7 @@ from .const import (
 from .migration import VERSION, account_title, account_unique_id
 from .pem import CertificateError, certificates
 from .writes.plan import MAX_DELTA
+from .writes.timeline import is_zone
 
 SECTION_YANGO = "yango_bridge"
 SECTION_SBER = "sber_bridge"
@@ -502,6 +504,11 @@ def _read_options(
         errors["base"] = "skill_incomplete"
     if options[CONF_SBER] and CONF_SBER_KEY not in options:
         errors["base"] = "sber_key_required"
+    if zone := str(values.get(CONF_TIME_ZONE) or "").strip():
+        if is_zone(zone):
+            options[CONF_TIME_ZONE] = zone
+        else:
+            errors[CONF_TIME_ZONE] = "invalid_time_zone"
     if ca := str(values.get(CONF_SBER_CA) or "").strip():
         try:
             options[CONF_SBER_CA] = "\n".join(certificates(ca)) + "\n"
@@ -544,6 +551,10 @@ def _override_fields(current: Mapping[str, Any]) -> dict[Any, Any]:
                 mode=NumberSelectorMode.BOX,
             )
         ),
+        # The homes' clock: empty means Home Assistant's time zone.
+        vol.Optional(
+            CONF_TIME_ZONE, description={"suggested_value": current.get(CONF_TIME_ZONE)}
+        ): str,
     }
 
 

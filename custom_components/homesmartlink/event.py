@@ -18,6 +18,7 @@ EVENT_TYPES = [
     "delivered",
     "verified",
     "opted_out",
+    "overridden",
     "finished",
     "cancelled",
 ]

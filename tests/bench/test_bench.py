@@ -224,7 +224,7 @@ def test_override_requests() -> None:
     """Overrides as people ask for them: the full days of a span share one request."""
     start = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
     rooms = [Room(f"home{index % 10}", index) for index in range(100)]
-    windows = window_from_span(start, start + timedelta(days=14))
+    windows = window_from_span(start, start + timedelta(days=14), UTC)
     requests = plan_changes((room, window, -2) for window in windows for room in rooms)
     record(
         "overrides",
@@ -248,9 +248,9 @@ def test_override_requests() -> None:
         week_schedule=schedule,
     )
     changes = []
-    for first, last in periods(heater, start, start + timedelta(days=2)):
+    for first, last in periods(heater, start, start + timedelta(days=2), UTC):
         delta = 21 - (20 if schedule is not None and schedule.in_comfort(first) else 17)
-        changes += [(Room("home0", 1), w, delta) for w in window_from_span(first, last)]
+        changes += [(Room("home0", 1), w, delta) for w in window_from_span(first, last, UTC)]
     requests = plan_changes(changes)
     record(
         "overrides",

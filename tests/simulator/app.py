@@ -90,6 +90,8 @@ class Fault:
     body: str | None = None
     latency: float = 0.0
     reset: bool = False
+    # The cloud does what was asked first, then misbehaves (a 5xx, a timeout, a reset, a lie).
+    applied: bool = False
 
 
 @dataclass
@@ -316,7 +318,12 @@ class Simulator:
                 request.method, path, dict(request.query), body, client, time.monotonic()
             )
         )
-        if fault := self._take_fault(path):
+        fault = self._take_fault(path)
+        if fault is not None and fault.applied and client is not None:
+            request["client"] = client
+            request["body"] = body
+            await handler(request)
+        if fault is not None:
             if fault.latency:
                 await asyncio.sleep(fault.latency)
             if fault.reset and request.transport is not None:

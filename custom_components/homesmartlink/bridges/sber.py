@@ -128,6 +128,8 @@ ERROR_CODES: dict[Rejection | Refusal, int] = {
     Refusal.CLOUD_FAILURE: 503,
     Refusal.AUTH_FAILED: 500,
     Refusal.BAD_ANSWER: 500,
+    # Not a 503: a platform retrying would ask again what may already be in force.
+    Refusal.UNCERTAIN: 500,
 }
 _MESSAGES: dict[Rejection | Refusal, str] = {
     Rejection.NOT_FOUND: "no such heater is shared with this user",
@@ -142,6 +144,7 @@ _MESSAGES: dict[Rejection | Refusal, str] = {
     Refusal.CLOUD_FAILURE: "the heater cloud did not answer",
     Refusal.AUTH_FAILED: "the heater cloud refused the credentials",
     Refusal.BAD_ANSWER: "the heater cloud answered something unexpected",
+    Refusal.UNCERTAIN: "the heater cloud did not confirm the change; it is not sent again",
 }
 
 

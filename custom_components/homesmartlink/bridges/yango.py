@@ -38,6 +38,7 @@ ERROR_CODES: dict[Rejection | Refusal, str] = {
     Refusal.CLOUD_FAILURE: "DEVICE_UNREACHABLE",
     Refusal.AUTH_FAILED: "INTERNAL_ERROR",
     Refusal.BAD_ANSWER: "INTERNAL_ERROR",
+    Refusal.UNCERTAIN: "INTERNAL_ERROR",
 }
 
 

@@ -329,6 +329,21 @@ def verify_room(
     return RoomStatus.OPTED_OUT if previous is RoomStatus.VERIFIED else RoomStatus.NOT_YET
 
 
+def _room_data(campaign: Campaign, room: CampaignRoom) -> dict[str, Any]:
+    """A room's status in each phase, and who placed the change that overrode it, if one did."""
+    data: dict[str, Any] = {"room_id": room.room_id}
+    if room.key in campaign.overridden:
+        data["overridden_by"] = campaign.overridden[room.key]
+    data.update(
+        {
+            phase: statuses[room.key].value
+            for phase, statuses in campaign.status.items()
+            if room.key in statuses
+        }
+    )
+    return data
+
+
 def campaign_data(campaign: Campaign, moment: datetime, zone: tzinfo) -> dict[str, Any]:
     """Everything about a campaign, as `get_campaign` answers: phases, figures, per home.
 
@@ -349,21 +364,7 @@ def campaign_data(campaign: Campaign, moment: datetime, zone: tzinfo) -> dict[st
         home["rooms_verified"] = len(keys & verified)
         home["rooms_opted_out"] = len(keys & opted)
     for room in campaign.rooms:
-        per_home[room.home_id]["rooms"].append(
-            {
-                "room_id": room.room_id,
-                **(
-                    {"overridden_by": campaign.overridden[room.key]}
-                    if room.key in campaign.overridden
-                    else {}
-                ),
-                **{
-                    phase: statuses[room.key].value
-                    for phase, statuses in campaign.status.items()
-                    if room.key in statuses
-                },
-            }
-        )
+        per_home[room.home_id]["rooms"].append(_room_data(campaign, room))
     return {
         "campaign_id": campaign.id,
         "state": campaign.state(moment).value,

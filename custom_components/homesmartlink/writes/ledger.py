@@ -285,11 +285,12 @@ class DerogationStore:
                 end = last
         return end
 
-    def already_placed(self, room_id: int, delta: int, window: Window) -> bool:
-        """Whether the cloud already holds this delta for the whole window, from us, for sure.
+    def already_asked(self, room_id: int, delta: int, window: Window) -> Outcome | None:
+        """The outcome of our latest request holding this delta over the whole window, if any.
 
-        The latest placement that overlaps the window is the one in force there; if it was placed
-        and covers the window with the same delta, sending it again would change nothing.
+        The latest record that may hold over the window is the one in force there; if it covers
+        the window with the same delta, sending it again would change nothing (placed) or might
+        stack a second trigger (pending, uncertain).
         """
         latest: PlacedDerogation | None = None
         for item in self.records(room_id):
@@ -300,13 +301,14 @@ class DerogationStore:
                 and window.start < item.end
             ):
                 latest = item
-        return (
+        if (
             latest is not None
-            and latest.outcome is Outcome.PLACED
             and latest.delta == delta
             and latest.start <= window.start
             and latest.end >= window.end
-        )
+        ):
+            return latest.outcome
+        return None
 
     def for_room(self, room_id: int | None) -> list[PlacedDerogation]:
         """Our changes of a room, as they may hold (`pieces`)."""

@@ -218,23 +218,35 @@ def _beneath(
     return parts
 
 
+CAMPAIGN = "campaign"
+
+
+def _campaign(record: PlacedDerogation) -> bool:
+    return record.source == CAMPAIGN
+
+
 def end_changes(
     home: HomeSmartlinkHome, room_id: int, ending: list[PlacedDerogation], now: datetime
 ) -> list[RoomChange]:
-    """End changes of ours in a room from now, giving back what each had replaced.
+    """End changes of ours in a room from now, giving back what each had covered.
 
     The cloud keeps the latest derogation of a room: ending ours means sending what should hold
-    instead, the change of ours beneath it (same delta, its call and preset carry on) or 0 °C.
+    instead. A campaign and a household's overrides are two layers: ending one gives back the
+    other beneath it (same delta; its call, preset and source carry on), else 0 °C. Within a
+    layer a later change supersedes an earlier one (boost then eco then back to the schedule is
+    the schedule), so nothing of the same layer is given back.
     """
     room = Room(home.home_id, room_id)
     batches = {piece.batch for piece in ending if piece.batch is not None}
     # A record of no call (an older release's) is recognised by when it was asked.
     loose = {(p.day, p.placed_at) for p in ending if p.batch is None}
+    layer = {_campaign(piece) for piece in ending}
     under = layered(
         record
         for record in home.derogations.records(room_id)
         if record.batch not in batches
         and (record.batch is not None or (record.day, record.placed_at) not in loose)
+        and _campaign(record) not in layer
     )
     changes: list[RoomChange] = []
     for piece in ending:

@@ -348,8 +348,11 @@ def _plan_heater(
     store = home.derogations
     if delta == 0 and store.active(device.room_id, now) is None:
         return None  # already there, nothing of ours to undo
-    if all(store.already_placed(device.room_id, delta, window) for window in windows):
+    asked = {store.already_asked(device.room_id, delta, window) for window in windows}
+    if asked == {Outcome.PLACED}:
         return None  # the same derogation is in force for this very window: sending it is waste
+    if None not in asked:  # asked already, not confirmed: never sent again blindly
+        return Refused(Refusal.UNCERTAIN, wanted)
     return RoomShift(home, Room(home.home_id, device.room_id), delta, base), windows
 
 
