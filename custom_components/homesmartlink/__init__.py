@@ -158,10 +158,13 @@ def _async_learn_setpoints(home: HomeSmartlinkHome) -> None:
     @callback
     def observe() -> None:
         if coordinator.data is not None:
-            now = dt_util.utcnow()
-            async_settle_home(home, now)
-            home.setpoints.async_observe(coordinator.data.heaters, now, home.derogations)
+            home.setpoints.async_observe(
+                coordinator.data.heaters, dt_util.utcnow(), home.derogations
+            )
 
+    coordinator.poll_listeners.append(
+        lambda data: async_settle_home(home, data, dt_util.utcnow())
+    )
     observe()
     home.entry.async_on_unload(coordinator.async_add_listener(observe))
 

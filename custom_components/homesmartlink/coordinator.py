@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 
@@ -143,6 +144,9 @@ class HomeSmartlinkCoordinator(DataUpdateCoordinator[HomeConfig]):
         self.gateway_device_id: str | None = None
         self.rate_limit = rate_limit
         self._known_device_ids: set[str] | None = None
+        # Called with every answer, changed or not (listeners only hear of a change): what
+        # the heaters report settles uncertain outcomes even when nothing moved.
+        self.poll_listeners: list[Callable[[HomeConfig], None]] = []
 
     async def _async_update_data(self) -> HomeConfig:
         """Fetch the home, or explain why not in a translated error."""
@@ -176,6 +180,8 @@ class HomeSmartlinkCoordinator(DataUpdateCoordinator[HomeConfig]):
             ) from err
         self.rate_limit.not_before = None
         self._remove_stale_devices(home)
+        for listener in self.poll_listeners:
+            listener(home)
         return home
 
     def _remove_stale_devices(self, home: HomeConfig) -> None:

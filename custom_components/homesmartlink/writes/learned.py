@@ -32,6 +32,8 @@ SAVE_DELAY = 10
 # The cloud and the heater take a moment to follow a schedule change: a reading this close after
 # one may still be the previous period's setpoint.
 SETTLE = timedelta(minutes=5)
+# How long after a period settled its setpoint is still the schedule's own.
+LEARN_WINDOW = timedelta(minutes=10)
 
 
 class Period(StrEnum):
@@ -95,21 +97,28 @@ class LearnedSetpoints:
     def async_observe(
         self, devices: Iterable[Device], now: datetime, derogations: DerogationStore
     ) -> bool:
-        """Learn from one poll; True when anything new was learned (then saved)."""
+        """Learn from one poll; True when anything new was learned (then saved).
+
+        A period's setpoint is learned when none is known yet, or in the first minutes of a
+        period (`LEARN_WINDOW` after it settled): a change of `sp` in the middle of a period is
+        someone's shift (shown as unexplained), not the schedule.
+        """
         changed = False
+        zone = derogations.zone
         for device in devices:
-            period = period_at(device, now, derogations.zone)
+            period = period_at(device, now, zone)
             if (
                 period is None
                 or not device.online
                 or device.setpoint is None
-                or period_at(device, now - SETTLE, derogations.zone) is not period
+                or period_at(device, now - SETTLE, zone) is not period
                 or derogations.active(device.room_id, now) is not None
                 or derogations.active(device.room_id, now - SETTLE) is not None
             ):
                 continue
             seen = self._values.setdefault(device.id, {})
-            if seen.get(period) != device.setpoint:
+            fresh = period_at(device, now - SETTLE - LEARN_WINDOW, zone) is not period
+            if seen.get(period) != device.setpoint and (fresh or period not in seen):
                 seen[period] = device.setpoint
                 changed = True
         if changed:

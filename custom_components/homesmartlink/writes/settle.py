@@ -15,7 +15,7 @@ from datetime import datetime
 
 from homeassistant.core import callback
 
-from ..api import Device
+from ..api import Device, HomeConfig
 from ..coordinator import HomeSmartlinkHome
 from .learned import SETTLE, period_at
 from .ledger import Outcome, PlacedDerogation, layered
@@ -38,7 +38,9 @@ def _base(
     return learned if learned is not None else record.base_setpoint
 
 
-def verdict(home: HomeSmartlinkHome, record: PlacedDerogation, now: datetime) -> Outcome | None:
+def verdict(
+    home: HomeSmartlinkHome, data: HomeConfig, record: PlacedDerogation, now: datetime
+) -> Outcome | None:
     """What the heaters say of one unsettled record now; None while they cannot tell."""
     start, end = record.bounds()
     if not max(start, record.placed_at) + SETTLE <= now < end:
@@ -49,10 +51,9 @@ def verdict(home: HomeSmartlinkHome, record: PlacedDerogation, now: datetime) ->
     without = _held([r for r in records if r != record], now)
     if with_it == without:
         return None
-    data = home.coordinator.data
     heaters = [
         d
-        for d in (data.heaters if data is not None else ())
+        for d in data.heaters
         if d.room_id == record.room_id and d.online and d.setpoint is not None
     ]
     readings = [(d.setpoint, _base(home, d, record, now)) for d in heaters]
@@ -66,12 +67,12 @@ def verdict(home: HomeSmartlinkHome, record: PlacedDerogation, now: datetime) ->
 
 
 @callback
-def async_settle_home(home: HomeSmartlinkHome, now: datetime) -> None:
-    """Settle what the last poll of a home tells; the ledger is saved in the background."""
+def async_settle_home(home: HomeSmartlinkHome, data: HomeConfig, now: datetime) -> None:
+    """Settle what a poll of a home tells; the ledger is saved in the background."""
     decided = {
         record: replace(record, outcome=outcome)
         for record in home.derogations.unsettled()
-        if (outcome := verdict(home, record, now)) is not None
+        if (outcome := verdict(home, data, record, now)) is not None
     }
     if decided:
         hass = home.coordinator.hass
