@@ -415,6 +415,24 @@ async def test_options(hass: HomeAssistant, mock_config_entry: MockConfigEntry) 
     }
 
 
+async def test_options_time_zone_of_the_homes(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    """The homes' clock: an IANA name, checked; empty is Home Assistant's."""
+    mock_config_entry.add_to_hass(hass)
+    result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {**_options_input(), "time_zone": "Mars/Olympus"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"time_zone": "invalid_time_zone"}
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {**_options_input(), "time_zone": " Europe/Paris "}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert mock_config_entry.options["time_zone"] == "Europe/Paris"
+
+
 @pytest.mark.parametrize(
     ("yango", "sber", "error"),
     [

@@ -154,12 +154,10 @@ async def test_applied_then_a_failure_is_settled_by_the_heaters(
 ) -> None:
     simulator.faults.append(fault)
     with pytest.raises(HomeAssistantError):
-        await _call(
-            hass_tz, "override", {"entity_id": SALON, "delta": -2, "duration": "02:00:00"}
-        )
+        await _call(hass_tz, "override", {"entity_id": SALON, "delta": -2, "duration": "02:00:00"})
     assert _outcomes(init_integration) == ["uncertain"]
     await advance(hass_tz, freezer, 6 * 60)
-    # The heaters report 15 = eco 17 − 2: the cloud applied it.
+    # The heaters report 15 = eco 17 - 2: the cloud applied it.
     assert _outcomes(init_integration) == ["placed"]
     state = hass_tz.states.get(SALON)
     assert state.attributes[ATTR_TEMPERATURE] == 15
@@ -177,9 +175,7 @@ async def test_the_base_is_the_schedule_even_under_an_uncertain_shift(
 ) -> None:
     simulator.faults.append(Fault(path="derogations", status=500, applied=True))
     with pytest.raises(HomeAssistantError):
-        await _call(
-            hass_tz, "override", {"entity_id": SALON, "delta": -2, "duration": "02:00:00"}
-        )
+        await _call(hass_tz, "override", {"entity_id": SALON, "delta": -2, "duration": "02:00:00"})
     simulator.requests.clear()
     # Before any poll settled it: 19 is +2 from the schedule's 17, never +4 from what sp shows.
     await set_temperature(hass_tz, SALON, 19)
@@ -196,9 +192,7 @@ async def test_a_shift_nothing_of_ours_explains_is_shown_not_taken(
     # Another partner tool (not us) shifts the room by -3.
     simulator.faults.append(Fault(path="derogations", status=400, applied=True))
     with pytest.raises(HomeAssistantError):
-        await _call(
-            hass_tz, "override", {"entity_id": SALON, "delta": -3, "duration": "02:00:00"}
-        )
+        await _call(hass_tz, "override", {"entity_id": SALON, "delta": -3, "duration": "02:00:00"})
     assert _outcomes(init_integration) == ["refused"]  # we were told no: not ours
     await advance(hass_tz, freezer, 61)
     state = hass_tz.states.get(SALON)

@@ -162,9 +162,7 @@ def _async_learn_setpoints(home: HomeSmartlinkHome) -> None:
                 coordinator.data.heaters, dt_util.utcnow(), home.derogations
             )
 
-    coordinator.poll_listeners.append(
-        lambda data: async_settle_home(home, data, dt_util.utcnow())
-    )
+    coordinator.poll_listeners.append(lambda data: async_settle_home(home, data, dt_util.utcnow()))
     observe()
     home.entry.async_on_unload(coordinator.async_add_listener(observe))
 

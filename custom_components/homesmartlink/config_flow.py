@@ -504,17 +504,22 @@ def _read_options(
         errors["base"] = "skill_incomplete"
     if options[CONF_SBER] and CONF_SBER_KEY not in options:
         errors["base"] = "sber_key_required"
-    if zone := str(values.get(CONF_TIME_ZONE) or "").strip():
-        if is_zone(zone):
-            options[CONF_TIME_ZONE] = zone
-        else:
-            errors[CONF_TIME_ZONE] = "invalid_time_zone"
+    _read_zone(values, options, errors)
     if ca := str(values.get(CONF_SBER_CA) or "").strip():
         try:
             options[CONF_SBER_CA] = "\n".join(certificates(ca)) + "\n"
         except CertificateError:
             errors["base"] = "invalid_ca"
     return options, errors
+
+
+def _read_zone(values: Mapping[str, Any], options: dict[str, Any], errors: dict[str, str]) -> None:
+    """The homes' time zone: an IANA name, or nothing for Home Assistant's."""
+    if zone := str(values.get(CONF_TIME_ZONE) or "").strip():
+        if is_zone(zone):
+            options[CONF_TIME_ZONE] = zone
+        else:
+            errors[CONF_TIME_ZONE] = "invalid_time_zone"
 
 
 # A stored secret is never shown back: its field is then the "replace" one, whose help says that

@@ -54,6 +54,7 @@ from .plan import (
     window_from_span,
 )
 from .policy import override_end, reachable_span, scheduled_setpoint
+from .timeline import local
 
 _WRITE_LOCK: HassKey[asyncio.Lock] = HassKey(f"{DOMAIN}_write_lock")
 
@@ -187,8 +188,8 @@ class _Send:
             request.windows,
             request.rooms,
             failure=Refusal.UNCERTAIN,
-            starts_at=first.bounds(zone)[0],
-            ends_at=last.bounds(zone)[1],
+            starts_at=local(first.bounds(zone)[0], zone),
+            ends_at=local(last.bounds(zone)[1], zone),
         )
 
     async def async_run(self) -> None:
