@@ -253,3 +253,152 @@ async def test_a_window_that_fails_is_said_and_the_campaign_kept(
         await advance(hass_tz, freezer, 61)
     got = await _call(hass_tz, "get_campaign", {})
     assert got["homes_acknowledged"] == 1
+
+
+SALON_1 = "climate.salon_heater_1"
+SHED = {"start": "2026-11-23 10:30:00", "end": "2026-11-23 12:00:00", "delta": -2}
+
+
+def _sent_since(simulator: Simulator, count: int) -> list[tuple[int, int, set[int]]]:
+    return [
+        (
+            r.body["derogations"][0]["startTime"],
+            r.body["derogations"][0]["endTime"],
+            {i["delta"] for i in r.body["derogations"]},
+        )
+        for r in simulator.requests_to("derogations")[count:]
+    ]
+
+
+async def test_an_override_of_ours_during_a_shed_is_overridden_never_opted_out(
+    hass_tz: HomeAssistant,
+    init_integration: MockConfigEntry,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    kinds: list[str] = []
+    hass_tz.bus.async_listen(
+        "state_changed",
+        lambda event: (
+            kinds.append(event.data["new_state"].attributes.get("event_type"))
+            if event.data["entity_id"] == EVENT and event.data["new_state"]
+            else None
+        ),
+    )
+    await _call(hass_tz, "start_campaign", {"entity_id": SALON_1, **SHED})
+    await advance(hass_tz, freezer, 37 * 60)  # the shed runs; the heaters report 15
+    got = await _call(hass_tz, "get_campaign", {})
+    assert got["homes"][0]["rooms"][0]["shed"] == "verified"
+    # The household asks +1 from Home Assistant for an hour: our own change over the shed.
+    await _call(hass_tz, "override", {"entity_id": SALON_1, "delta": 1, "duration": "01:00:00"})
+    await advance(hass_tz, freezer, 61)
+    got = await _call(hass_tz, "get_campaign", {})
+    room = got["homes"][0]["rooms"][0]
+    assert (room["shed"], room["overridden_by"]) == ("overridden", "action")
+    assert (got["rooms_opted_out"], got["rooms_overridden"]) == (0, 1)
+    assert "opted_out" not in kinds
+    assert "overridden" in kinds
+    # Calendar: both the campaign's shed and the override are shown.
+    events = await hass_tz.services.async_call(
+        "calendar",
+        "get_events",
+        {
+            "entity_id": "calendar.salon_heater_1_schedule",
+            "start_date_time": "2026-11-23T10:00:00+01:00",
+            "end_date_time": "2026-11-23T13:00:00+01:00",
+        },
+        blocking=True,
+        return_response=True,
+    )
+    summaries = [e["summary"] for e in events["calendar.salon_heater_1_schedule"]["events"]]
+    assert any("Campaign -2" in s for s in summaries)
+    assert any("Override +1" in s for s in summaries)
+    # Resumed: the shed it covered is given back (-2 to the shed's end), and verified again.
+    count = len(simulator.requests_to("derogations"))
+    await _call(hass_tz, "resume_schedule", {"entity_id": SALON_1})
+    assert _sent_since(simulator, count) == [(635, 700, {-2})]  # the rest of the override
+    await advance(hass_tz, freezer, 6 * 60)
+    got = await _call(hass_tz, "get_campaign", {})
+    assert got["homes"][0]["rooms"][0]["shed"] == "verified"
+    assert got["rooms_opted_out"] == 0
+
+
+async def test_cancel_gives_back_the_override_the_campaign_covered(
+    hass_tz: HomeAssistant,
+    init_integration: MockConfigEntry,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    await _call(hass_tz, "override", {"entity_id": SALON_1, "delta": -3, "duration": {"days": 2}})
+    answer = await _call(hass_tz, "start_campaign", {"entity_id": SALON_1, **SHED})
+    await advance(hass_tz, freezer, 32 * 60)
+    count = len(simulator.requests_to("derogations"))
+    await _call(hass_tz, "cancel_campaign", {"campaign_id": answer["campaign_id"]})
+    # The rest of the shed gets the override back (-3), not 0 °C.
+    assert _sent_since(simulator, count) == [(630, 720, {-3})]
+    await advance(hass_tz, freezer, 61)
+    state = hass_tz.states.get(SALON_1)
+    assert state.attributes["override_delta"] == -3
+    assert state.attributes["override_end"] == "2026-11-25T10:00:00+01:00"
+    assert state.attributes["temperature"] == 14
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        {"phases": []},
+        {"phases": [["shed", "2026-11-24T18:00:00", "2026-11-24T19:00:00", -2]]},
+        {"phases": [["shed", "2026-11-24T18:00:00+01:00", "2026-11-24T19:00:00+01:00", -9]]},
+        {"rooms": []},
+        {"id": None},
+    ],
+)
+async def test_a_damaged_campaign_record_is_dropped_alone(
+    hass_tz: HomeAssistant,
+    simulator: Simulator,
+    hass_storage: dict[str, Any],
+    record: dict[str, Any],
+) -> None:
+    good = {
+        "id": "good",
+        "created": "2026-11-23T09:00:00+00:00",
+        "phases": [["shed", "2026-11-24T18:00:00+01:00", "2026-11-24T19:00:00+01:00", -2]],
+        "rooms": [["sub-home-demo-1", "home-demo-1", 1]],
+    }
+    entry = account_entry(simulator.base_url, ["home-demo-1"])  # type: ignore[attr-defined]
+    key = f"{DOMAIN}.{entry.entry_id}.campaigns"
+    hass_storage[key] = {
+        "version": 1,
+        "minor_version": 1,
+        "key": key,
+        "data": {"campaigns": [{**good, "id": "bad", **record}, good]},
+    }
+    entry.add_to_hass(hass_tz)
+    assert await hass_tz.config_entries.async_setup(entry.entry_id)
+    await hass_tz.async_block_till_done()
+    book = entry.runtime_data.campaigns
+    assert list(book.campaigns) == ["good"]
+    assert book.dropped == 1
+    assert hass_tz.states.get(SENSOR).state == "scheduled"
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        {"version": 7, "minor_version": 1, "data": {"campaigns": []}},
+        [],
+    ],
+)
+async def test_an_unreadable_campaign_file_never_stops_the_account(
+    hass_tz: HomeAssistant, simulator: Simulator, hass_storage: dict[str, Any], stored: Any
+) -> None:
+    entry = account_entry(simulator.base_url, ["home-demo-1"])  # type: ignore[attr-defined]
+    key = f"{DOMAIN}.{entry.entry_id}.campaigns"
+    hass_storage[key] = {**stored, "key": key} if isinstance(stored, dict) else stored
+    entry.add_to_hass(hass_tz)
+    assert await hass_tz.config_entries.async_setup(entry.entry_id)
+    await hass_tz.async_block_till_done()
+    assert entry.runtime_data.campaigns.campaigns == {}
+    issue = ir.async_get(hass_tz).async_get_issue(DOMAIN, f"unreadable_campaigns_{entry.entry_id}")
+    assert issue is not None
+    assert issue.translation_key == "campaigns_unreadable"
