@@ -46,7 +46,7 @@ class PushError(Exception):
 type Push = Callable[[], Awaitable[datetime | None]]
 
 
-class Ledger:
+class Accepted:
     """What a platform accepted, as comparable JSON text, by kind and id."""
 
     def __init__(self, *kinds: str) -> None:
@@ -71,7 +71,7 @@ class Ledger:
         self.items[kind].pop(item_id, None)
 
     def load(self, data: Any) -> None:
-        """Read a saved ledger; anything unreadable is ignored (it will be sent again)."""
+        """Read what was saved; anything unreadable is ignored (it will be sent again)."""
         if not isinstance(data, dict):
             return
         for kind in self.items:

@@ -1,6 +1,6 @@
 """Sber Smart Home: the heaters of a home kept in sync with Sber (PROTOCOLS.md §2.1).
 
-On the outward-sync engine: what Sber accepted is kept in a ledger (persisted, so pending work
+On the outward-sync engine: what Sber accepted is kept (persisted, so pending work
 survives a restart) and only the difference is sent: models first, then added, updated and
 deleted devices, then changed states. A steady home sends nothing. Ids that Sber rejects are
 retried on later syncs with a growing pause, and a repair issue appears when Sber keeps rejecting
@@ -26,7 +26,7 @@ from ..const import CONF_SBER, DOMAIN
 from ..coordinator import HomeSmartlinkHome
 from ..repairs import async_raise_issue, backoff
 from .heaters import BridgedHeater, async_bridge_user_id, bridged_heaters, visible
-from .outward import Ledger, OutwardSync, PushError
+from .outward import Accepted, OutwardSync, PushError
 from .sber import describe, models, states
 from .sber_client import SberAnswer, SberClient, SberError
 from .sber_users import SEPARATOR, SIGNAL_USERS, async_sber_users, sber_device_id
@@ -88,7 +88,7 @@ class SberSync:
         self._home = home
         self._client = client
         self._store: Store[Json] = Store(hass, STORAGE_VERSION, _storage_key(home.subentry_id))
-        self._sent = Ledger("models", "devices", "states")
+        self._sent = Accepted("models", "devices", "states")
         # Rejections in a row and the earliest next try, by "kind:id".
         self._rejections: dict[str, tuple[int, datetime]] = {}
         self._full = False

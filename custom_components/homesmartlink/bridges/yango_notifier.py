@@ -23,7 +23,7 @@ from homeassistant.util.hass_dict import HassKey
 from ..const import CONF_YANGO, DOMAIN
 from ..coordinator import HomeSmartlinkHome
 from .heaters import bridged_heaters
-from .outward import Ledger, OutwardSync, PushError
+from .outward import Accepted, OutwardSync, PushError
 from .yango import async_yango_user_id, current_state, describe
 
 # Requests to one skill are at least this far apart.
@@ -62,7 +62,7 @@ class YangoNotifier:
         self._gate = hass.data.setdefault(_GATES, {}).setdefault(
             (self._base, skill.skill_id), _SkillGate()
         )
-        self._told = Ledger("states", "devices")
+        self._told = Accepted("states", "devices")
         self._discovery_due = False
         self.sync = OutwardSync(
             hass,
@@ -97,7 +97,7 @@ class YangoNotifier:
             self._told.differs("devices", d, body) for d, body in devices.items()
         ):
             self._discovery_due = True
-            self._told.items["devices"] = {d: Ledger.text(body) for d, body in devices.items()}
+            self._told.items["devices"] = {d: Accepted.text(body) for d, body in devices.items()}
         # Offline, or the cloud not answering: nothing to push, and the last values told stay the
         # reference, so that coming back unchanged sends nothing.
         return {
