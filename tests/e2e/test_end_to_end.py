@@ -328,6 +328,57 @@ def test_restart_keeps_entry_entities_and_derogations(stack: Stack) -> None:
     assert state["attributes"]["override_delta"] == 2
 
 
+def test_a_kill_right_after_the_answers_loses_nothing(stack: Stack) -> None:
+    """`kill -9` right after an override and a campaign for tomorrow were answered: after the
+    restart both are known, shown and can be ended (the ledger is written ahead)."""
+    hass, simulator = stack
+    tomorrow = (datetime.now(PARIS) + timedelta(days=1)).replace(
+        hour=18, minute=0, second=0, microsecond=0
+    )
+    hass.action(
+        "homesmartlink",
+        "override",
+        {"entity_id": "climate.bureau_heater", "delta": -1, "duration": "03:00:00"},
+    )
+    campaign = hass.action(
+        "homesmartlink",
+        "start_campaign",
+        {
+            "entity_id": ["climate.bureau_heater"],
+            "start": tomorrow.strftime("%Y-%m-%d %H:%M:%S"),
+            "end": (tomorrow + timedelta(hours=1)).strftime("%Y-%m-%d %H:%M:%S"),
+            "delta": -2,
+        },
+        response=True,
+    )["campaign_id"]
+    hass.kill()
+    hass.start()
+    hass.onboard()
+    state = wait_until(
+        lambda: (
+            (s := hass.states("climate").get("climate.bureau_heater"))
+            and s["state"] != "unavailable"
+            and s
+        ),
+        120,
+        "the heater after the kill",
+    )
+    assert state["attributes"]["override_delta"] == -1
+    got = hass.action("homesmartlink", "get_campaign", {"campaign_id": campaign}, response=True)
+    assert got["state"] == "scheduled"
+    simulator.control("DELETE", "/_sim/requests")
+    hass.action("homesmartlink", "cancel_campaign", {"campaign_id": campaign})
+    sent = [d for r in simulator.requests("derogations") for d in r["body"]["derogations"]]
+    assert {(d["date"], d["startTime"], d["endTime"], d["delta"]) for d in sent} == {
+        (tomorrow.date().isoformat(), 1080, 1140, 0)
+    }
+    simulator.control("DELETE", "/_sim/requests")
+    hass.action("homesmartlink", "resume_schedule", {"entity_id": "climate.bureau_heater"})
+    assert {
+        d["delta"] for r in simulator.requests("derogations") for d in r["body"]["derogations"]
+    } == {0}
+
+
 def _platform_call(url: str, token: str, method: str = "GET", body: Any = None) -> Any:
     """A call as the voice platforms make it: bearer token, request id, JSON."""
     request = urllib.request.Request(
