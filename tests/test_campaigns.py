@@ -249,6 +249,8 @@ async def test_a_window_that_fails_is_said_and_the_campaign_kept(
     got = await _call(hass_tz, "get_campaign", {})
     assert got["state"] == "preheat"
     assert len(simulator.requests_to("derogations")) == 3
+    # What became of each room's requests, from the homes' ledgers: the least certain shows.
+    assert {room["outcome"] for home in got["homes"] for room in home["rooms"]} == {"refused"}
     for _ in range(2):  # the first read fails; the next one reads what was delivered
         await advance(hass_tz, freezer, 61)
     got = await _call(hass_tz, "get_campaign", {})
@@ -347,6 +349,7 @@ async def test_cancel_gives_back_the_override_the_campaign_covered(
     "record",
     [
         {"phases": []},
+        {"phases": [["preheat", "2026-11-24T18:00:00+01:00", "2026-11-24T19:00:00+01:00", 1]]},
         {"phases": [["shed", "2026-11-24T18:00:00", "2026-11-24T19:00:00", -2]]},
         {"phases": [["shed", "2026-11-24T18:00:00+01:00", "2026-11-24T19:00:00+01:00", -9]]},
         {"rooms": []},

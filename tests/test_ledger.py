@@ -97,6 +97,8 @@ async def test_a_campaign_is_saved_whole_before_its_first_request(
         },
     )
     assert seen == [2, 2]  # both requests saw the whole campaign on disk
+    got = await _call(hass_tz, "get_campaign", {})
+    assert got["homes"][0]["rooms"][0]["outcome"] == "placed"
 
 
 @pytest.mark.parametrize(

@@ -24,7 +24,7 @@ from homeassistant.util import dt as dt_util
 
 from .api import Device, Gateway, ReportSummary
 from .campaigns.model import CampaignState
-from .coordinator import HomeSmartlinkConfigEntry, HomeSmartlinkCoordinator
+from .coordinator import HomeSmartlinkConfigEntry, HomeSmartlinkCoordinator, account_zone
 from .delivery import DeliveryTracker
 from .entity import (
     HomeSmartlinkAccountEntity,
@@ -246,12 +246,13 @@ class HomeSmartlinkCampaignSensor(HomeSmartlinkAccountEntity, SensorEntity):
         if campaign is None:
             return None
         shed = next(p for p in campaign.phases if p.phase.value == "shed")
+        zone = account_zone(self._entry)
         return {
             "campaign_id": campaign.id,
-            "start": campaign.start.isoformat(),
-            "shed_start": shed.start.isoformat(),
-            "shed_end": shed.end.isoformat(),
-            "end": campaign.end.isoformat(),
+            "start": campaign.start.astimezone(zone).isoformat(),
+            "shed_start": shed.start.astimezone(zone).isoformat(),
+            "shed_end": shed.end.astimezone(zone).isoformat(),
+            "end": campaign.end.astimezone(zone).isoformat(),
             "delta": shed.delta,
             **campaign.counts(),
         }

@@ -32,7 +32,12 @@ import voluptuous as vol
 
 from .api import Device, HomeSmartlinkNotFoundError
 from .campaigns.model import campaign_data, plan_phases
-from .campaigns.run import CampaignTarget, async_cancel_campaign, async_start_campaign
+from .campaigns.run import (
+    CampaignTarget,
+    async_cancel_campaign,
+    async_start_campaign,
+    room_outcomes,
+)
 from .compat import PLATFORM_ENTITY_SERVICES, register_entity_action, schema
 from .const import DOMAIN
 from .coordinator import HomeSmartlinkConfigEntry, HomeSmartlinkHome, account_zone
@@ -313,7 +318,9 @@ async def _cancel_campaign(call: ServiceCall) -> ServiceResponse:
 
 async def _get_campaign(call: ServiceCall) -> ServiceResponse:
     entry, campaign = _find_campaign(call)
-    return campaign_data(campaign, dt_util.utcnow(), account_zone(entry))
+    return campaign_data(
+        campaign, dt_util.utcnow(), account_zone(entry), room_outcomes(entry, campaign)
+    )
 
 
 async def _ask_accounts[T](

@@ -8,6 +8,7 @@ against what the heaters report (`verify_room`). `campaigns.py` runs it in Home 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from enum import StrEnum
@@ -296,8 +297,8 @@ def _delta(value: Any) -> int:
 
 
 def _well_formed(phases: tuple[PhaseSpan, ...]) -> bool:
-    """Phases in order, each after the one before, within the API's longest span."""
-    if not phases:
+    """Phases in order, each after the one before, within the API's longest span, one shed."""
+    if [p.phase for p in phases].count(Phase.SHED) != 1:
         return False
     ordered = all(p.start < p.end for p in phases) and all(
         a.end <= b.start for a, b in pairwise(phases)
@@ -329,9 +330,13 @@ def verify_room(
     return RoomStatus.OPTED_OUT if previous is RoomStatus.VERIFIED else RoomStatus.NOT_YET
 
 
-def _room_data(campaign: Campaign, room: CampaignRoom) -> dict[str, Any]:
-    """A room's status in each phase, and who placed the change that overrode it, if one did."""
+def _room_data(
+    campaign: Campaign, room: CampaignRoom, outcomes: Mapping[str, str]
+) -> dict[str, Any]:
+    """A room's status in each phase, what became of its requests, and who overrode it."""
     data: dict[str, Any] = {"room_id": room.room_id}
+    if room.key in outcomes:
+        data["outcome"] = outcomes[room.key]
     if room.key in campaign.overridden:
         data["overridden_by"] = campaign.overridden[room.key]
     data.update(
@@ -344,10 +349,13 @@ def _room_data(campaign: Campaign, room: CampaignRoom) -> dict[str, Any]:
     return data
 
 
-def campaign_data(campaign: Campaign, moment: datetime, zone: tzinfo) -> dict[str, Any]:
+def campaign_data(
+    campaign: Campaign, moment: datetime, zone: tzinfo, outcomes: Mapping[str, str] | None = None
+) -> dict[str, Any]:
     """Everything about a campaign, as `get_campaign` answers: phases, figures, per home.
 
-    Times are given on the homes' clock (with their offset).
+    Times are given on the homes' clock (with their offset); `outcomes` says, per room key, what
+    became of its requests (placed, uncertain, refused, not_placed: the homes' ledgers).
     """
     per_home: dict[str, dict[str, Any]] = {
         home_id: {
@@ -364,7 +372,7 @@ def campaign_data(campaign: Campaign, moment: datetime, zone: tzinfo) -> dict[st
         home["rooms_verified"] = len(keys & verified)
         home["rooms_opted_out"] = len(keys & opted)
     for room in campaign.rooms:
-        per_home[room.home_id]["rooms"].append(_room_data(campaign, room))
+        per_home[room.home_id]["rooms"].append(_room_data(campaign, room, outcomes or {}))
     return {
         "campaign_id": campaign.id,
         "state": campaign.state(moment).value,

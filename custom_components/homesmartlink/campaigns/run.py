@@ -340,6 +340,29 @@ def _overridden(
     return True
 
 
+# The outcome a room shows when its requests had several: the least certain wins.
+_WORST = (Outcome.PENDING, Outcome.UNCERTAIN, Outcome.REFUSED, Outcome.NOT_PLACED, Outcome.PLACED)
+
+
+def room_outcomes(entry: HomeSmartlinkConfigEntry, campaign: Campaign) -> dict[str, str]:
+    """What became of each room's requests of the campaign, from the homes' ledgers."""
+    homes = entry.runtime_data.homes
+    found: dict[str, str] = {}
+    for room in campaign.rooms:
+        home = homes.get(room.subentry_id)
+        if home is None:
+            continue
+        seen = {
+            r.outcome
+            for r in home.derogations.records(room.room_id)
+            if r.batch == campaign.id and r.delta
+        }
+        worst = next((o for o in _WORST if o in seen), None)
+        if worst is not None:
+            found[room.key] = Outcome.UNCERTAIN.value if worst is Outcome.PENDING else worst.value
+    return found
+
+
 def _opted(campaign: Campaign, key: str) -> RoomStatus | None:
     """A room that opted out in an earlier phase stays out."""
     for statuses in campaign.status.values():
