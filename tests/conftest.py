@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Generator
 import copy
-from datetime import timedelta
+from datetime import datetime, timedelta
 import json
 import logging
 import os
@@ -85,6 +85,25 @@ async def set_temperature(hass: HomeAssistant, entity_id: str, temperature: floa
         blocking=True,
     )
     await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def calendar_summaries(
+    hass: HomeAssistant, entity_id: str, start: str, hours: int
+) -> list[str]:
+    """The titles of a calendar's events over `hours` from `start`, as the panel asks them."""
+    begin = datetime.fromisoformat(start)
+    events = await hass.services.async_call(
+        "calendar",
+        "get_events",
+        {
+            "entity_id": entity_id,
+            "start_date_time": start,
+            "end_date_time": (begin + timedelta(hours=hours)).isoformat(),
+        },
+        blocking=True,
+        return_response=True,
+    )
+    return [event["summary"] for event in events[entity_id]["events"]]
 
 
 def registry_device(hass: HomeAssistant, entry: MockConfigEntry, device_id: str) -> DeviceEntry:

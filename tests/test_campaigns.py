@@ -17,7 +17,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.homesmartlink.const import DOMAIN
 
-from .conftest import account_entry, advance
+from .conftest import account_entry, advance, calendar_summaries
 from .simulator import Fault, Simulator, more_homes
 
 SENSOR = "sensor.demo_partner_campaigns_campaign"
@@ -301,18 +301,9 @@ async def test_an_override_of_ours_during_a_shed_is_overridden_never_opted_out(
     assert "opted_out" not in kinds
     assert "overridden" in kinds
     # Calendar: both the campaign's shed and the override are shown.
-    events = await hass_tz.services.async_call(
-        "calendar",
-        "get_events",
-        {
-            "entity_id": "calendar.salon_heater_1_schedule",
-            "start_date_time": "2026-11-23T10:00:00+01:00",
-            "end_date_time": "2026-11-23T13:00:00+01:00",
-        },
-        blocking=True,
-        return_response=True,
+    summaries = await calendar_summaries(
+        hass_tz, "calendar.salon_heater_1_schedule", "2026-11-23T10:00:00+01:00", 3
     )
-    summaries = [e["summary"] for e in events["calendar.salon_heater_1_schedule"]["events"]]
     assert any("Campaign -2" in s for s in summaries)
     assert any("Override +1" in s for s in summaries)
     # Resumed: the shed it covered is given back (-2 to the shed's end), and verified again.

@@ -7,6 +7,7 @@ until 17:00; what each heater reports is learned at set-up (eco 17).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -21,7 +22,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.homesmartlink.const import DOMAIN
 from custom_components.homesmartlink.writes.ledger import Outcome
 
-from .conftest import HOME_ID, advance, home, set_temperature
+from .conftest import HOME_ID, advance, calendar_summaries, home, set_temperature
 from .simulator import Fault, Simulator
 
 SALON = "climate.salon_heater_1"
@@ -44,22 +45,36 @@ async def _call(hass: HomeAssistant, service: str, data: dict[str, Any]) -> Any:
     return response
 
 
+def _on_disk_when_sent(
+    entry: MockConfigEntry, monkeypatch: pytest.MonkeyPatch, look: Callable[[], Any]
+) -> list[Any]:
+    """What `look` reads from the stored files each time a derogation request leaves."""
+    client = entry.runtime_data.client
+    original = client.set_derogations
+    seen: list[Any] = []
+
+    async def spy(derogations: Any) -> Any:
+        seen.append(look())
+        return await original(derogations)
+
+    monkeypatch.setattr(client, "set_derogations", spy)
+    return seen
+
+
 async def test_what_is_asked_is_saved_before_it_is_sent(
     hass_tz: HomeAssistant,
     init_integration: MockConfigEntry,
     hass_storage: dict[str, Any],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    client = init_integration.runtime_data.client
-    original = client.set_derogations
-    seen: list[list[tuple[int, int, int, str]]] = []
-
-    async def spy(derogations: Any) -> Any:
-        stored = hass_storage[LEDGER]["data"]["derogations"]
-        seen.append([(r["start"], r["end"], r["delta"], r["outcome"]) for r in stored])
-        return await original(derogations)
-
-    monkeypatch.setattr(client, "set_derogations", spy)
+    seen = _on_disk_when_sent(
+        init_integration,
+        monkeypatch,
+        lambda: [
+            (r["start"], r["end"], r["delta"], r["outcome"])
+            for r in hass_storage[LEDGER]["data"]["derogations"]
+        ],
+    )
     await set_temperature(hass_tz, SALON, 19)
     # On disk before the request left, then its outcome after the answer (no delayed save).
     assert seen == [[(600, 720, 2, "pending")]]
@@ -74,16 +89,12 @@ async def test_a_campaign_is_saved_whole_before_its_first_request(
     hass_storage: dict[str, Any],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    client = init_integration.runtime_data.client
-    original = client.set_derogations
-    seen: list[int] = []
-
-    async def spy(derogations: Any) -> Any:
-        stored = hass_storage[f"{DOMAIN}.{init_integration.entry_id}.campaigns"]["data"]
-        seen.append(len(stored["campaigns"][0]["phases"]))
-        return await original(derogations)
-
-    monkeypatch.setattr(client, "set_derogations", spy)
+    key = f"{DOMAIN}.{init_integration.entry_id}.campaigns"
+    seen = _on_disk_when_sent(
+        init_integration,
+        monkeypatch,
+        lambda: len(hass_storage[key]["data"]["campaigns"][0]["phases"]),
+    )
     await _call(
         hass_tz,
         "start_campaign",
@@ -279,18 +290,9 @@ async def test_a_request_saved_and_never_answered_is_uncertain_after_a_restart(
     state = hass_tz.states.get(SALON)
     assert state.attributes["override_delta"] == -2
     assert state.attributes["override_outcome"] == "uncertain"
-    events = await hass_tz.services.async_call(
-        "calendar",
-        "get_events",
-        {
-            "entity_id": "calendar.salon_heater_1_schedule",
-            "start_date_time": "2026-11-23T09:00:00+01:00",
-            "end_date_time": "2026-11-23T13:00:00+01:00",
-        },
-        blocking=True,
-        return_response=True,
+    summaries = await calendar_summaries(
+        hass_tz, "calendar.salon_heater_1_schedule", "2026-11-23T09:00:00+01:00", 4
     )
-    summaries = [e["summary"] for e in events["calendar.salon_heater_1_schedule"]["events"]]
     assert any("-2 °C" in s and "uncertain" in s for s in summaries)
     # It can be ended: Resume schedule sends the 0 °C that ends it, whatever the cloud held.
     await _call(hass_tz, "resume_schedule", {"entity_id": SALON})
