@@ -376,3 +376,32 @@ async def test_a_ledger_of_an_unknown_version_never_stops_the_account(
     assert issue.translation_placeholders["name"] == HOME_ID
     assert hass_tz.states.get(SALON) is not None
     assert Outcome.PLACED.value == "placed"
+
+
+@pytest.mark.parametrize(("applied", "delta_after"), [(False, 2), (True, None)])
+async def test_an_unconfirmed_end_shows_until_the_heaters_tell(
+    hass_tz: HomeAssistant,
+    init_integration: MockConfigEntry,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+    applied: bool,
+    delta_after: int | None,
+) -> None:
+    await _call(hass_tz, "override", {"entity_id": SALON, "delta": 2, "duration": "02:00:00"})
+    await advance(hass_tz, freezer, 60)
+    simulator.faults.append(Fault(path="derogations", status=502, applied=applied))
+    with pytest.raises(HomeAssistantError):
+        await _call(hass_tz, "resume_schedule", {"entity_id": SALON})
+    state = hass_tz.states.get(SALON)
+    # The end was asked, not confirmed: neither the +2 nor the schedule is claimed.
+    assert (state.attributes["override_delta"], state.attributes["override_outcome"]) == (
+        0,
+        "uncertain",
+    )
+    count = len(_sent(simulator))
+    answer = await _call(hass_tz, "resume_schedule", {"entity_id": SALON})
+    assert (answer["requests"], len(_sent(simulator))) == ([], count)  # not sent again
+    await advance(hass_tz, freezer, 6 * 60)
+    state = hass_tz.states.get(SALON)
+    assert state.attributes.get("override_delta") == delta_after
+    assert "override_outcome" not in state.attributes

@@ -181,7 +181,11 @@ def signal_derogations(home_key: str) -> str:
 
 
 def layered(records: Iterable[PlacedDerogation]) -> list[PlacedDerogation]:
-    """Records of one room as the cloud holds them, latest winning; 0 °C pieces left out."""
+    """Records of one room as the cloud may hold them, latest winning.
+
+    A placed 0 °C shift is no change and is left out; an unconfirmed one stays: it may have
+    ended what it covers, or not, and is shown as such until the heaters tell.
+    """
     mine = [item for item in records if item.outcome in MAY_HOLD]
     pieces: list[PlacedDerogation] = []
     for index, item in enumerate(mine):
@@ -189,7 +193,7 @@ def layered(records: Iterable[PlacedDerogation]) -> list[PlacedDerogation]:
         for later in mine[index + 1 :]:
             if later.day == item.day:
                 spans = _cut(spans, later.start, later.end)
-        if item.delta:
+        if item.delta or item.outcome in UNSETTLED:
             pieces.extend(replace(item, start=first, end=last) for first, last in spans)
     return pieces
 

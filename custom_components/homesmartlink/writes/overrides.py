@@ -277,8 +277,8 @@ def resume_changes(heaters: Sequence[Heater], now: datetime) -> list[RoomChange]
         if device.room_id is None:
             continue
         active = home.derogations.active(device.room_id, now)
-        if active is None:
-            continue
+        if active is None or not active.delta:
+            continue  # nothing of ours, or its end already asked (unconfirmed): not sent again
         for change in end_changes(home, device.room_id, _ending(home, device.room_id, active), now):
             changes[(change.room, change.window)] = change
     return list(changes.values())
