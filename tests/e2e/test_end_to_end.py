@@ -329,11 +329,17 @@ def test_restart_keeps_entry_entities_and_derogations(stack: Stack) -> None:
 
 
 def test_a_kill_right_after_the_answers_loses_nothing(stack: Stack) -> None:
-    """`kill -9` right after an override and a campaign for tomorrow were answered: after the
-    restart both are known, shown and can be ended (the ledger is written ahead)."""
+    """`kill -9` right after overrides and a campaign for tomorrow were answered: after the
+    restart all are known, shown and can be ended (the ledger is written ahead), and cancelling
+    the campaign gives back the override it covered."""
     hass, simulator = stack
     tomorrow = (datetime.now(PARIS) + timedelta(days=1)).replace(
         hour=18, minute=0, second=0, microsecond=0
+    )
+    hass.action(
+        "homesmartlink",
+        "override",
+        {"entity_id": "climate.bureau_heater", "delta": 1, "duration": {"days": 2}},
     )
     hass.action(
         "homesmartlink",
@@ -369,8 +375,9 @@ def test_a_kill_right_after_the_answers_loses_nothing(stack: Stack) -> None:
     simulator.control("DELETE", "/_sim/requests")
     hass.action("homesmartlink", "cancel_campaign", {"campaign_id": campaign})
     sent = [d for r in simulator.requests("derogations") for d in r["body"]["derogations"]]
+    # The shed covered the 2-day +1: it is given back, not 0 °C.
     assert {(d["date"], d["startTime"], d["endTime"], d["delta"]) for d in sent} == {
-        (tomorrow.date().isoformat(), 1080, 1140, 0)
+        (tomorrow.date().isoformat(), 1080, 1140, 1)
     }
     simulator.control("DELETE", "/_sim/requests")
     hass.action("homesmartlink", "resume_schedule", {"entity_id": "climate.bureau_heater"})
