@@ -334,6 +334,12 @@ async def test_cancel_gives_back_the_override_the_campaign_covered(
     assert state.attributes["override_delta"] == -3
     assert state.attributes["override_end"] == "2026-11-25T10:00:00+01:00"
     assert state.attributes["temperature"] == 14
+    # Resumed: the schedule, all of it; the cancelled shed is not given back.
+    count = len(simulator.requests_to("derogations"))
+    await _call(hass_tz, "resume_schedule", {"entity_id": SALON_1})
+    sent = _sent_since(simulator, count)
+    assert sent
+    assert all(deltas == {0} for _, _, deltas in sent)
 
 
 @pytest.mark.parametrize(

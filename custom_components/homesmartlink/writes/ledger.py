@@ -75,6 +75,9 @@ class PlacedDerogation:
     preset: str | None = None
     outcome: Outcome = Outcome.PLACED
     source: str | None = None
+    # The call this one ended (resume, cancel, a calendar event deleted): what it ended is no
+    # longer beneath anything over its window.
+    ends: str | None = None
     zone: tzinfo = field(default=UTC, compare=False, repr=False)
 
     @property
@@ -122,6 +125,7 @@ class PlacedDerogation:
                 preset=_optional_text(data.get("preset")),
                 outcome=Outcome(data.get("outcome", Outcome.PLACED)),
                 source=_optional_text(data.get("source")),
+                ends=_optional_text(data.get("ends")),
                 zone=zone,
             )
             check_window(record.window)
@@ -173,6 +177,18 @@ def _cut(spans: list[tuple[int, int]], start: int, end: int) -> list[tuple[int, 
         if end < last:
             left.append((end, last))
     return left
+
+
+def without_ended(records: list[PlacedDerogation]) -> list[PlacedDerogation]:
+    """The records, each cut where a later record ended its call (oldest asked first)."""
+    kept: list[PlacedDerogation] = []
+    for index, item in enumerate(records):
+        spans = [(item.start, item.end)]
+        for later in records[index + 1 :]:
+            if item.batch is not None and later.ends == item.batch and later.day == item.day:
+                spans = _cut(spans, later.start, later.end)
+        kept.extend(replace(item, start=first, end=last) for first, last in spans)
+    return kept
 
 
 def signal_derogations(home_key: str) -> str:

@@ -19,7 +19,7 @@ from ..api import Device, DeviceMode
 from ..const import CONF_OVERRIDE_DURATION, DEFAULT_OVERRIDE_DURATION
 from ..coordinator import HomeSmartlinkHome
 from .learned import Period, period_at
-from .ledger import PlacedDerogation, layered
+from .ledger import PlacedDerogation, layered, without_ended
 from .plan import (
     MAX_SPAN,
     STEP_MINUTES,
@@ -243,7 +243,7 @@ def end_changes(
     layer = {_campaign(piece) for piece in ending}
     under = layered(
         record
-        for record in home.derogations.records(room_id)
+        for record in without_ended(home.derogations.records(room_id))
         if record.batch not in batches
         and (record.batch is not None or (record.day, record.placed_at) not in loose)
         and _campaign(record) not in layer
@@ -254,7 +254,7 @@ def end_changes(
             continue
         for window, kept in _beneath(rest, under):
             delta = kept.delta if kept is not None else 0
-            changes.append(RoomChange(home, room, window, delta, restores=kept))
+            changes.append(RoomChange(home, room, window, delta, restores=kept, ends=piece.batch))
     return changes
 
 

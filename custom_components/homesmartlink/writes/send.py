@@ -82,6 +82,8 @@ class RoomChange:
     delta: int
     base_setpoint: float | None = None
     restores: PlacedDerogation | None = None
+    # The call this change ends (`overrides.end_changes`).
+    ends: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,6 +272,7 @@ def _records(
                     else None,
                     outcome=Outcome.PENDING,
                     source=placement.source if kept is None else kept.source,
+                    ends=change.ends,
                     zone=change.home.zone,
                 ),
             )
