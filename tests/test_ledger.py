@@ -401,6 +401,7 @@ async def test_an_unconfirmed_end_shows_until_the_heaters_tell(
     count = len(_sent(simulator))
     answer = await _call(hass_tz, "resume_schedule", {"entity_id": SALON})
     assert (answer["requests"], len(_sent(simulator))) == ([], count)  # not sent again
+    assert hass_tz.states.get("button.salon_heater_1_resume_schedule").state == "unavailable"
     await advance(hass_tz, freezer, 6 * 60)
     state = hass_tz.states.get(SALON)
     assert state.attributes.get("override_delta") == delta_after

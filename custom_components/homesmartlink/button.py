@@ -91,8 +91,9 @@ class HomeSmartlinkResumeButton(HomeSmartlinkDeviceEntity, ButtonEntity):
 
     @property
     def available(self) -> bool:
-        """Only while a change of ours is in force in the room."""
-        return super().available and self._change() is not None
+        """Only while a change of ours is in force in the room (not one whose end is asked)."""
+        change = self._change()
+        return super().available and change is not None and change.delta != 0
 
     async def async_added_to_hass(self) -> None:
         """Follow our changes: placed, ended by us, or reaching their end."""
