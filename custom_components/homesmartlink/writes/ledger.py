@@ -226,6 +226,7 @@ class DerogationStore:
         self.signal = signal_derogations(home_key)
         self.zone = zone
         self._items: list[PlacedDerogation] = []
+        self._pieces: dict[int | None, tuple[PlacedDerogation, ...]] = {}
         # Records dropped at load (damaged), and a file that could not be read at all.
         self.dropped = 0
         self.damage: Damage | None = None
@@ -245,6 +246,7 @@ class DerogationStore:
             replace(item, outcome=Outcome.UNCERTAIN) if item.outcome is Outcome.PENDING else item
             for item in self._items
         ]
+        self._pieces.clear()
 
     async def async_remove(self) -> None:
         """Delete the file (the home is being removed)."""
@@ -260,13 +262,17 @@ class DerogationStore:
         now = datetime.now(UTC)
         self._items = [item for item in self._items if item.bounds()[1] + KEEP_AFTER_END > now]
         self._items.extend(asked)
-        await self._async_save()
+        self._pieces.clear()
+        # No signal yet: the entities show the call once it is answered (one state write per
+        # entity per call), or as uncertain if the answer never comes.
+        await self._store.async_save(self._data_to_save())
 
     async def async_settle(self, outcomes: dict[PlacedDerogation, PlacedDerogation]) -> None:
         """Replace records by their settled versions (an answer, or what the heaters showed)."""
         if not outcomes:
             return
         self._items = [outcomes.get(item, item) for item in self._items]
+        self._pieces.clear()
         await self._async_save()
 
     async def _async_save(self) -> None:
@@ -277,12 +283,14 @@ class DerogationStore:
         """Every record of a room, oldest asked first."""
         return [item for item in self._items if item.room_id == room_id]
 
-    def pieces(self, room_id: int | None, without: str | None = None) -> list[PlacedDerogation]:
+    def pieces(self, room_id: int | None) -> list[PlacedDerogation]:
         """Our changes of a room as the cloud may hold them (`layered`), oldest first.
 
-        `without` leaves one call (batch) out: what would hold had it never been asked.
+        Worked out once per room until the ledger changes: every poll and state write reads it.
         """
-        return layered(r for r in self.records(room_id) if without is None or r.batch != without)
+        if (cached := self._pieces.get(room_id)) is None:
+            cached = self._pieces[room_id] = tuple(layered(self.records(room_id)))
+        return list(cached)
 
     def active(self, room_id: int | None, moment: datetime) -> PlacedDerogation | None:
         """Our change in force in a room at a moment, if any (see `pieces`)."""
