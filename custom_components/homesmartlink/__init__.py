@@ -39,7 +39,7 @@ from .repairs import async_raise_issue
 from .services import async_setup_services
 from .writes.durable import Damage
 from .writes.learned import LearnedSetpoints
-from .writes.ledger import DerogationStore
+from .writes.ledger import Ledger
 from .writes.plan import MAX_SPAN
 from .writes.settle import async_settle_home
 
@@ -141,7 +141,7 @@ def _build_home(
         coordinator=HomeSmartlinkCoordinator(
             hass, entry, client, home_id=home_id, subentry_id=subentry_id, rate_limit=rate_limit
         ),
-        derogations=DerogationStore(hass, subentry_id, account_zone(entry)),
+        derogations=Ledger(hass, subentry_id, account_zone(entry)),
         delivery=DeliveryTracker(hass, client, home_id, subentry_id),
         setpoints=LearnedSetpoints(hass, subentry_id),
     )
@@ -242,7 +242,7 @@ def _reload_on_update(
 
 
 async def _async_forget_home(hass: HomeAssistant, subentry_id: str) -> None:
-    await DerogationStore(hass, subentry_id, dt_util.UTC).async_remove()
+    await Ledger(hass, subentry_id, dt_util.UTC).async_remove()
     await LearnedSetpoints(hass, subentry_id).async_remove()
     for plugin in PLUGINS:
         await plugin.async_forget_home(hass, subentry_id)

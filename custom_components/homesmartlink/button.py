@@ -24,7 +24,7 @@ from .entity import (
 )
 from .errors import translated
 from .home_diagnosis import async_request_diagnosis
-from .writes.ledger import PlacedDerogation
+from .writes.ledger import LedgerRecord
 from .writes.overrides import resume_changes
 from .writes.send import Placement, async_send_changes
 
@@ -80,7 +80,7 @@ class HomeSmartlinkResumeButton(HomeSmartlinkDeviceEntity, ButtonEntity):
         self._home = home
         self._unsub_end: CALLBACK_TYPE | None = None
 
-    def _change(self) -> PlacedDerogation | None:
+    def _change(self) -> LedgerRecord | None:
         device = self.device
         if device is None:
             return None

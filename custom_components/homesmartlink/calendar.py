@@ -25,7 +25,7 @@ from .coordinator import HomeSmartlinkConfigEntry, HomeSmartlinkHome
 from .entity import HomeSmartlinkDeviceEntity, async_add_device_entities
 from .errors import translated, validation_error
 from .writes.learned import Period
-from .writes.ledger import Outcome, PlacedDerogation
+from .writes.ledger import LedgerRecord, Outcome
 from .writes.overrides import EndRule, cancel_changes, delta_changes, temperature_changes
 from .writes.send import Placement, RoomChange, async_send_changes
 from .writes.timeline import as_instant, local, wall_instant
@@ -58,7 +58,7 @@ def _as_moment(value: datetime | date, zone: tzinfo) -> datetime:
     return wall_instant(value, 0, zone)
 
 
-def event_uid(placed: PlacedDerogation) -> str:
+def event_uid(placed: LedgerRecord) -> str:
     """The id of one of our overrides' events (its call, room, date and start)."""
     origin = placed.batch or placed.start_trigger or "placed"
     return f"{origin}_{placed.room_id}_{placed.day.isoformat()}_{placed.start}"
@@ -118,7 +118,7 @@ class HomeSmartlinkCalendar(HomeSmartlinkDeviceEntity, CalendarEntity):
         self._home = home
         self._store = home.derogations
         self._words = words
-        self._room_derogations: tuple[PlacedDerogation, ...] = ()
+        self._room_derogations: tuple[LedgerRecord, ...] = ()
         self._event_cache: tuple[object, CalendarEvent | None] | None = None
 
     async def async_added_to_hass(self) -> None:
@@ -155,7 +155,7 @@ class HomeSmartlinkCalendar(HomeSmartlinkDeviceEntity, CalendarEntity):
             summary += f" {setpoint:g} °C"
         return summary
 
-    def _override_event(self, device: Device, placed: PlacedDerogation) -> CalendarEvent:
+    def _override_event(self, device: Device, placed: LedgerRecord) -> CalendarEvent:
         kind = "campaign" if placed.source == "campaign" else placed.preset or "override"
         word = self._words.get(kind, self._words["override"])
         summary = f"{self._heater_name(device)} · {word} {placed.delta:+d} °C"

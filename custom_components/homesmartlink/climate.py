@@ -33,7 +33,7 @@ from .coordinator import HomeSmartlinkConfigEntry, HomeSmartlinkHome
 from .entity import HomeSmartlinkOnlineDeviceEntity, async_add_device_entities
 from .errors import translated, validation_error
 from .services import async_register_schedule_action
-from .writes.ledger import Outcome, PlacedDerogation
+from .writes.ledger import LedgerRecord, Outcome
 from .writes.overrides import EndRule, delta_changes, resume_changes
 from .writes.plan import clock
 from .writes.policy import reachable_span, unexplained_shift
@@ -122,9 +122,9 @@ class HomeSmartlinkClimate(HomeSmartlinkOnlineDeviceEntity, ClimateEntity):
         super().__init__(home.coordinator, device_id, "climate")
         self._home = home
         self._unsub_boundary: CALLBACK_TYPE | None = None
-        self._room_overrides: tuple[PlacedDerogation, ...] = ()
+        self._room_overrides: tuple[LedgerRecord, ...] = ()
 
-    def _derogation(self) -> PlacedDerogation | None:
+    def _derogation(self) -> LedgerRecord | None:
         """Our derogation in force in the heater's room now, if any."""
         device = self.device
         if device is None:

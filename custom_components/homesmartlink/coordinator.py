@@ -27,7 +27,7 @@ from .const import CONF_TIME_ZONE, DOMAIN, LOGGER, SCAN_INTERVAL
 from .delivery import DeliveryTracker
 from .plugins import BridgeLink
 from .writes.learned import LearnedSetpoints
-from .writes.ledger import DerogationStore
+from .writes.ledger import Ledger
 from .writes.timeline import zone_named
 
 type HomeSmartlinkConfigEntry = ConfigEntry[HomeSmartlinkData]
@@ -40,7 +40,7 @@ class HomeSmartlinkHome:
     entry: HomeSmartlinkConfigEntry
     subentry_id: str
     coordinator: HomeSmartlinkCoordinator
-    derogations: DerogationStore
+    derogations: Ledger
     delivery: DeliveryTracker
     setpoints: LearnedSetpoints
     # Devices seen for the first time, waiting to be put in their room's area (`devices.py`).

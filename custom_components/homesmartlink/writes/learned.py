@@ -19,7 +19,7 @@ from homeassistant.helpers.storage import Store
 from ..api import Device, DeviceMode
 from ..const import DOMAIN
 from .durable import async_load_object
-from .ledger import DerogationStore
+from .ledger import Ledger
 
 # The setpoints a heater may be asked for, whatever the hour or mode (what a platform describes;
 # what a derogation can reach now is narrower: `policy.reachable_span`); a learned one outside
@@ -94,9 +94,7 @@ class LearnedSetpoints:
         return self.get(device_id, Period.COMFORT), self.get(device_id, Period.ECO)
 
     @callback
-    def async_observe(
-        self, devices: Iterable[Device], now: datetime, derogations: DerogationStore
-    ) -> bool:
+    def async_observe(self, devices: Iterable[Device], now: datetime, derogations: Ledger) -> bool:
         """Learn from one poll; True when anything new was learned (then saved).
 
         A period's setpoint is learned when none is known yet, or in the first minutes of a

@@ -52,7 +52,7 @@ UNSETTLED = frozenset({Outcome.PENDING, Outcome.UNCERTAIN})
 
 
 @dataclass(frozen=True, slots=True)
-class PlacedDerogation:
+class LedgerRecord:
     """A derogation we asked for one room over one window, and its outcome.
 
     `base_setpoint` is the scheduled setpoint the delta was computed against, when it came from a
@@ -107,7 +107,7 @@ class PlacedDerogation:
         return data
 
     @classmethod
-    def from_json(cls, data: Any, zone: tzinfo) -> PlacedDerogation | None:
+    def from_json(cls, data: Any, zone: tzinfo) -> LedgerRecord | None:
         """A stored record, checked against the API's range; None when it is not one."""
         try:
             record = cls(
@@ -179,9 +179,9 @@ def _cut(spans: list[tuple[int, int]], start: int, end: int) -> list[tuple[int, 
     return left
 
 
-def without_ended(records: list[PlacedDerogation]) -> list[PlacedDerogation]:
+def without_ended(records: list[LedgerRecord]) -> list[LedgerRecord]:
     """The records, each cut where a later record ended its call (oldest asked first)."""
-    kept: list[PlacedDerogation] = []
+    kept: list[LedgerRecord] = []
     for index, item in enumerate(records):
         spans = [(item.start, item.end)]
         for later in records[index + 1 :]:
@@ -196,14 +196,14 @@ def signal_derogations(home_key: str) -> str:
     return f"{DOMAIN}_derogations_{home_key}"
 
 
-def layered(records: Iterable[PlacedDerogation]) -> list[PlacedDerogation]:
+def layered(records: Iterable[LedgerRecord]) -> list[LedgerRecord]:
     """Records of one room as the cloud may hold them, latest winning.
 
     A placed 0 °C shift is no change and is left out; an unconfirmed one stays: it may have
     ended what it covers, or not, and is shown as such until the heaters tell.
     """
     mine = [item for item in records if item.outcome in MAY_HOLD]
-    pieces: list[PlacedDerogation] = []
+    pieces: list[LedgerRecord] = []
     for index, item in enumerate(mine):
         spans = [(item.start, item.end)]
         for later in mine[index + 1 :]:
@@ -214,7 +214,7 @@ def layered(records: Iterable[PlacedDerogation]) -> list[PlacedDerogation]:
     return pieces
 
 
-class DerogationStore:
+class Ledger:
     """The ledger of one home (a subentry; its id keys the file)."""
 
     def __init__(self, hass: HomeAssistant, home_key: str, zone: tzinfo) -> None:
@@ -225,8 +225,8 @@ class DerogationStore:
         )
         self.signal = signal_derogations(home_key)
         self.zone = zone
-        self._items: list[PlacedDerogation] = []
-        self._pieces: dict[int | None, tuple[PlacedDerogation, ...]] = {}
+        self._items: list[LedgerRecord] = []
+        self._pieces: dict[int | None, tuple[LedgerRecord, ...]] = {}
         # Records dropped at load (damaged), and a file that could not be read at all.
         self.dropped = 0
         self.damage: Damage | None = None
@@ -236,7 +236,7 @@ class DerogationStore:
         data, self.damage = await async_load_object(self._hass, self._store)
         items = data.get("derogations", [])
         items = items if isinstance(items, list) else []
-        loaded = [PlacedDerogation.from_json(item, self.zone) for item in items]
+        loaded = [LedgerRecord.from_json(item, self.zone) for item in items]
         self._items = [item for item in loaded if item is not None]
         self.dropped = len(loaded) - len(self._items)
         if self.dropped:
@@ -253,11 +253,11 @@ class DerogationStore:
         await self._store.async_remove()
 
     @property
-    def items(self) -> tuple[PlacedDerogation, ...]:
+    def items(self) -> tuple[LedgerRecord, ...]:
         """Every remembered derogation, oldest first."""
         return tuple(self._items)
 
-    async def async_record(self, asked: list[PlacedDerogation]) -> None:
+    async def async_record(self, asked: list[LedgerRecord]) -> None:
         """Write ahead: what is about to be asked, saved before it is sent (the save awaited)."""
         now = datetime.now(UTC)
         self._items = [item for item in self._items if item.bounds()[1] + KEEP_AFTER_END > now]
@@ -267,7 +267,7 @@ class DerogationStore:
         # entity per call), or as uncertain if the answer never comes.
         await self._store.async_save(self._data_to_save())
 
-    async def async_settle(self, outcomes: dict[PlacedDerogation, PlacedDerogation]) -> None:
+    async def async_settle(self, outcomes: dict[LedgerRecord, LedgerRecord]) -> None:
         """Replace records by their settled versions (an answer, or what the heaters showed)."""
         if not outcomes:
             return
@@ -279,11 +279,11 @@ class DerogationStore:
         await self._store.async_save(self._data_to_save())
         async_dispatcher_send(self._hass, self.signal)
 
-    def records(self, room_id: int | None) -> list[PlacedDerogation]:
+    def records(self, room_id: int | None) -> list[LedgerRecord]:
         """Every record of a room, oldest asked first."""
         return [item for item in self._items if item.room_id == room_id]
 
-    def pieces(self, room_id: int | None) -> list[PlacedDerogation]:
+    def pieces(self, room_id: int | None) -> list[LedgerRecord]:
         """Our changes of a room as the cloud may hold them (`layered`), oldest first.
 
         Worked out once per room until the ledger changes: every poll and state write reads it.
@@ -292,14 +292,14 @@ class DerogationStore:
             cached = self._pieces[room_id] = tuple(layered(self.records(room_id)))
         return list(cached)
 
-    def active(self, room_id: int | None, moment: datetime) -> PlacedDerogation | None:
+    def active(self, room_id: int | None, moment: datetime) -> LedgerRecord | None:
         """Our change in force in a room at a moment, if any (see `pieces`)."""
         for piece in self.pieces(room_id):
             if piece.active_at(moment):
                 return piece
         return None
 
-    def run_end(self, piece: PlacedDerogation) -> datetime:
+    def run_end(self, piece: LedgerRecord) -> datetime:
         """The real end of the whole change a piece belongs to (its call's pieces that follow on).
 
         A 14-day override is many windows, one per date: its end is the last one's.
@@ -320,7 +320,7 @@ class DerogationStore:
         the window with the same delta, sending it again would change nothing (placed) or might
         stack a second trigger (pending, uncertain).
         """
-        latest: PlacedDerogation | None = None
+        latest: LedgerRecord | None = None
         for item in self.records(room_id):
             if (
                 item.outcome in MAY_HOLD
@@ -338,12 +338,12 @@ class DerogationStore:
             return latest.outcome
         return None
 
-    def for_room(self, room_id: int | None) -> list[PlacedDerogation]:
+    def for_room(self, room_id: int | None) -> list[LedgerRecord]:
         """Our changes of a room, as they may hold (`pieces`)."""
         return self.pieces(room_id)
 
     @callback
-    def unsettled(self) -> list[PlacedDerogation]:
+    def unsettled(self) -> list[LedgerRecord]:
         """Records whose outcome the heaters still have to tell."""
         return [item for item in self._items if item.outcome in UNSETTLED]
 

@@ -19,7 +19,7 @@ from ..api import Device, DeviceMode
 from ..const import CONF_OVERRIDE_DURATION, DEFAULT_OVERRIDE_DURATION
 from ..coordinator import HomeSmartlinkHome
 from .learned import Period, period_at
-from .ledger import PlacedDerogation, layered, without_ended
+from .ledger import LedgerRecord, layered, without_ended
 from .plan import (
     MAX_SPAN,
     STEP_MINUTES,
@@ -184,7 +184,7 @@ def temperature_changes(
     return changes
 
 
-def _rest(piece: PlacedDerogation, now: datetime) -> Window | None:
+def _rest(piece: LedgerRecord, now: datetime) -> Window | None:
     """What is still to come of one of our changes, on the 5-minute grid; None if over."""
     first, last = piece.bounds()
     if last <= now:
@@ -197,15 +197,13 @@ def _rest(piece: PlacedDerogation, now: datetime) -> Window | None:
     return Window(piece.day, start, piece.end)
 
 
-def _beneath(
-    rest: Window, under: list[PlacedDerogation]
-) -> list[tuple[Window, PlacedDerogation | None]]:
+def _beneath(rest: Window, under: list[LedgerRecord]) -> list[tuple[Window, LedgerRecord | None]]:
     """`rest` cut into what each change of ours beneath it holds (None: nothing, the schedule)."""
     pieces = sorted(
         (p for p in under if p.day == rest.day and p.start < rest.end and rest.start < p.end),
         key=lambda p: p.start,
     )
-    parts: list[tuple[Window, PlacedDerogation | None]] = []
+    parts: list[tuple[Window, LedgerRecord | None]] = []
     cursor = rest.start
     for piece in pieces:
         first, last = max(piece.start, rest.start), min(piece.end, rest.end)
@@ -221,12 +219,12 @@ def _beneath(
 CAMPAIGN = "campaign"
 
 
-def _campaign(record: PlacedDerogation) -> bool:
+def _campaign(record: LedgerRecord) -> bool:
     return record.source == CAMPAIGN
 
 
 def end_changes(
-    home: HomeSmartlinkHome, room_id: int, ending: list[PlacedDerogation], now: datetime
+    home: HomeSmartlinkHome, room_id: int, ending: list[LedgerRecord], now: datetime
 ) -> list[RoomChange]:
     """End changes of ours in a room from now, giving back what each had covered.
 
@@ -258,9 +256,7 @@ def end_changes(
     return changes
 
 
-def _ending(
-    home: HomeSmartlinkHome, room_id: int, active: PlacedDerogation
-) -> list[PlacedDerogation]:
+def _ending(home: HomeSmartlinkHome, room_id: int, active: LedgerRecord) -> list[LedgerRecord]:
     """The pieces of the call in force (or that piece alone, for a record of no call)."""
     if active.batch is None:
         return [active]
@@ -284,9 +280,7 @@ def resume_changes(heaters: Sequence[Heater], now: datetime) -> list[RoomChange]
     return list(changes.values())
 
 
-def cancel_changes(
-    home: HomeSmartlinkHome, piece: PlacedDerogation, now: datetime
-) -> list[RoomChange]:
+def cancel_changes(home: HomeSmartlinkHome, piece: LedgerRecord, now: datetime) -> list[RoomChange]:
     """End what is still to come of one of our changes (`end_changes`)."""
     return end_changes(home, piece.room_id, [piece], now)
 

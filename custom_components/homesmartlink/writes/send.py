@@ -33,7 +33,7 @@ from ..api import (
 )
 from ..const import DOMAIN, LOGGER
 from ..coordinator import HomeSmartlinkHome
-from .ledger import Outcome, PlacedDerogation
+from .ledger import LedgerRecord, Outcome
 from .outcomes import (
     HeaterRefusedError,
     Refusal,
@@ -81,7 +81,7 @@ class RoomChange:
     window: Window
     delta: int
     base_setpoint: float | None = None
-    restores: PlacedDerogation | None = None
+    restores: LedgerRecord | None = None
     # The call this change ends (`overrides.end_changes`).
     ends: str | None = None
 
@@ -182,7 +182,7 @@ class _Send:
         self.request = request
         self.home = group[0].home
         self.asked = _records(group, request, placement)
-        self.settled: dict[PlacedDerogation, PlacedDerogation] = {}
+        self.settled: dict[LedgerRecord, LedgerRecord] = {}
         self.until: datetime | None = None
         first, last = request.windows[0], request.windows[-1]
         zone = self.home.zone
@@ -233,14 +233,14 @@ class _Send:
 
 def _records(
     group: list[RoomChange], request: PlannedRequest, placement: Placement
-) -> dict[str, list[tuple[HomeSmartlinkHome, PlacedDerogation]]]:
+) -> dict[str, list[tuple[HomeSmartlinkHome, LedgerRecord]]]:
     """The ledger records of one request, per home (subentry id), pending until answered."""
     by_item = {
         (c.room.home_id, c.room.room_id, c.window.day, c.window.start, c.window.end): c
         for c in group
     }
     asked_at = dt_util.utcnow()
-    records: dict[str, list[tuple[HomeSmartlinkHome, PlacedDerogation]]] = {}
+    records: dict[str, list[tuple[HomeSmartlinkHome, LedgerRecord]]] = {}
     for derogation in request.derogations:
         change = by_item[
             (
@@ -255,7 +255,7 @@ def _records(
         records.setdefault(change.home.subentry_id, []).append(
             (
                 change.home,
-                PlacedDerogation(
+                LedgerRecord(
                     home_id=derogation.home_id,
                     room_id=derogation.room_id,
                     day=derogation.date,

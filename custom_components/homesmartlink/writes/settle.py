@@ -18,10 +18,10 @@ from homeassistant.core import callback
 from ..api import Device, HomeConfig
 from ..coordinator import HomeSmartlinkHome
 from .learned import SETTLE, period_at
-from .ledger import Outcome, PlacedDerogation, layered
+from .ledger import LedgerRecord, Outcome, layered
 
 
-def _held(records: list[PlacedDerogation], moment: datetime) -> int:
+def _held(records: list[LedgerRecord], moment: datetime) -> int:
     """The delta of ours the cloud holds at a moment, if these records were all it got."""
     for piece in layered(records):
         if piece.active_at(moment):
@@ -30,7 +30,7 @@ def _held(records: list[PlacedDerogation], moment: datetime) -> int:
 
 
 def _base(
-    home: HomeSmartlinkHome, device: Device, record: PlacedDerogation, now: datetime
+    home: HomeSmartlinkHome, device: Device, record: LedgerRecord, now: datetime
 ) -> float | None:
     """The schedule's setpoint of a heater now: learned for this period, else the record's base."""
     period = period_at(device, now, home.zone)
@@ -39,7 +39,7 @@ def _base(
 
 
 def verdict(
-    home: HomeSmartlinkHome, data: HomeConfig, record: PlacedDerogation, now: datetime
+    home: HomeSmartlinkHome, data: HomeConfig, record: LedgerRecord, now: datetime
 ) -> Outcome | None:
     """What the heaters say of one unsettled record now; None while they cannot tell."""
     start, end = record.bounds()
