@@ -368,6 +368,21 @@ async def test_cloud_failure_is_reported_per_device(
     assert _results(answer) == {CHAMBRE: ["INTERNAL_ERROR"]}
 
 
+async def test_a_429_holds_voice_commands_too(yango: TestClient, simulator: Simulator) -> None:
+    simulator.faults.append(Fault(path="derogations", status=429, retry_after="120"))
+    answer = await _post(
+        yango, "/user/devices/action", {"payload": {"devices": [_action(CHAMBRE, 20)]}}
+    )
+    assert _results(answer) == {CHAMBRE: ["DEVICE_BUSY"]}
+    # Asked again within Retry-After: busy, and nothing reaches the cloud.
+    count = len(simulator.requests_to("derogations"))
+    answer = await _post(
+        yango, "/user/devices/action", {"payload": {"devices": [_action(CHAMBRE, 21)]}}
+    )
+    assert _results(answer) == {CHAMBRE: ["DEVICE_BUSY"]}
+    assert len(simulator.requests_to("derogations")) == count
+
+
 async def test_two_heaters_of_a_room_cannot_disagree(
     yango: TestClient, simulator: Simulator
 ) -> None:
