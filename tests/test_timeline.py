@@ -15,6 +15,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.homesmartlink.const import CONF_TIME_ZONE, DOMAIN
+from custom_components.homesmartlink.writes.learned import Period
 from custom_components.homesmartlink.writes.plan import (
     DerogationPlanError,
     PlanProblem,
@@ -29,7 +30,7 @@ from custom_components.homesmartlink.writes.timeline import (
     zone_named,
 )
 
-from .conftest import HOME_ID, account_entry, set_temperature
+from .conftest import HOME_ID, account_entry, advance, set_temperature
 from .simulator import Simulator
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -245,3 +246,83 @@ async def test_a_preheat_before_a_shed_at_three_on_the_spring_night(
         ("shed", "2027-03-28T03:00:00+02:00", "2027-03-28T04:00:00+02:00"),
     ]
     assert got["degree_hours"] == 3.0  # (1 °C x 1 h + 2 °C x 1 h) x one room
+
+
+def _sunday(simulator: Simulator, ranges: list[dict[str, int]]) -> None:
+    """The living room's first heater's Sunday comfort ranges."""
+    simulator.device(HOME_ID, "A1B2C3D4")["weekSchedule"][6] = ranges
+
+
+async def _events(hass: HomeAssistant, start: str) -> list[tuple[str, str]]:
+    answer = await hass.services.async_call(
+        "calendar",
+        "get_events",
+        {
+            "entity_id": "calendar.salon_heater_1_schedule",
+            "start_date_time": start,
+            "end_date_time": (datetime.fromisoformat(start) + timedelta(hours=24)).isoformat(),
+        },
+        blocking=True,
+        return_response=True,
+    )
+    return [
+        (event["start"], event["end"])
+        for event in answer["calendar.salon_heater_1_schedule"]["events"]
+    ]
+
+
+@pytest.mark.parametrize(
+    ("moment", "day", "expected"),
+    [
+        # The skipped hour: no comfort 02:00-03:00 that night.
+        (
+            "2027-03-27T12:00:00+01:00",
+            "2027-03-28T00:00:00+01:00",
+            [("2027-03-28T08:00:00+02:00", "2027-03-28T23:00:00+02:00")],
+        ),
+        # The repeated hour: the clock shows 02:00-03:00 twice, two real hours of comfort.
+        (
+            "2026-10-24T12:00:00+02:00",
+            "2026-10-25T00:00:00+02:00",
+            [
+                ("2026-10-25T02:00:00+02:00", "2026-10-25T03:00:00+01:00"),
+                ("2026-10-25T08:00:00+01:00", "2026-10-25T23:00:00+01:00"),
+            ],
+        ),
+    ],
+)
+async def test_the_calendar_on_daylight_saving_nights(
+    hass_tz: HomeAssistant,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+    moment: str,
+    day: str,
+    expected: list[tuple[str, str]],
+) -> None:
+    _sunday(simulator, [{"start": 120, "end": 180}, {"start": 480, "end": 1380}])
+    freezer.move_to(moment)
+    await _load(hass_tz, account_entry(simulator.base_url, [HOME_ID]))  # type: ignore[attr-defined]
+    assert await _events(hass_tz, day) == expected
+
+
+async def test_a_period_that_starts_after_the_skipped_hour_is_learned_at_its_start(
+    hass_tz: HomeAssistant, simulator: Simulator, freezer: FrozenDateTimeFactory
+) -> None:
+    _sunday(simulator, [{"start": 180, "end": 1380}])
+    freezer.move_to("2027-03-27T10:00:00+01:00")  # Saturday, comfort: 20 is learned
+    entry = await _load(hass_tz, account_entry(simulator.base_url, [HOME_ID]))  # type: ignore[attr-defined]
+    learned = entry.runtime_data.homes[f"sub-{HOME_ID}"].setpoints
+    assert learned.get("A1B2C3D4", Period.COMFORT) == 20
+    simulator.device(HOME_ID, "A1B2C3D4")["comfortSp"] = 21
+    # 03:07 CEST: the comfort period began 7 real minutes ago (02:00 never happened).
+    freezer.move_to("2027-03-28T03:07:00+02:00")
+    await advance(hass_tz, freezer, 61)
+    assert learned.get("A1B2C3D4", Period.COMFORT) == 21
+    # Later in the period a change of sp is someone's shift, shown and not learned.
+    simulator.device(HOME_ID, "A1B2C3D4")["comfortSp"] = 22
+    freezer.move_to("2027-03-28T03:40:00+02:00")
+    await advance(hass_tz, freezer, 61)
+    assert learned.get("A1B2C3D4", Period.COMFORT) == 21
+    assert hass_tz.states.get(SALON).attributes["unexplained_shift"] == 1
+    # The climate entity's next change is read on the homes' clock too.
+    assert hass_tz.states.get(SALON).attributes["next_change"] == "2027-03-28T23:00:00+02:00"

@@ -102,6 +102,12 @@ class RateLimit:
 
     not_before: datetime | None = None
 
+    def held_until(self) -> datetime | None:
+        """When polls and writes may go again, while a 429's Retry-After holds the account."""
+        if self.not_before is not None and dt_util.utcnow() < self.not_before:
+            return self.not_before
+        return None
+
     def hold(self, retry_after: float | None) -> datetime:
         """Hold polls and writes for what a 429 asked (a poll's interval when it said nothing)."""
         wait = retry_after if retry_after is not None else SCAN_INTERVAL.total_seconds()
@@ -150,8 +156,7 @@ class HomeSmartlinkCoordinator(DataUpdateCoordinator[HomeConfig]):
 
     async def _async_update_data(self) -> HomeConfig:
         """Fetch the home, or explain why not in a translated error."""
-        not_before = self.rate_limit.not_before
-        if not_before is not None and dt_util.utcnow() < not_before:
+        if (not_before := self.rate_limit.held_until()) is not None:
             # The cloud asked us to wait (429 Retry-After): send nothing before then.
             raise UpdateFailed(
                 translation_domain=DOMAIN,
@@ -165,8 +170,7 @@ class HomeSmartlinkCoordinator(DataUpdateCoordinator[HomeConfig]):
                 translation_domain=DOMAIN, translation_key="authentication_failed"
             ) from err
         except HomeSmartlinkRateLimitError as err:
-            wait = err.retry_after if err.retry_after is not None else SCAN_INTERVAL.total_seconds()
-            not_before = self.rate_limit.not_before = dt_util.utcnow() + timedelta(seconds=wait)
+            not_before = self.rate_limit.hold(err.retry_after)
             raise UpdateFailed(
                 translation_domain=DOMAIN,
                 translation_key="rate_limited",

@@ -16,6 +16,7 @@ from itertools import pairwise
 from typing import Any
 
 from ..writes.plan import MAX_SPAN, STEP_MINUTES, DerogationPlanError, PlanProblem
+from ..writes.stored import instant, text
 
 MAX_CAMPAIGN_DELTA = 5
 
@@ -252,15 +253,13 @@ class Campaign:
         """A stored campaign, checked; None when the record is not one (the others still load)."""
         try:
             campaign = cls(
-                id=_text(data["id"]),
-                created=_aware(data["created"]),
+                id=text(data["id"]),
+                created=instant(data["created"]),
                 phases=tuple(
-                    PhaseSpan(Phase(p[0]), _aware(p[1]), _aware(p[2]), _delta(p[3]))
+                    PhaseSpan(Phase(p[0]), instant(p[1]), instant(p[2]), _delta(p[3]))
                     for p in data["phases"]
                 ),
-                rooms=tuple(
-                    CampaignRoom(_text(r[0]), _text(r[1]), int(r[2])) for r in data["rooms"]
-                ),
+                rooms=tuple(CampaignRoom(text(r[0]), text(r[1]), int(r[2])) for r in data["rooms"]),
                 triggers={str(k): [str(h) for h in v] for k, v in data.get("triggers", {}).items()},
                 sent={str(h) for h in data.get("sent", [])},
                 acknowledged={str(h) for h in data.get("acknowledged", [])},
@@ -268,26 +267,13 @@ class Campaign:
                     str(phase): {str(k): RoomStatus(s) for k, s in rooms.items()}
                     for phase, rooms in data.get("status", {}).items()
                 },
-                cancelled=_aware(data["cancelled"]) if data.get("cancelled") else None,
+                cancelled=instant(data["cancelled"]) if data.get("cancelled") else None,
                 delivery_settled=bool(data.get("delivery_settled", False)),
                 overridden={str(k): str(v) for k, v in data.get("overridden", {}).items()},
             )
         except (KeyError, TypeError, ValueError, IndexError, AttributeError):
             return None
         return campaign if _well_formed(campaign.phases) and campaign.rooms else None
-
-
-def _text(value: Any) -> str:
-    if not isinstance(value, str) or not value:
-        raise TypeError
-    return value
-
-
-def _aware(value: Any) -> datetime:
-    moment = datetime.fromisoformat(value)
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError
-    return moment
 
 
 def _delta(value: Any) -> int:

@@ -15,7 +15,7 @@ its replacement starts, and a 0 °C shift is no change at all.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from enum import StrEnum
@@ -28,6 +28,7 @@ from homeassistant.helpers.storage import Store
 from ..const import DOMAIN, LOGGER
 from .durable import Damage, async_load_object
 from .plan import MAX_DELTA, MIN_DELTA, DerogationPlanError, Window, check_window
+from .stored import instant, integer, optional_text, text
 from .timeline import wall_instant
 
 STORAGE_VERSION = 1
@@ -111,21 +112,21 @@ class LedgerRecord:
         """A stored record, checked against the API's range; None when it is not one."""
         try:
             record = cls(
-                home_id=_text(data["home_id"]),
-                room_id=_integer(data["room_id"]),
+                home_id=text(data["home_id"]),
+                room_id=integer(data["room_id"]),
                 day=date.fromisoformat(data["day"]),
-                start=_integer(data["start"]),
-                end=_integer(data["end"]),
-                delta=_integer(data["delta"]),
+                start=integer(data["start"]),
+                end=integer(data["end"]),
+                delta=integer(data["delta"]),
                 base_setpoint=_setpoint(data.get("base_setpoint")),
-                start_trigger=_optional_text(data.get("start_trigger")),
-                end_trigger=_optional_text(data.get("end_trigger")),
-                placed_at=_aware(data["placed_at"]),
-                batch=_optional_text(data.get("batch")),
-                preset=_optional_text(data.get("preset")),
+                start_trigger=optional_text(data.get("start_trigger")),
+                end_trigger=optional_text(data.get("end_trigger")),
+                placed_at=instant(data["placed_at"]),
+                batch=optional_text(data.get("batch")),
+                preset=optional_text(data.get("preset")),
                 outcome=Outcome(data.get("outcome", Outcome.PLACED)),
-                source=_optional_text(data.get("source")),
-                ends=_optional_text(data.get("ends")),
+                source=optional_text(data.get("source")),
+                ends=optional_text(data.get("ends")),
                 zone=zone,
             )
             check_window(record.window)
@@ -134,35 +135,12 @@ class LedgerRecord:
         return record if MIN_DELTA <= record.delta <= MAX_DELTA else None
 
 
-def _text(value: Any) -> str:
-    if not isinstance(value, str) or not value:
-        raise TypeError
-    return value
-
-
-def _integer(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError
-    return value
-
-
 def _setpoint(value: Any) -> float | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 50:
         raise ValueError
     return float(value)
-
-
-def _aware(value: Any) -> datetime:
-    moment = datetime.fromisoformat(value)
-    if moment.tzinfo is None:
-        raise ValueError
-    return moment
-
-
-def _optional_text(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
 
 
 def _cut(spans: list[tuple[int, int]], start: int, end: int) -> list[tuple[int, int]]:
@@ -179,16 +157,28 @@ def _cut(spans: list[tuple[int, int]], start: int, end: int) -> list[tuple[int, 
     return left
 
 
-def without_ended(records: list[LedgerRecord]) -> list[LedgerRecord]:
-    """The records, each cut where a later record ended its call (oldest asked first)."""
+def _cut_by_later(
+    records: list[LedgerRecord], cuts: Callable[[LedgerRecord, LedgerRecord], bool]
+) -> list[LedgerRecord]:
+    """Each record (oldest asked first) less what later records of its date cover.
+
+    Only the later records that `cuts(record, later)` accepts take their window out.
+    """
     kept: list[LedgerRecord] = []
     for index, item in enumerate(records):
         spans = [(item.start, item.end)]
         for later in records[index + 1 :]:
-            if item.batch is not None and later.ends == item.batch and later.day == item.day:
+            if later.day == item.day and cuts(item, later):
                 spans = _cut(spans, later.start, later.end)
         kept.extend(replace(item, start=first, end=last) for first, last in spans)
     return kept
+
+
+def without_ended(records: list[LedgerRecord]) -> list[LedgerRecord]:
+    """The records, each cut where a later record ended its call (oldest asked first)."""
+    return _cut_by_later(
+        records, lambda item, later: item.batch is not None and later.ends == item.batch
+    )
 
 
 def signal_derogations(home_key: str) -> str:
@@ -203,15 +193,11 @@ def layered(records: Iterable[LedgerRecord]) -> list[LedgerRecord]:
     ended what it covers, or not, and is shown as such until the heaters tell.
     """
     mine = [item for item in records if item.outcome in MAY_HOLD]
-    pieces: list[LedgerRecord] = []
-    for index, item in enumerate(mine):
-        spans = [(item.start, item.end)]
-        for later in mine[index + 1 :]:
-            if later.day == item.day:
-                spans = _cut(spans, later.start, later.end)
-        if item.delta or item.outcome in UNSETTLED:
-            pieces.extend(replace(item, start=first, end=last) for first, last in spans)
-    return pieces
+    return [
+        piece
+        for piece in _cut_by_later(mine, lambda _item, _later: True)
+        if piece.delta or piece.outcome in UNSETTLED
+    ]
 
 
 class Ledger:

@@ -15,6 +15,12 @@ from .plan import MAX_DELTA, MIN_DELTA
 from .timeline import real_span
 
 
+def learned_setpoint(home: HomeSmartlinkHome, device: Device, moment: datetime) -> float | None:
+    """The schedule's setpoint of the period a heater is in at a moment, once learned."""
+    period = period_at(device, moment, home.zone)
+    return home.setpoints.get(device.id, period) if period is not None else None
+
+
 def scheduled_setpoint(home: HomeSmartlinkHome, device: Device, now: datetime) -> float | None:
     """The setpoint the heater would follow without any change of ours in force now.
 
@@ -24,8 +30,7 @@ def scheduled_setpoint(home: HomeSmartlinkHome, device: Device, now: datetime) -
     """
     if device.setpoint is None:
         return None
-    period = period_at(device, now, home.zone)
-    learned = home.setpoints.get(device.id, period) if period is not None else None
+    learned = learned_setpoint(home, device, now)
     if learned is not None:
         return learned
     active = home.derogations.active(device.room_id, now)
@@ -41,8 +46,7 @@ def unexplained_shift(home: HomeSmartlinkHome, device: Device, now: datetime) ->
 
     Shown, never taken for the schedule: a household's change, or one we never saw placed.
     """
-    period = period_at(device, now, home.zone)
-    learned = home.setpoints.get(device.id, period) if period is not None else None
+    learned = learned_setpoint(home, device, now)
     if learned is None or device.setpoint is None:
         return None
     active = home.derogations.active(device.room_id, now)

@@ -125,11 +125,10 @@ async def async_shift_rooms(
     return await async_send_changes(hass, changes, placement or Placement())
 
 
-def _check_not_held(homes: Sequence[HomeSmartlinkHome], now: datetime) -> None:
+def _check_not_held(homes: Sequence[HomeSmartlinkHome]) -> None:
     """Refuse the whole change while the cloud's Retry-After holds the account (nothing sent)."""
     for home in homes:
-        until = home.coordinator.rate_limit.not_before
-        if until is not None and now < until:
+        if (until := home.coordinator.rate_limit.held_until()) is not None:
             raise WriteError([], Refusal.RATE_LIMITED, until)
 
 
@@ -150,7 +149,7 @@ async def async_send_changes(
         (group, plan_changes((c.room, c.window, c.delta) for c in group))
         for group in accounts.values()
     ]
-    _check_not_held([group[0].home for group in accounts.values()], dt_util.utcnow())
+    _check_not_held([group[0].home for group in accounts.values()])
     sends = [
         _Send(group, request, placement) for group, requests in planned for request in requests
     ]
@@ -197,7 +196,7 @@ class _Send:
     async def async_run(self) -> None:
         """Send it, unless a 429 earlier in the same call holds the account."""
         rate_limit = self.home.coordinator.rate_limit
-        if (until := rate_limit.not_before) is not None and dt_util.utcnow() < until:
+        if (until := rate_limit.held_until()) is not None:
             self.until = until
             self._settle(Outcome.REFUSED, Refusal.RATE_LIMITED)
             return

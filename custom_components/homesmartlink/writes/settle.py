@@ -17,8 +17,9 @@ from homeassistant.core import callback
 
 from ..api import Device, HomeConfig
 from ..coordinator import HomeSmartlinkHome
-from .learned import SETTLE, period_at
+from .learned import SETTLE
 from .ledger import LedgerRecord, Outcome, layered
+from .policy import learned_setpoint
 
 
 def _held(records: list[LedgerRecord], moment: datetime) -> int:
@@ -33,8 +34,7 @@ def _base(
     home: HomeSmartlinkHome, device: Device, record: LedgerRecord, now: datetime
 ) -> float | None:
     """The schedule's setpoint of a heater now: learned for this period, else the record's base."""
-    period = period_at(device, now, home.zone)
-    learned = home.setpoints.get(device.id, period) if period is not None else None
+    learned = learned_setpoint(home, device, now)
     return learned if learned is not None else record.base_setpoint
 
 
