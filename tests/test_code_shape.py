@@ -99,3 +99,42 @@ def test_the_graph_is_read() -> None:
     assert f"{PACKAGE}.writes.send" in graph[f"{PACKAGE}.bridges.pipeline"]
     assert f"{PACKAGE}.bridges.sber_bridge" in graph[f"{PACKAGE}.bridges"]
     assert f"{PACKAGE}.coordinator" in graph[f"{PACKAGE}.bridges.outward"]
+
+
+def _platform_names() -> set[str]:
+    """Names Home Assistant loads from an integration as a platform, read from its sources.
+
+    Entity platforms (`Platform`), the platforms preloaded for every integration, those an
+    integration collects from all others (`async_process_integration_platforms`) and those asked
+    for by name (`async_get_platform("...")`).
+    """
+    import re
+
+    import homeassistant
+    from homeassistant import loader
+    from homeassistant.const import Platform
+
+    root = Path(homeassistant.__file__).parent
+    names = {platform.value for platform in Platform} | set(loader.BASE_PRELOAD_PLATFORMS)
+    asked = re.compile(r"(?:async_get_platform|get_platform)\(\s*\"([a-z_]+)\"")
+    for path in root.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        names.update(asked.findall(text))
+        collects = "async_process_integration_platforms(" in text
+        if collects and path.parent.parent.name == "components":
+            names.add(path.parent.name)
+    return names
+
+
+def test_no_module_is_named_like_a_platform_we_do_not_provide() -> None:
+    """Home Assistant loads such a module as that platform (and logs an error when it is not)."""
+    from custom_components.homesmartlink import PLATFORMS
+
+    platforms = _platform_names()
+    # The list is read, not empty: the names we know are in it.
+    assert {"repairs", "diagnostics", "system_health", "climate", "config_flow"} <= platforms
+    provided = {platform.value for platform in PLATFORMS} | {"config_flow", "diagnostics"}
+    ours = {path.stem for path in INTEGRATION.glob("*.py")} | {
+        path.name for path in INTEGRATION.iterdir() if (path / "__init__.py").exists()
+    }
+    assert (ours & platforms) - provided == set()

@@ -34,8 +34,8 @@ from .coordinator import (
 from .delivery import DeliveryTracker
 from .devices import async_follow_device_changes, gateway_info
 from .migration import async_merge_legacy_entries, async_migrate_entry
+from .notices import async_raise_issue
 from .polling import async_spread_polls
-from .repairs import async_raise_issue
 from .services import async_setup_services
 from .writes.durable import Damage
 from .writes.learned import LearnedSetpoints

@@ -17,7 +17,7 @@ from homeassistant.helpers.event import async_call_later
 
 from .api import HomeSmartlinkClient, HomeSmartlinkError, Report
 from .const import DOMAIN, LOGGER
-from .repairs import async_raise_issue
+from .notices import async_raise_issue
 
 # Seconds after the derogation at which the report is read.
 CHECK_DELAYS: tuple[float, ...] = (15.0, 60.0, 180.0, 600.0)

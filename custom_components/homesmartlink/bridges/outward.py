@@ -25,7 +25,7 @@ from homeassistant.util import dt as dt_util
 from ..compat import device_in
 from ..const import LOGGER
 from ..coordinator import HomeSmartlinkHome
-from ..repairs import OutageNotice
+from ..notices import OutageNotice
 
 # Changes are pushed this long after the first one, so that one poll's changes travel together.
 COOLDOWN_SECONDS = 1.0

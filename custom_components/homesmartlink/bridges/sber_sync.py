@@ -24,7 +24,7 @@ from homeassistant.util.json import JsonValueType
 
 from ..const import CONF_SBER, DOMAIN
 from ..coordinator import HomeSmartlinkHome
-from ..repairs import async_raise_issue, backoff
+from ..notices import async_raise_issue, backoff
 from .heaters import BridgedHeater, async_bridge_user_id, bridged_heaters, visible
 from .outward import Accepted, OutwardSync, PushError
 from .sber import describe, models, states

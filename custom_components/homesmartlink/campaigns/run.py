@@ -23,7 +23,7 @@ from ..api import Device, DeviceMode, HomeSmartlinkError
 from ..const import LOGGER
 from ..coordinator import HomeSmartlinkConfigEntry, HomeSmartlinkHome
 from ..delivery import CHECK_DELAYS
-from ..repairs import async_raise_issue
+from ..notices import async_raise_issue
 from ..writes.learned import SETTLE, period_at
 from ..writes.ledger import Outcome
 from ..writes.outcomes import WindowOutcome, WriteError
