@@ -34,6 +34,7 @@ from syrupy.assertion import SnapshotAssertion
 from syrupy.location import PyTestLocation
 
 from custom_components.homesmartlink.const import (
+    BRIDGE_SECRETS,
     CONF_BASE_URL,
     CONF_HOME_ID,
     CONF_OVERRIDE_DURATION,
@@ -232,10 +233,13 @@ def account_entry(
         title=client_id,
         unique_id=f"{client_id}@127.0.0.1",
         version=2,
+        minor_version=2,
         data={
             CONF_BASE_URL: base_url,
             CONF_CLIENT_ID: client_id,
             CONF_CLIENT_SECRET: client_secret,
+            # The bridges' secrets are kept in the data, the options form sets them.
+            **{key: options.pop(key) for key in BRIDGE_SECRETS if key in options},
         },
         options={CONF_OVERRIDE_DURATION: 120, **options},
         subentries_data=[

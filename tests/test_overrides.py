@@ -6,6 +6,7 @@ until 17:00, then in comfort (20 °C) until 23:00; comfort again 06:00-08:30 on 
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -14,6 +15,7 @@ from homeassistant.const import ATTR_TEMPERATURE
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import area_registry as ar, device_registry as dr
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -23,6 +25,7 @@ from .conftest import HOME_ID, account_entry, advance, home, registry_device, se
 from .simulator import Simulator, more_homes
 
 SALON = "climate.salon_heater_1"
+DAYS_3 = timedelta(days=3)
 
 
 def _sent(simulator: Simulator) -> list[list[dict[str, Any]]]:
@@ -275,6 +278,31 @@ async def test_presets_are_real_overrides(
     assert len(_sent(simulator)) == count
 
 
+async def test_the_preset_shown_is_among_those_offered(
+    hass_tz: HomeAssistant, init_integration: MockConfigEntry, simulator: Simulator
+) -> None:
+    """A thermostat's +1 is an override: offered while in force, choosing it changes nothing."""
+    await set_temperature(hass_tz, SALON, 18)
+    state = hass_tz.states.get(SALON)
+    assert state.attributes[ATTR_PRESET_MODE] == "override"
+    assert state.attributes[ATTR_PRESET_MODES] == ["schedule", "boost", "eco", "override"]
+    count = len(_sent(simulator))
+    # What a card's preset feature sends back with a dial change: the preset it shows.
+    await _preset(hass_tz, SALON, "override")
+    await set_temperature(hass_tz, SALON, 19)
+    await _preset(hass_tz, SALON, "override")
+    assert len(_sent(simulator)) == count + 1
+    # Boost in force: choosing boost again sends nothing; override is no longer offered.
+    await _preset(hass_tz, SALON, "boost")
+    count = len(_sent(simulator))
+    await _preset(hass_tz, SALON, "boost")
+    assert len(_sent(simulator)) == count
+    state = hass_tz.states.get(SALON)
+    assert state.attributes[ATTR_PRESET_MODES] == ["schedule", "boost", "eco"]
+    with pytest.raises(ServiceValidationError):
+        await _preset(hass_tz, SALON, "override")
+
+
 async def test_each_heater_offers_only_what_works(
     hass_tz: HomeAssistant, init_integration: MockConfigEntry, simulator: Simulator
 ) -> None:
@@ -403,12 +431,28 @@ async def test_calendar_events_place_and_cancel_overrides(
     assert not [
         e for e in await _events(hass_tz, calendar) if e["start"] == "2026-11-24T12:00:00+01:00"
     ]
-    # A comfort period is the heater's schedule: not ours to delete.
+    # A comfort period is the heater's schedule: not ours to delete, said in words.
+    # (The panel reads events with their ids, as the entity gives them.)
+    entity = hass_tz.data["calendar"].get_entity(calendar)
+    shown = await entity.async_get_events(
+        hass_tz, dt_util.parse_datetime("2026-11-23T00:00:00+01:00"), dt_util.utcnow() + DAYS_3
+    )
+    assert shown
+    assert all(event.uid for event in shown)
+    comfort = next(event for event in shown if "+" not in event.summary)
+    await client.send_json_auto_id(
+        {"type": "calendar/event/delete", "entity_id": calendar, "uid": comfort.uid}
+    )
+    answer = await client.receive_json()
+    assert not answer["success"]
+    assert "belongs to the heater's schedule" in answer["error"]["message"]
+    # An id that is neither: refused in words too.
     await client.send_json_auto_id(
         {"type": "calendar/event/delete", "entity_id": calendar, "uid": "comfort"}
     )
     answer = await client.receive_json()
-    assert not answer["success"]
+    assert "Only overrides can be deleted" in answer["error"]["message"]
+    assert len(_sent(simulator)) == 3
 
 
 async def test_devices_go_to_their_rooms_areas_once(

@@ -122,7 +122,7 @@ async def _async_prepare_home(hass: HomeAssistant, home: HomeSmartlinkHome) -> N
     gateway = dr.async_get(hass).async_get_or_create(
         config_entry_id=home.entry.entry_id,
         config_subentry_id=home.subentry_id,
-        **gateway_info(home.coordinator.data.gateway, home.home_id),
+        **gateway_info(home.coordinator.data.gateway, home.home_id, home.title),
     )
     home.coordinator.gateway_device_id = gateway.id
 

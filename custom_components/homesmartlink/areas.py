@@ -1,4 +1,9 @@
-"""Devices seen for the first time go into the area named after their room."""
+"""Devices seen for the first time go into the area named after their room (one home only).
+
+With several homes in an account, areas named after rooms would hold the rooms of every home
+(one "Salon" for all): an action targeting the area would reach every home. Then no device is
+placed, and the user makes areas of their own (README, *Many homes*).
+"""
 
 from __future__ import annotations
 
@@ -22,18 +27,28 @@ class RoomPlacement:
     """
 
     def __init__(
-        self, hass: HomeAssistant, entry_id: str, snapshot: Callable[[], HomeConfig | None]
+        self,
+        hass: HomeAssistant,
+        entry_id: str,
+        snapshot: Callable[[], HomeConfig | None],
+        alone: Callable[[], bool],
     ) -> None:
-        """Bind the placement to a home of an account (`snapshot`: its latest data)."""
+        """Bind the placement to a home of an account (`snapshot`: its latest data).
+
+        `alone`: whether the home is its account's only one (else nothing is placed).
+        """
         self._hass = hass
         self._entry_id = entry_id
         self._snapshot = snapshot
+        self._alone = alone
         self._pending: dict[str, int] = {}
         self._updates = 0
 
     @callback
     def async_note(self, devices: Iterable[Device]) -> None:
         """Remember the devices about to get entities that the registry does not hold yet."""
+        if not self._alone():
+            return
         registry = dr.async_get(self._hass)
         for device in devices:
             if (

@@ -58,6 +58,10 @@ def _as_moment(value: datetime | date, zone: tzinfo) -> datetime:
     return wall_instant(value, 0, zone)
 
 
+# The id of a comfort period starts with this: deleting one is refused in words.
+SCHEDULE_UID = "schedule_"
+
+
 def event_uid(placed: LedgerRecord) -> str:
     """The id of one of our overrides' events (its call, room, date and start)."""
     origin = placed.batch or placed.start_trigger or "placed"
@@ -97,7 +101,11 @@ def schedule_events(
             if begin < end and finish > start and begin < finish:
                 events.append(
                     CalendarEvent(
-                        start=local(begin, zone), end=local(finish, zone), summary=summary
+                        start=local(begin, zone),
+                        end=local(finish, zone),
+                        summary=summary,
+                        # Every event has an id: the panel sends it back to delete one.
+                        uid=f"{SCHEDULE_UID}{device.id}_{begin.isoformat()}",
                     )
                 )
         day += timedelta(days=1)
@@ -246,6 +254,8 @@ class HomeSmartlinkCalendar(HomeSmartlinkDeviceEntity, CalendarEntity):
         recurrence_range: str | None = None,
     ) -> None:
         """Cancel what is still to come of one of our overrides (comfort periods stay)."""
+        if uid.startswith(SCHEDULE_UID):
+            raise validation_error("event_is_schedule")
         device = self.device
         found = next(
             (

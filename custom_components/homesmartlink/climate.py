@@ -187,12 +187,19 @@ class HomeSmartlinkClimate(HomeSmartlinkOnlineDeviceEntity, ClimateEntity):
 
     @property
     def preset_modes(self) -> list[str]:
-        """The heater's own mode (back to it), boost and eco; nothing for a stopped heater."""
+        """The heater's own mode (back to it), boost and eco; nothing for a stopped heater.
+
+        `override` too while a change of ours that is no preset is in force: what is shown is
+        among what is offered (cards and dialogs otherwise show a blank preset and send it back).
+        """
         device = self._online_device
         if device is None or device.mode is None or device.mode is DeviceMode.STOP:
             return []
         own = MODE_TO_PRESET.get(device.mode)
-        return [own, PRESET_BOOST, PRESET_ECO] if own is not None else []
+        if own is None:
+            return []
+        offered = [own, PRESET_BOOST, PRESET_ECO]
+        return [*offered, PRESET_OVERRIDE] if self.preset_mode == PRESET_OVERRIDE else offered
 
     @property
     def hvac_mode(self) -> HVACMode | None:
@@ -265,6 +272,8 @@ class HomeSmartlinkClimate(HomeSmartlinkOnlineDeviceEntity, ClimateEntity):
         device = self.device
         if device is None or preset_mode not in self.preset_modes:
             raise validation_error("set_mode_not_supported")
+        if preset_mode == self.preset_mode:
+            return  # the one in force: nothing to change
         heaters = [(self._home, device)]
         now = dt_util.utcnow()
         if (sign := SHIFT_PRESETS.get(preset_mode)) is None:

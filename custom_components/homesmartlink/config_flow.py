@@ -6,6 +6,7 @@ several or all of the homes the users call lists) or later with "Add home".
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,7 +19,7 @@ from homeassistant.config_entries import (
     OptionsFlow,
     SubentryFlowResult,
 )
-from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET
+from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET, CONF_NAME
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.data_entry_flow import section
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
@@ -45,6 +46,7 @@ from .api import (
 )
 from .compat import schema
 from .const import (
+    BRIDGE_SECRETS,
     CONF_BASE_URL,
     CONF_HOME_ID,
     CONF_OVERRIDE_DURATION,
@@ -68,7 +70,7 @@ from .const import (
     MIN_OVERRIDE_DURATION,
     SUBENTRY_HOME,
 )
-from .migration import VERSION, account_title, account_unique_id
+from .migration import MINOR_VERSION, VERSION, account_title, account_unique_id
 from .pem import CertificateError, certificates
 from .writes.plan import MAX_DELTA
 from .writes.timeline import is_zone
@@ -78,6 +80,8 @@ SECTION_SBER = "sber_bridge"
 
 # A partner may have thousands of homes: list the first ones, the field also takes typed ids.
 MAX_HOME_CHOICES = 500
+# Homes named one by one in the first flow; more are given their proposed names (renamed later).
+MAX_NAMED_HOMES = 20
 CONF_HOME_IDS = "home_ids"
 CONF_ALL_HOMES = "all_homes"
 # What people paste from the API documentation: the base URL is the part before it.
@@ -134,16 +138,17 @@ def _client(hass: HomeAssistant, credentials: Mapping[str, str]) -> HomeSmartlin
 
 async def _async_list_homes(
     hass: HomeAssistant, credentials: Mapping[str, str]
-) -> tuple[dict[str, str] | None, dict[str, str]]:
-    """The homes the users call lists (None when the account may not use it), or errors.
+) -> tuple[dict[str, str | None] | None, dict[str, str]]:
+    """The homes the users call lists, with their city (None when the account may not use it).
 
-    Also the credentials check: a refused secret fails here.
+    Also the credentials check: a refused secret fails here. Only the city is kept of what the
+    call says of a home's users (names, address and email are never read into the flow).
     """
-    homes: dict[str, str] = {}
+    homes: dict[str, str | None] = {}
     try:
         async for user in _client(hass, credentials).iter_users():
-            label = f"{user.home_id} ({user.city})" if user.city else user.home_id
-            homes.setdefault(user.home_id, label)
+            if homes.get(user.home_id) is None:
+                homes[user.home_id] = user.city or None
             if len(homes) >= MAX_HOME_CHOICES:
                 break
     except HomeSmartlinkAuthenticationError:
@@ -159,6 +164,36 @@ async def _async_list_homes(
         LOGGER.exception("Unexpected error while listing homes")
         return None, {"base": "unknown"}
     return homes, {}
+
+
+def _label(home_id: str, city: str | None) -> str:
+    return f"{home_id} ({city})" if city else home_id
+
+
+def proposed_names(
+    home_ids: list[str], cities: Mapping[str, str | None], taken: set[str]
+) -> dict[str, str]:
+    """A name per home: its city, with its id when the city is not enough to tell it apart.
+
+    `taken`: names of the account's other homes. Without a city, the home id.
+    """
+    seen = Counter(cities.get(home_id) for home_id in home_ids)
+    names: dict[str, str] = {}
+    for home_id in home_ids:
+        city = cities.get(home_id)
+        name = city if city and seen[city] == 1 and city not in taken else None
+        names[home_id] = name or (f"{city} ({home_id})" if city else home_id)
+    return names
+
+
+def _read_name(value: Any, taken: set[str]) -> tuple[str, str | None]:
+    """A home's name as typed (trimmed), or the error it gets."""
+    name = " ".join(str(value or "").split())
+    if not name:
+        return name, "name_empty"
+    if name.casefold() in {other.casefold() for other in taken}:
+        return name, "name_taken"
+    return name, None
 
 
 async def _async_check_home(
@@ -206,7 +241,7 @@ def _typed_ids(value: Any) -> list[str]:
 async def _async_read_homes(
     hass: HomeAssistant,
     credentials: Mapping[str, str],
-    listed: Mapping[str, str],
+    listed: Mapping[str, str | None],
     user_input: Mapping[str, Any],
     field: str,
 ) -> tuple[list[str], dict[str, str]]:
@@ -224,13 +259,15 @@ async def _async_read_homes(
     return home_ids, {}
 
 
-def _homes_schema(listed: Mapping[str, str], field: str, multiple: bool) -> Any:
+def _homes_schema(listed: Mapping[str, str | None], field: str, multiple: bool) -> Any:
     """A picker of the listed homes that also takes typed ids; a text field when none listed."""
     if not listed:
         return schema({vol.Required(field): TextSelector()})
     picker = SelectSelector(
         SelectSelectorConfig(
-            options=[SelectOptionDict(value=key, label=label) for key, label in listed.items()],
+            options=[
+                SelectOptionDict(value=key, label=_label(key, city)) for key, city in listed.items()
+            ],
             custom_value=True,
             multiple=multiple,
             mode=SelectSelectorMode.DROPDOWN,
@@ -241,13 +278,36 @@ def _homes_schema(listed: Mapping[str, str], field: str, multiple: bool) -> Any:
     return schema({vol.Optional(field): picker, vol.Optional(CONF_ALL_HOMES, default=False): bool})
 
 
-def _home_subentry(home_id: str) -> ConfigSubentryData:
+def _home_subentry(home_id: str, name: str) -> ConfigSubentryData:
     return ConfigSubentryData(
         data={CONF_HOME_ID: home_id},
         subentry_type=SUBENTRY_HOME,
-        title=home_id,
+        title=name,
         unique_id=home_id,
     )
+
+
+def _home_names(entry: ConfigEntry, but: str | None = None) -> set[str]:
+    """The names of an account's homes (all but one subentry)."""
+    return {
+        subentry.title
+        for subentry in entry.subentries.values()
+        if subentry.subentry_type == SUBENTRY_HOME and subentry.subentry_id != but
+    }
+
+
+def _read_names(
+    home_ids: list[str], user_input: Mapping[str, Any]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """One name per home, each told apart from the others, or the errors of the form."""
+    names: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    for home_id in home_ids:
+        name, error = _read_name(user_input.get(home_id), set(names.values()))
+        names[home_id] = name
+        if error:
+            errors[home_id] = error
+    return names, errors
 
 
 def _home_ids(entry: ConfigEntry) -> list[str]:
@@ -262,11 +322,13 @@ class HomeSmartlinkConfigFlow(ConfigFlow, domain=DOMAIN):
     """Set up a HomeSmartlink partner account and its homes."""
 
     VERSION = VERSION
+    MINOR_VERSION = MINOR_VERSION
 
     def __init__(self) -> None:
         """Start with nothing checked."""
         self._credentials: dict[str, str] = {}
-        self._homes: dict[str, str] = {}
+        self._homes: dict[str, str | None] = {}
+        self._chosen: list[str] = []
 
     @staticmethod
     @callback
@@ -312,12 +374,10 @@ class HomeSmartlinkConfigFlow(ConfigFlow, domain=DOMAIN):
             )
             errors = _on_form(errors, {CONF_HOME_IDS})
             if not errors:
-                return self.async_create_entry(
-                    title=account_title(self._credentials[CONF_CLIENT_ID]),
-                    data=self._credentials,
-                    options={CONF_OVERRIDE_DURATION: DEFAULT_OVERRIDE_DURATION},
-                    subentries=[_home_subentry(home_id) for home_id in home_ids],
-                )
+                self._chosen = home_ids
+                if len(home_ids) > MAX_NAMED_HOMES:
+                    return self._create_account(proposed_names(home_ids, self._homes, set()))
+                return await self.async_step_names()
         return self.async_show_form(
             step_id="homes" if self._homes else "type_homes",
             data_schema=self.add_suggested_values_to_schema(
@@ -325,6 +385,31 @@ class HomeSmartlinkConfigFlow(ConfigFlow, domain=DOMAIN):
             ),
             errors=errors,
             description_placeholders={"count": str(len(self._homes))},
+        )
+
+    async def async_step_names(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Name each chosen home (its city proposed); the names are told apart."""
+        names = proposed_names(self._chosen, self._homes, set())
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            names, errors = _read_names(self._chosen, user_input)
+            if not errors:
+                return self._create_account(names)
+        return self.async_show_form(
+            step_id="names",
+            data_schema=self.add_suggested_values_to_schema(
+                schema({vol.Required(home_id): str for home_id in self._chosen}),
+                {**names, **(user_input or {})},
+            ),
+            errors=errors,
+        )
+
+    def _create_account(self, names: Mapping[str, str]) -> ConfigFlowResult:
+        return self.async_create_entry(
+            title=account_title(self._credentials[CONF_CLIENT_ID]),
+            data=self._credentials,
+            options={CONF_OVERRIDE_DURATION: DEFAULT_OVERRIDE_DURATION},
+            subentries=[_home_subentry(home_id, names[home_id]) for home_id in self._chosen],
         )
 
     async def async_step_type_homes(
@@ -344,7 +429,12 @@ class HomeSmartlinkConfigFlow(ConfigFlow, domain=DOMAIN):
         entry = self._get_reauth_entry()
         errors: dict[str, str] = {}
         if user_input is not None:
-            credentials = {**entry.data, **user_input}
+            credentials = {
+                **entry.data,
+                CONF_CLIENT_ID: str(user_input[CONF_CLIENT_ID]).strip(),
+                CONF_CLIENT_SECRET: str(user_input[CONF_CLIENT_SECRET]),
+            }
+            await self._async_same_account(credentials)
             errors = _on_form(
                 await _async_check_account(self.hass, credentials, _home_ids(entry)),
                 {CONF_CLIENT_ID, CONF_CLIENT_SECRET},
@@ -376,20 +466,15 @@ class HomeSmartlinkConfigFlow(ConfigFlow, domain=DOMAIN):
         if user_input is not None:
             credentials, errors = _read_credentials(user_input)
             if not errors:
+                await self._async_same_account(credentials)
                 errors = await _async_check_account(self.hass, credentials, _home_ids(entry))
             if not errors:
-                unique_id = account_unique_id(
-                    credentials[CONF_BASE_URL], credentials[CONF_CLIENT_ID]
-                )
-                await self.async_set_unique_id(unique_id)
-                if unique_id != entry.unique_id:
-                    self._abort_if_unique_id_configured()
-                # The account reloads from its update listener (__init__.py).
+                # The account reloads from its update listener (__init__.py); the bridges'
+                # secrets stay in its data.
                 self.hass.config_entries.async_update_entry(
                     entry,
-                    data=credentials,
+                    data={**entry.data, **credentials},
                     title=account_title(credentials[CONF_CLIENT_ID]),
-                    unique_id=unique_id,
                 )
                 return self.async_abort(reason="reconfigure_successful")
         return self.async_show_form(
@@ -401,17 +486,29 @@ class HomeSmartlinkConfigFlow(ConfigFlow, domain=DOMAIN):
             errors=errors,
         )
 
+    async def _async_same_account(self, credentials: Mapping[str, str]) -> None:
+        """Re-authentication and reconfiguration keep the account: another one is refused."""
+        await self.async_set_unique_id(
+            account_unique_id(credentials[CONF_BASE_URL], credentials[CONF_CLIENT_ID])
+        )
+        self._abort_if_unique_id_mismatch(reason="wrong_account")
+
 
 class HomeSubentryFlow(ConfigSubentryFlow):
-    """Add a home to an account, with the same picker; a home already added is refused."""
+    """Add a home to an account (pick it, then name it), or rename one."""
+
+    def __init__(self) -> None:
+        """Nothing picked yet."""
+        self._home_id = ""
+        self._proposed = ""
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
-        """Pick a listed home not added yet, or type a home id."""
+        """Pick a listed home not added yet, or type a home id; a home already added is refused."""
         entry = self._get_entry()
         added = set(_home_ids(entry))
         listed, errors = await _async_list_homes(self.hass, entry.data)
         errors = _on_form(errors, set())
-        homes = {key: label for key, label in (listed or {}).items() if key not in added}
+        homes = {key: city for key, city in (listed or {}).items() if key not in added}
         if user_input is not None and not errors:
             home_id = str(user_input[CONF_HOME_ID]).strip()
             if home_id in added:
@@ -422,12 +519,9 @@ class HomeSubentryFlow(ConfigSubentryFlow):
                 )
                 errors = _on_form(errors, {CONF_HOME_ID})
             if not errors:
-                subentry = _home_subentry(home_ids[0])
-                return self.async_create_entry(
-                    title=subentry["title"],
-                    data=dict(subentry["data"]),
-                    unique_id=subentry["unique_id"],
-                )
+                self._home_id = home_ids[0]
+                self._proposed = proposed_names(home_ids, homes, _home_names(entry))[self._home_id]
+                return await self.async_step_name()
         return self.async_show_form(
             step_id="user",
             data_schema=self.add_suggested_values_to_schema(
@@ -435,6 +529,53 @@ class HomeSubentryFlow(ConfigSubentryFlow):
             ),
             errors=errors,
             description_placeholders={"count": str(len(homes))},
+        )
+
+    async def async_step_name(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
+        """Name the home picked (its city proposed), apart from the account's other homes."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            name, error = _read_name(user_input.get(CONF_NAME), _home_names(self._get_entry()))
+            if error is None:
+                subentry = _home_subentry(self._home_id, name)
+                return self.async_create_entry(
+                    title=subentry["title"],
+                    data=dict(subentry["data"]),
+                    unique_id=subentry["unique_id"],
+                )
+            errors = {CONF_NAME: error}
+        return self._name_form("name", user_input, self._proposed, errors)
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Rename a home; its devices' names follow (those the user named stay)."""
+        entry, subentry = self._get_entry(), self._get_reconfigure_subentry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            taken = _home_names(entry, but=subentry.subentry_id)
+            name, error = _read_name(user_input.get(CONF_NAME), taken)
+            if error is None:
+                # The account reloads from its update listener (__init__.py).
+                return self.async_update_and_abort(entry, subentry, title=name)
+            errors = {CONF_NAME: error}
+        return self._name_form("reconfigure", user_input, subentry.title, errors)
+
+    def _name_form(
+        self,
+        step_id: str,
+        user_input: Mapping[str, Any] | None,
+        name: str,
+        errors: dict[str, str],
+    ) -> SubentryFlowResult:
+        home_id = self._home_id or self._get_reconfigure_subentry().data[CONF_HOME_ID]
+        return self.async_show_form(
+            step_id=step_id,
+            data_schema=self.add_suggested_values_to_schema(
+                schema({vol.Required(CONF_NAME): str}), user_input or {CONF_NAME: name}
+            ),
+            errors=errors,
+            description_placeholders={"home_id": home_id},
         )
 
 
@@ -448,11 +589,18 @@ class HomeSmartlinkOptionsFlow(OptionsFlow):
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """One form; each bridge in its own section, off unless turned on."""
-        current = dict(self.config_entry.options)
+        entry = self.config_entry
+        secrets = {key: entry.data[key] for key in BRIDGE_SECRETS if key in entry.data}
+        current = {**entry.options, **secrets}
         errors: dict[str, str] = {}
         if user_input is not None:
             options, errors = _read_options(user_input, current)
             if not errors:
+                # The bridges' secrets go to the entry's data, the rest to its options, in one
+                # update (one reload; finishing the flow then changes nothing more).
+                data = {key: value for key, value in entry.data.items() if key not in secrets}
+                data.update({key: options.pop(key) for key in BRIDGE_SECRETS if key in options})
+                self.hass.config_entries.async_update_entry(entry, data=data, options=options)
                 return self.async_create_entry(data=options)
             current = {**current, **_flatten(user_input)}
         return self.async_show_form(

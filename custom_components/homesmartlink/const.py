@@ -43,6 +43,8 @@ CONF_SBER_KEY: Final = "sber_key"
 # A CA of the user's own (PEM), trusted for Sber's calls beside the official Russian ones.
 CONF_SBER_CA: Final = "sber_ca"
 DEFAULT_SBER_URL: Final = "https://partners.iot.sberdevices.ru"
+# The bridges' secrets: set in the options form, kept in the entry's data (never shown back).
+BRIDGE_SECRETS: Final = (CONF_YANGO_SKILL_TOKEN, CONF_SBER_KEY)
 
 # A config entry is a partner account; each of its homes is a subentry of this type.
 SUBENTRY_HOME: Final = "home"

@@ -23,7 +23,7 @@ from .api import (
 from .areas import RoomPlacement
 from .campaigns.book import CampaignBook
 from .compat import device_in
-from .const import CONF_TIME_ZONE, DOMAIN, LOGGER, SCAN_INTERVAL
+from .const import CONF_TIME_ZONE, DOMAIN, LOGGER, SCAN_INTERVAL, SUBENTRY_HOME
 from .delivery import DeliveryTracker
 from .plugins import BridgeLink
 from .writes.learned import LearnedSetpoints
@@ -50,7 +50,10 @@ class HomeSmartlinkHome:
         """Start with nothing to place."""
         coordinator = self.coordinator
         self.placement = RoomPlacement(
-            coordinator.hass, self.entry.entry_id, lambda: coordinator.data
+            coordinator.hass,
+            self.entry.entry_id,
+            lambda: coordinator.data,
+            lambda: home_count(self.entry) == 1,
         )
 
     @property
@@ -61,8 +64,7 @@ class HomeSmartlinkHome:
     @property
     def title(self) -> str:
         """The home's name in Home Assistant (its subentry's title)."""
-        subentry = self.entry.subentries.get(self.subentry_id)
-        return subentry.title if subentry is not None else self.home_id
+        return home_name(self.entry, self.subentry_id, self.home_id)
 
     @property
     def client(self) -> HomeSmartlinkClient:
@@ -73,6 +75,17 @@ class HomeSmartlinkHome:
     def zone(self) -> tzinfo:
         """The homes' time zone: their gateways' wall clock reads windows in it."""
         return account_zone(self.entry)
+
+
+def home_count(entry: ConfigEntry) -> int:
+    """How many homes an account holds (answering or not)."""
+    return sum(1 for sub in entry.subentries.values() if sub.subentry_type == SUBENTRY_HOME)
+
+
+def home_name(entry: ConfigEntry, subentry_id: str, home_id: str) -> str:
+    """The name a home was given (its subentry's title), else its cloud id."""
+    subentry = entry.subentries.get(subentry_id)
+    return subentry.title if subentry is not None else home_id
 
 
 def account_zone(entry: ConfigEntry) -> tzinfo:

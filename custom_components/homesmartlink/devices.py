@@ -15,7 +15,7 @@ from homeassistant.helpers.device_registry import DeviceInfo
 
 from .api import Device, DeviceCategory, Gateway
 from .const import DOMAIN, MANUFACTURER
-from .coordinator import HomeSmartlinkCoordinator, HomeSmartlinkHome
+from .coordinator import HomeSmartlinkCoordinator, HomeSmartlinkHome, home_count, home_name
 
 # Device name translation keys per category (`device` in strings.json).
 _DEVICE_KIND = {
@@ -58,6 +58,14 @@ def _gateway_link(coordinator: HomeSmartlinkCoordinator) -> DeviceInfo:
     return cast(DeviceInfo, {"via_device": (DOMAIN, coordinator.home_id)})
 
 
+def shown_home_name(coordinator: HomeSmartlinkCoordinator) -> str | None:
+    """The home's name when its account holds more than one home, else None."""
+    entry = coordinator.config_entry
+    if home_count(entry) < 2:
+        return None
+    return home_name(entry, coordinator.subentry_id, coordinator.home_id)
+
+
 def device_info(coordinator: HomeSmartlinkCoordinator, device: Device) -> DeviceInfo:
     """Registry info of a heater or module, linked to the home's gateway."""
     home = coordinator.data
@@ -74,6 +82,10 @@ def device_info(coordinator: HomeSmartlinkCoordinator, device: Device) -> Device
     if len(siblings) > 1:
         translation_key = f"{kind}_numbered"
         placeholders["number"] = str(siblings.index(device.id) + 1)
+    if (home_name := shown_home_name(coordinator)) is not None:
+        # Several homes: the name starts with the home's, so that two homes' heaters differ.
+        translation_key = f"{translation_key}_home"
+        placeholders["home"] = home_name
     info = DeviceInfo(
         identifiers={(DOMAIN, device.id)},
         translation_key=translation_key,
@@ -98,12 +110,12 @@ def account_info(entry: ConfigEntry[Any]) -> DeviceInfo:
     )
 
 
-def gateway_info(gateway: Gateway | None, home_id: str) -> DeviceInfo:
-    """Registry info of the home's gateway, the hub every heater hangs from."""
+def gateway_info(gateway: Gateway | None, home_id: str, name: str) -> DeviceInfo:
+    """Registry info of the home's gateway, the hub every heater hangs from (named by its home)."""
     return DeviceInfo(
         identifiers={(DOMAIN, home_id)},
         translation_key="gateway",
-        translation_placeholders={"home": home_id},
+        translation_placeholders={"home": name},
         manufacturer=MANUFACTURER,
         model="Gateway",
         sw_version=gateway.version if gateway else None,

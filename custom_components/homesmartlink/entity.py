@@ -12,7 +12,12 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .api import Device
 from .campaigns.book import CampaignEvent
-from .coordinator import HomeSmartlinkConfigEntry, HomeSmartlinkCoordinator, HomeSmartlinkHome
+from .coordinator import (
+    HomeSmartlinkConfigEntry,
+    HomeSmartlinkCoordinator,
+    HomeSmartlinkHome,
+    home_name,
+)
 from .devices import account_info, device_info, gateway_info
 
 
@@ -94,7 +99,11 @@ class HomeSmartlinkGatewayEntity(HomeSmartlinkEntity):
         """Bind the entity to the home's gateway device."""
         super().__init__(coordinator)
         self._attr_unique_id = f"{coordinator.home_id}_{key}"
-        self._attr_device_info = gateway_info(coordinator.data.gateway, coordinator.home_id)
+        self._attr_device_info = gateway_info(
+            coordinator.data.gateway,
+            coordinator.home_id,
+            home_name(coordinator.config_entry, coordinator.subentry_id, coordinator.home_id),
+        )
 
     def _source(self) -> object:
         return self.coordinator.data.gateway

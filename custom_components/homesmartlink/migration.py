@@ -9,11 +9,14 @@ its devices and entities move to it unchanged (ids, names and areas users gave).
 
 Options are merged key by key: the first home's value wins, except that a voice bridge turned on
 for any of the homes stays on for the account. Downgrading is not supported.
+
+Version 2.2 keeps the bridges' secrets (Yango skill token, Sber vendor key) in the entry's data
+rather than its options: they move over unchanged.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
@@ -24,9 +27,19 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 from yarl import URL
 
 from .compat import async_join_subentry, async_leave_for_subentry
-from .const import CONF_BASE_URL, CONF_HOME_ID, CONF_SBER, CONF_YANGO, DOMAIN, LOGGER, SUBENTRY_HOME
+from .const import (
+    BRIDGE_SECRETS,
+    CONF_BASE_URL,
+    CONF_HOME_ID,
+    CONF_SBER,
+    CONF_YANGO,
+    DOMAIN,
+    LOGGER,
+    SUBENTRY_HOME,
+)
 
 VERSION = 2
+MINOR_VERSION = 2
 # Bridges stay on for the account when any former home had them on.
 _TURNED_ON_BY_ANY = (CONF_YANGO, CONF_SBER)
 
@@ -59,20 +72,36 @@ async def async_migrate_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
         return False
     if entry.version == 1:
         await _async_merge(hass, [entry])
+    elif entry.minor_version < MINOR_VERSION:
+        data, options = _secrets_in_data(entry.data, entry.options)
+        hass.config_entries.async_update_entry(
+            entry, data=data, options=options, minor_version=MINOR_VERSION
+        )
     return True
+
+
+def _secrets_in_data(
+    data: Mapping[str, Any], options: Mapping[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The bridges' secrets moved from the options to the data (version 2.2)."""
+    moved = {key: options[key] for key in BRIDGE_SECRETS if key in options}
+    return {**data, **moved}, {k: v for k, v in options.items() if k not in moved}
 
 
 async def _async_merge(hass: HomeAssistant, entries: Sequence[ConfigEntry]) -> None:
     account, *others = entries
     data = dict(account.data)
     homes = [(entry.entry_id, entry.data[CONF_HOME_ID]) for entry in entries]
+    credentials = {key: data[key] for key in (CONF_BASE_URL, CONF_CLIENT_ID, CONF_CLIENT_SECRET)}
+    new_data, options = _secrets_in_data(credentials, _merged_options(entries))
     hass.config_entries.async_update_entry(
         account,
-        data={key: data[key] for key in (CONF_BASE_URL, CONF_CLIENT_ID, CONF_CLIENT_SECRET)},
-        options=_merged_options(entries),
+        data=new_data,
+        options=options,
         title=account_title(data[CONF_CLIENT_ID]),
         unique_id=account_unique_id(data[CONF_BASE_URL], data[CONF_CLIENT_ID]),
         version=VERSION,
+        minor_version=MINOR_VERSION,
     )
     for entry_id, home_id in homes:
         subentry = ConfigSubentry(

@@ -70,11 +70,11 @@ class SberPlugin:
         """Keep each home in sync with Sber when the bridge is on and has a vendor key."""
         account: HomeSmartlinkConfigEntry = entry
         options = account.options
-        if not options.get(CONF_SBER) or not options.get(CONF_SBER_KEY):
+        if not options.get(CONF_SBER) or not account.data.get(CONF_SBER_KEY):
             return None
         session = await async_sber_session(hass, account, options.get(CONF_SBER_CA))
         client = SberClient(
-            session, options.get(CONF_SBER_URL, DEFAULT_SBER_URL), options[CONF_SBER_KEY]
+            session, options.get(CONF_SBER_URL, DEFAULT_SBER_URL), account.data[CONF_SBER_KEY]
         )
         link = SberLink()
         for subentry_id, home in account.runtime_data.homes.items():

@@ -52,11 +52,11 @@ class YangoPlugin:
         if not options.get(CONF_YANGO):
             return None
         link = YangoLink()
-        if options.get(CONF_YANGO_SKILL_ID):
+        if options.get(CONF_YANGO_SKILL_ID) and account.data.get(CONF_YANGO_SKILL_TOKEN):
             skill = YangoSkill(
                 options.get(CONF_YANGO_DIALOGS_URL, DEFAULT_YANGO_DIALOGS_URL),
                 options[CONF_YANGO_SKILL_ID],
-                options[CONF_YANGO_SKILL_TOKEN],
+                account.data[CONF_YANGO_SKILL_TOKEN],
             )
             for subentry_id, home in account.runtime_data.homes.items():
                 notifier = link.notifiers[subentry_id] = YangoNotifier(hass, home, skill)
