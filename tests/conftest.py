@@ -21,7 +21,7 @@ from homeassistant.const import (
     __version__ as ha_version,
 )
 from homeassistant.core import Event, HomeAssistant, callback
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import area_registry as ar, device_registry as dr
 from homeassistant.helpers.device_registry import DeviceEntry
 from hypothesis import settings
 import pytest
@@ -115,6 +115,18 @@ def registry_device(hass: HomeAssistant, entry: MockConfigEntry, device_id: str)
         for device in dr.async_entries_for_config_entry(registry, entry.entry_id)
         if (DOMAIN, device_id) in device.identifiers
     )
+
+
+def user_area(hass: HomeAssistant, entry: MockConfigEntry, room_name: str) -> str:
+    """An area the user made of the rooms of this name in every home (their choice to join)."""
+    area = ar.async_get(hass).async_get_or_create(f"{room_name} (all homes)")
+    registry = dr.async_get(hass)
+    for loaded in entry.runtime_data.homes.values():
+        for device in loaded.coordinator.data.devices:
+            if device.room_name == room_name and device.category.has_own_device:
+                found = registry_device(hass, entry, device.id)
+                registry.async_update_device(found.id, area_id=area.id)
+    return area.id
 
 
 async def advance(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float) -> None:

@@ -85,7 +85,7 @@ async def test_deleting_a_home_removes_its_devices_and_what_was_stored(
     await hass_tz.services.async_call(
         "climate",
         "set_temperature",
-        {"entity_id": "climate.chambre_heater_2", "temperature": 20},
+        {"entity_id": "climate.home_demo_2_chambre_heater", "temperature": 20},
         blocking=True,
     )
     await hass_tz.async_block_till_done()

@@ -17,7 +17,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.homesmartlink.const import DOMAIN
 
-from .conftest import account_entry, advance, calendar_summaries
+from .conftest import account_entry, advance, calendar_summaries, user_area
 from .simulator import Fault, Simulator, more_homes
 
 SENSOR = "sensor.demo_partner_campaigns_campaign"
@@ -50,9 +50,10 @@ async def _poll_both(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> Non
 
 
 def _salon(hass: HomeAssistant) -> str:
-    area = ar.async_get(hass).async_get_area_by_name("Salon")
-    assert area is not None
-    return area.id
+    """The living rooms of both homes, put together by the user (no area is shared by itself)."""
+    (entry,) = hass.config_entries.async_entries(DOMAIN)
+    assert ar.async_get(hass).async_get_area_by_name("Salon") is None
+    return user_area(hass, entry, "Salon")  # type: ignore[arg-type]
 
 
 CAMPAIGN = {

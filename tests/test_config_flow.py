@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 from unittest.mock import patch
 
@@ -21,7 +23,7 @@ from custom_components.homesmartlink.const import (
     DOMAIN,
 )
 
-from .conftest import CLIENT_ID, CLIENT_SECRET, HOME_ID
+from .conftest import CLIENT_ID, CLIENT_SECRET, HOME_ID, account_entry
 from .simulator import Fault, Simulator, more_homes
 
 CLIENT = "custom_components.homesmartlink.config_flow.HomeSmartlinkClient"
@@ -51,6 +53,16 @@ async def _to_homes_step(hass: HomeAssistant, simulator: Simulator) -> dict[str,
     return result
 
 
+def _suggested(result: dict[str, Any]) -> dict[str, Any]:
+    return {str(key): key.description["suggested_value"] for key in result["data_schema"].schema}
+
+
+async def _accept_names(hass: HomeAssistant, result: dict[str, Any]) -> dict[str, Any]:
+    """The names step, with the names proposed."""
+    assert result["step_id"] == "names"
+    return await hass.config_entries.flow.async_configure(result["flow_id"], _suggested(result))
+
+
 def _homes_of(result: dict[str, Any]) -> list[str]:
     entry = result["result"]
     return sorted(subentry.data[CONF_HOME_ID] for subentry in entry.subentries.values())
@@ -76,8 +88,23 @@ async def test_full_flow_one_entry_several_homes(hass: HomeAssistant, simulator:
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"home_ids": [HOME_ID, HOME_2]}
     )
+    # Each home named: its city proposed (never a person's name or address), editable.
+    assert _suggested(result) == {HOME_ID: "Lyon", HOME_2: "Ville 2"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {HOME_ID: "  ", HOME_2: "Ville 2"}
+    )
+    assert result["errors"] == {HOME_ID: "name_empty"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {HOME_ID: "ville 2", HOME_2: "Ville 2"}
+    )
+    assert result["errors"] == {HOME_2: "name_taken"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {HOME_ID: "Lyon  Part-Dieu ", HOME_2: "Ville 2"}
+    )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == CLIENT_ID
+    titles = {sub.unique_id: sub.title for sub in result["result"].subentries.values()}
+    assert titles == {HOME_ID: "Lyon Part-Dieu", HOME_2: "Ville 2"}
     assert result["data"] == {
         CONF_BASE_URL: simulator.base_url,  # type: ignore[attr-defined]
         CONF_CLIENT_ID: CLIENT_ID,
@@ -98,7 +125,7 @@ async def test_all_homes_and_typed_ones(hass: HomeAssistant, simulator: Simulato
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"home_ids": [], "all_homes": True}
     )
-    assert _homes_of(result) == [HOME_ID, HOME_2]
+    assert _homes_of(await _accept_names(hass, result)) == [HOME_ID, HOME_2]
 
 
 async def test_base_url_with_the_api_path_is_taken_off(
@@ -135,6 +162,9 @@ async def test_typed_homes_when_users_call_is_refused(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"home_ids": f" {HOME_ID}, {HOME_2} "}
     )
+    # Nothing said of the homes: their ids are proposed.
+    assert _suggested(result) == {HOME_ID: HOME_ID, HOME_2: HOME_2}
+    result = await _accept_names(hass, result)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert _homes_of(result) == [HOME_ID, HOME_2]
 
@@ -218,7 +248,7 @@ async def test_typed_home_errors_then_recover(
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == errors
     result = await hass.config_entries.flow.async_configure(flow_id, {"home_ids": HOME_ID})
-    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert (await _accept_names(hass, result))["type"] is FlowResultType.CREATE_ENTRY
 
 
 async def test_unknown_blank_and_failing_home(hass: HomeAssistant, simulator: Simulator) -> None:
@@ -272,8 +302,19 @@ async def test_add_home_offers_only_homes_not_added(
     result = await hass.config_entries.subentries.async_configure(
         result["flow_id"], {CONF_HOME_ID: HOME_2}
     )
+    assert result["step_id"] == "name"
+    assert _suggested(result) == {"name": "Ville 2"}
+    assert result["description_placeholders"] == {"home_id": HOME_2}
+    # The first home is called by its id in this account: a second home may not take it.
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"name": HOME_ID}
+    )
+    assert result["errors"] == {"name": "name_taken"}
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"name": "Ville 2"}
+    )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == HOME_2
+    assert result["title"] == "Ville 2"
     await hass.async_block_till_done()
     # The account reloaded with its second home.
     assert len(hass.states.async_entity_ids("climate")) == 14
@@ -354,20 +395,51 @@ async def test_reconfigure(
         result["flow_id"], _credentials(simulator)
     )
     assert result["errors"] == {CONF_BASE_URL: "cannot_connect"}
+    # Another account, even one the cloud accepts, is refused: the entry stays itself.
     simulator.partners["other-partner"] = "other-secret"
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
         _credentials(simulator, client_id="other-partner", client_secret="other-secret"),
     )
     assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "reconfigure_successful"
-    assert mock_config_entry.data[CONF_CLIENT_ID] == "other-partner"
-    assert mock_config_entry.data[CONF_BASE_URL] == simulator.base_url  # type: ignore[attr-defined]
-    assert mock_config_entry.unique_id == "other-partner@127.0.0.1"
-    assert mock_config_entry.title == "other-partner"
+    assert result["reason"] == "wrong_account"
+    assert mock_config_entry.data[CONF_CLIENT_ID] == CLIENT_ID
+    assert mock_config_entry.unique_id == f"{CLIENT_ID}@127.0.0.1"
+    assert mock_config_entry.title == CLIENT_ID
     assert [s.data[CONF_HOME_ID] for s in mock_config_entry.subentries.values()] == [HOME_ID]
+    # The same account at the same host with a new address path: taken.
+    simulator.partners[CLIENT_ID] = "rotated"
+    result = await mock_config_entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        _credentials(
+            simulator,
+            base_url=f"{simulator.base_url}/partners/1",  # type: ignore[attr-defined]
+            client_secret="rotated",
+        ),
+    )
+    assert result["reason"] == "reconfigure_successful"
+    assert mock_config_entry.data[CONF_BASE_URL] == simulator.base_url  # type: ignore[attr-defined]
+    assert mock_config_entry.title == CLIENT_ID
     await hass.async_block_till_done()
     await hass.config_entries.async_unload(mock_config_entry.entry_id)
+
+
+async def test_reauth_with_another_account_is_refused(
+    hass: HomeAssistant, simulator: Simulator, mock_config_entry: MockConfigEntry
+) -> None:
+    mock_config_entry.add_to_hass(hass)
+    simulator.partners["other-partner"] = "other-secret"
+    result = await mock_config_entry.start_reauth_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_CLIENT_ID: " other-partner ", CONF_CLIENT_SECRET: "other-secret"}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "wrong_account"
+    assert mock_config_entry.data[CONF_CLIENT_ID] == CLIENT_ID
+    assert mock_config_entry.data[CONF_CLIENT_SECRET] == CLIENT_SECRET
+    # Nothing of the other account was even asked.
+    assert simulator.requests == []
 
 
 async def test_reconfigure_to_another_configured_account_is_refused(
@@ -382,7 +454,7 @@ async def test_reconfigure_to_another_configured_account_is_refused(
         _credentials(simulator, client_id="demo-partner-2", client_secret="demo-secret-2"),
     )
     assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "already_configured"
+    assert result["reason"] == "wrong_account"
 
 
 def _options_input(
@@ -487,8 +559,12 @@ async def test_options_bridges_keep_stored_secrets(
         ),
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert mock_config_entry.options["yango_skill_token"] == "tok-1"
-    assert mock_config_entry.options["sber_key"] == "key-1"
+    # Secrets are kept in the entry's data, never in its options.
+    assert mock_config_entry.data["yango_skill_token"] == "tok-1"
+    assert mock_config_entry.data["sber_key"] == "key-1"
+    assert "yango_skill_token" not in mock_config_entry.options
+    assert "sber_key" not in mock_config_entry.options
+    assert mock_config_entry.data[CONF_CLIENT_SECRET] == CLIENT_SECRET
     # With something stored, the secret fields are the "replace" ones (their help says that
     # empty keeps it); a new value typed there replaces it.
     result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
@@ -506,8 +582,8 @@ async def test_options_bridges_keep_stored_secrets(
             sber={"sber": True, "sber_url": "https://sber.test", "sber_key_replace": "key-2"},
         ),
     )
-    assert mock_config_entry.options["yango_skill_token"] == "tok-2"
-    assert mock_config_entry.options["sber_key"] == "key-2"
+    assert mock_config_entry.data["yango_skill_token"] == "tok-2"
+    assert mock_config_entry.data["sber_key"] == "key-2"
 
 
 async def test_reconfigure_the_same_account_with_a_new_secret(
@@ -539,3 +615,78 @@ async def test_options_sber_ca_of_ones_own(
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert mock_config_entry.options["sber_ca"] == pem
+
+
+async def test_rename_a_home(
+    hass: HomeAssistant, simulator: Simulator, mock_config_entry: MockConfigEntry
+) -> None:
+    """A home is renamed from its ⋮ menu; its devices' names follow, entity ids stay."""
+    _add_second_home(simulator)
+    entry = account_entry(simulator.base_url, [HOME_ID, HOME_2])  # type: ignore[attr-defined]
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    salon = "climate.home_demo_2_salon_heater_1"
+    assert hass.states.get(salon).name == "home-demo-2 · Salon heater 1"
+    result = await entry.start_subentry_reconfigure_flow(hass, "home", f"sub-{HOME_2}")
+    assert result["step_id"] == "reconfigure"
+    assert _suggested(result) == {"name": HOME_2}
+    assert result["description_placeholders"] == {"home_id": HOME_2}
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"name": HOME_ID}
+    )
+    assert result["errors"] == {"name": "name_taken"}
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"name": " Ville 2 "}
+    )
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+    assert entry.subentries[f"sub-{HOME_2}"].title == "Ville 2"
+    assert hass.states.get(salon).name == "Ville 2 · Salon heater 1"
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_many_homes_take_their_proposed_names(
+    hass: HomeAssistant, simulator: Simulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Beyond the form's size, homes are named as proposed: a city shared by two gets the id."""
+    _add_second_home(simulator)
+    simulator.homes[HOME_2]["users"] = [{"city": "Lyon"}]
+    monkeypatch.setattr(config_flow, "MAX_NAMED_HOMES", 1)
+    result = await _to_homes_step(hass, simulator)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"home_ids": [HOME_ID, HOME_2]}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    titles = {sub.unique_id: sub.title for sub in result["result"].subentries.values()}
+    assert titles == {HOME_ID: f"Lyon ({HOME_ID})", HOME_2: f"Lyon ({HOME_2})"}
+    await hass.async_block_till_done()
+
+
+async def test_a_second_set_up_of_the_same_account_is_said_in_words(
+    hass: HomeAssistant, simulator: Simulator
+) -> None:
+    first = await _to_homes_step(hass, simulator)
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _credentials(simulator)
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_in_progress"
+    hass.config_entries.flow.async_abort(first["flow_id"])
+
+
+def test_every_abort_reason_is_translated() -> None:
+    """Reasons the flows or Home Assistant can answer with have words in every language."""
+    root = Path(config_flow.__file__).parent
+    reasons = {"already_configured", "already_in_progress", "wrong_account"}
+    reasons |= {"reauth_successful", "reconfigure_successful"}
+    for name in (
+        "strings.json",
+        "translations/en.json",
+        "translations/fr.json",
+        "translations/ru.json",
+    ):
+        strings = json.loads((root / name).read_text(encoding="utf-8"))
+        assert reasons <= set(strings["config"]["abort"]), name
+        assert "reconfigure_successful" in strings["config_subentries"]["home"]["abort"], name

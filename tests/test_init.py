@@ -273,18 +273,18 @@ async def test_each_flow_reloads_the_entry_once(
     assert len(simulator.requests_to("config")) == setups + 1
     await _save_options(hass_tz, entry, 45)
     assert len(simulator.requests_to("config")) == setups + 1
-    simulator.partners["demo-partner"] = "rotated"
     for start, user_input in (
         (entry.start_reauth_flow, {CONF_CLIENT_ID: "demo-partner", CONF_CLIENT_SECRET: "rotated"}),
         (
             entry.start_reconfigure_flow,
             {
                 CONF_BASE_URL: entry.data[CONF_BASE_URL],
-                CONF_CLIENT_ID: "demo-partner-2",
-                CONF_CLIENT_SECRET: "demo-secret-2",
+                CONF_CLIENT_ID: "demo-partner",
+                CONF_CLIENT_SECRET: "rotated-again",
             },
         ),
     ):
+        simulator.partners["demo-partner"] = user_input[CONF_CLIENT_SECRET]
         flow = await start(hass_tz)
         before = len(simulator.requests_to("config"))
         result = await hass_tz.config_entries.flow.async_configure(flow["flow_id"], user_input)

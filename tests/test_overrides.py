@@ -21,7 +21,15 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.homesmartlink.const import DOMAIN
 
-from .conftest import HOME_ID, account_entry, advance, home, registry_device, set_temperature
+from .conftest import (
+    HOME_ID,
+    account_entry,
+    advance,
+    home,
+    registry_device,
+    set_temperature,
+    user_area,
+)
 from .simulator import Simulator, more_homes
 
 SALON = "climate.salon_heater_1"
@@ -72,13 +80,13 @@ async def test_delta_override_of_two_homes_for_three_days_is_three_requests(
     entry.add_to_hass(hass_tz)
     await hass_tz.config_entries.async_setup(entry.entry_id)
     await hass_tz.async_block_till_done()
-    # Devices went into areas named after their rooms: one "Salon" area for both homes.
-    salon = ar.async_get(hass_tz).async_get_area_by_name("Salon")
-    assert salon is not None
+    # Several homes: no area is made of their rooms; the user put both living rooms together.
+    assert ar.async_get(hass_tz).async_get_area_by_name("Salon") is None
+    salon = user_area(hass_tz, entry, "Salon")
     response = await _call(
         hass_tz,
         "override",
-        {"area_id": salon.id, "delta": -2, "duration": {"days": 3}},
+        {"area_id": salon, "delta": -2, "duration": {"days": 3}},
     )
     assert _windows(simulator) == [
         (600, 1440, ["2026-11-23"], {-2}),
@@ -91,7 +99,8 @@ async def test_delta_override_of_two_homes_for_three_days_is_three_requests(
     assert response["requests"][1]["dates"] == ["2026-11-24", "2026-11-25"]
     for home_id in ("home-demo-1", "home-demo-2"):
         assert {item["homeId"] for items in _sent(simulator) for item in items} >= {home_id}
-    assert hass_tz.states.get(SALON).attributes[ATTR_PRESET_MODE] == "override"
+    state = hass_tz.states.get("climate.home_demo_1_salon_heater_1")
+    assert state.attributes[ATTR_PRESET_MODE] == "override"
 
 
 async def test_a_fourteen_day_override_is_three_requests_and_fifteen_is_refused(
@@ -275,6 +284,72 @@ async def test_presets_are_real_overrides(
     # Nothing of ours left: back to the schedule sends nothing.
     count = len(_sent(simulator))
     await _preset(hass_tz, SALON, "schedule")
+    assert len(_sent(simulator)) == count
+
+
+async def test_three_homes_kept_apart_named_and_reached_one_at_a_time(
+    hass_tz: HomeAssistant, simulator: Simulator
+) -> None:
+    """Rooms of the same name in three homes: names differ, no shared area, one home reached."""
+    for extra in more_homes(simulator.seed, 3)["homes"][1:]:
+        simulator.homes[extra["homeId"]] = extra
+    entry = account_entry(simulator.base_url, list(simulator.homes))  # type: ignore[attr-defined]
+    entry.add_to_hass(hass_tz)
+    await hass_tz.config_entries.async_setup(entry.entry_id)
+    await hass_tz.async_block_till_done()
+    devices = dr.async_entries_for_config_entry(dr.async_get(hass_tz), entry.entry_id)
+    names = [device.name for device in devices]
+    assert len(names) == len(set(names))
+    assert "home-demo-2 · Salon heater 1" in names
+    assert "HomeSmartlink gateway home-demo-3" in names
+    assert {device.area_id for device in devices} == {None}
+    calendars = [
+        state.name for state in hass_tz.states.async_all("calendar") if "Salon" in state.name
+    ]
+    assert len(calendars) == len(set(calendars)) == 6
+    assert hass_tz.states.get("climate.home_demo_2_salon_heater_1") is not None
+    # "This home's living room": the living-room heaters (by label here) kept to one home.
+    gateway = registry_device(hass_tz, entry, "home-demo-2")
+    salons = [
+        entity_id
+        for entity_id in hass_tz.states.async_entity_ids("climate")
+        if "salon" in entity_id
+    ]
+    assert len(salons) == 6
+    await _call(hass_tz, "override", {"entity_id": salons, "home": gateway.id, "delta": 1})
+    (items,) = _sent(simulator)
+    assert {(item["homeId"], item["roomId"]) for item in items} == {("home-demo-2", 1)}
+    # A home alone: every heater of it, nothing of the others.
+    await _call(hass_tz, "resume_schedule", {"home": [gateway.id]})
+    assert {item["homeId"] for item in _sent(simulator)[-1]} == {"home-demo-2"}
+    await _call(
+        hass_tz,
+        "set_derogation",
+        {
+            "config_entry_id": entry.entry_id,
+            "home_id": "home-demo-3",
+            "delta": -1,
+            "start": "18:00",
+            "end": "19:00",
+        },
+    )
+    assert {item["homeId"] for item in _sent(simulator)[-1]} == {"home-demo-3"}
+    # A target outside the homes named reaches nothing: said, nothing sent.
+    count = len(_sent(simulator))
+    with pytest.raises(ServiceValidationError) as err:
+        await _call(
+            hass_tz,
+            "override",
+            {"entity_id": "climate.home_demo_1_salon_heater_1", "home": gateway.id, "delta": 1},
+        )
+    assert err.value.translation_key == "no_target"
+    with pytest.raises(ServiceValidationError) as err:
+        await _call(
+            hass_tz,
+            "override",
+            {"home": registry_device(hass_tz, entry, "A1B2C3D4").id, "delta": 1},
+        )
+    assert err.value.translation_key == "not_a_gateway"
     assert len(_sent(simulator)) == count
 
 

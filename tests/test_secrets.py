@@ -67,6 +67,10 @@ async def test_nothing_secret_or_personal_leaks(
     flow = await hass_tz.config_entries.flow.async_configure(
         flow["flow_id"], {"home_ids": [HOME_ID]}
     )
+    # The name proposed is the city, nothing of the person.
+    proposed = {str(key): key.description["suggested_value"] for key in flow["data_schema"].schema}
+    assert proposed == {HOME_ID: "Lyon"}
+    flow = await hass_tz.config_entries.flow.async_configure(flow["flow_id"], proposed)
     entry = flow["result"]
     await hass_tz.async_block_till_done()
     # Polls, good and bad.
@@ -122,6 +126,7 @@ async def test_nothing_secret_or_personal_leaks(
         ("states and attributes", states),
         ("error messages", " ".join(errors)),
         ("entry title", entry.title),
+        ("home names", " ".join(sub.title for sub in entry.subentries.values())),
     ):
         for value in NEVER:
             assert value not in text, f"{value!r} leaked into {where}"

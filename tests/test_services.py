@@ -164,7 +164,10 @@ async def test_set_derogation_across_homes_of_one_account(
         hass_tz,
         "set_derogation",
         {
-            "entity_id": ["climate.chambre_heater", "climate.living_heater"],
+            "entity_id": [
+                "climate.home_demo_1_chambre_heater",
+                "climate.home_demo_2_living_heater",
+            ],
             "delta": -1,
             "start": "18:00",
             "end": "20:00",

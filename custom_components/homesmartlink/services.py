@@ -30,7 +30,7 @@ from homeassistant.util import dt as dt_util
 from homeassistant.util.json import JsonValueType
 import voluptuous as vol
 
-from .api import Device, HomeSmartlinkNotFoundError
+from .api import HomeSmartlinkNotFoundError
 from .campaigns.model import campaign_data, plan_phases
 from .campaigns.run import (
     CampaignTarget,
@@ -40,17 +40,16 @@ from .campaigns.run import (
 )
 from .compat import PLATFORM_ENTITY_SERVICES, register_entity_action, schema
 from .const import DOMAIN
-from .coordinator import HomeSmartlinkConfigEntry, HomeSmartlinkHome, account_zone
+from .coordinator import HomeSmartlinkConfigEntry, account_zone
 from .errors import REFUSAL_KEYS, translated, validation_error
 from .home_diagnosis import async_request_diagnosis, diagnosis_result_data
 from .targets import (
     ATTR_CONFIG_ENTRY_ID,
     ATTR_DEVICE_ID,
+    ATTR_HOME,
     ATTR_HOME_ID,
-    account_homes,
     accounts,
-    async_targeted_heaters,
-    loaded_entry,
+    async_scoped_heaters,
     single_home,
 )
 from .writes.outcomes import WindowOutcome
@@ -92,6 +91,7 @@ SET_DEROGATION_SCHEMA: Any = vol.All(
     schema(
         {
             **cv.ENTITY_SERVICE_FIELDS,
+            vol.Optional(ATTR_HOME): vol.All(cv.ensure_list, [cv.string]),
             vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string,
             vol.Optional(ATTR_HOME_ID): cv.string,
             vol.Required(ATTR_DELTA): vol.Coerce(float),
@@ -100,7 +100,7 @@ SET_DEROGATION_SCHEMA: Any = vol.All(
             vol.Optional(ATTR_DATE): cv.date,
         }
     ),
-    cv.has_at_least_one_key(ATTR_CONFIG_ENTRY_ID, *cv.ENTITY_SERVICE_FIELDS),
+    cv.has_at_least_one_key(ATTR_HOME, ATTR_CONFIG_ENTRY_ID, *cv.ENTITY_SERVICE_FIELDS),
 )
 # Heaters by target; what changes (delta or temperature) and when it ends are checked by the
 # handler, so that a wrong combination gets a translated error.
@@ -108,6 +108,9 @@ OVERRIDE_SCHEMA: Any = vol.All(
     schema(
         {
             **cv.ENTITY_SERVICE_FIELDS,
+            vol.Optional(ATTR_HOME): vol.All(cv.ensure_list, [cv.string]),
+            vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string,
+            vol.Optional(ATTR_HOME_ID): cv.string,
             vol.Optional(ATTR_DELTA): vol.Coerce(float),
             vol.Optional(ATTR_TEMPERATURE): vol.Coerce(float),
             vol.Optional(ATTR_DURATION): cv.positive_time_period,
@@ -115,7 +118,7 @@ OVERRIDE_SCHEMA: Any = vol.All(
             vol.Optional(ATTR_UNTIL_NEXT_CHANGE): cv.boolean,
         }
     ),
-    cv.has_at_least_one_key(*cv.ENTITY_SERVICE_FIELDS),
+    cv.has_at_least_one_key(ATTR_HOME, ATTR_CONFIG_ENTRY_ID, *cv.ENTITY_SERVICE_FIELDS),
 )
 # Rooms by target and/or whole accounts or homes; a shed window and its delta; optional phases
 # before and after (both fields of a phase, or neither).
@@ -123,6 +126,7 @@ START_CAMPAIGN_SCHEMA: Any = vol.All(
     schema(
         {
             **cv.ENTITY_SERVICE_FIELDS,
+            vol.Optional(ATTR_HOME): vol.All(cv.ensure_list, [cv.string]),
             vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string,
             vol.Optional(ATTR_HOME_ID): cv.string,
             vol.Required(ATTR_START): cv.datetime,
@@ -138,7 +142,7 @@ START_CAMPAIGN_SCHEMA: Any = vol.All(
             ),
         }
     ),
-    cv.has_at_least_one_key(ATTR_CONFIG_ENTRY_ID, *cv.ENTITY_SERVICE_FIELDS),
+    cv.has_at_least_one_key(ATTR_HOME, ATTR_CONFIG_ENTRY_ID, *cv.ENTITY_SERVICE_FIELDS),
 )
 CAMPAIGN_SCHEMA = schema(
     {vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string, vol.Required(ATTR_CAMPAIGN_ID): cv.string}
@@ -147,7 +151,15 @@ GET_CAMPAIGN_SCHEMA = schema(
     {vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string, vol.Optional(ATTR_CAMPAIGN_ID): cv.string}
 )
 RESUME_SCHEMA: Any = vol.All(
-    schema(cv.ENTITY_SERVICE_FIELDS), cv.has_at_least_one_key(*cv.ENTITY_SERVICE_FIELDS)
+    schema(
+        {
+            **cv.ENTITY_SERVICE_FIELDS,
+            vol.Optional(ATTR_HOME): vol.All(cv.ensure_list, [cv.string]),
+            vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string,
+            vol.Optional(ATTR_HOME_ID): cv.string,
+        }
+    ),
+    cv.has_at_least_one_key(ATTR_HOME, ATTR_CONFIG_ENTRY_ID, *cv.ENTITY_SERVICE_FIELDS),
 )
 HOME_SCHEMA = schema(
     {
@@ -184,21 +196,9 @@ def window_outcome_data(outcome: WindowOutcome) -> dict[str, JsonValueType]:
     }
 
 
-async def _derogation_targets(call: ServiceCall) -> list[tuple[HomeSmartlinkHome, Device]]:
-    """The heaters a call targets: entities, devices, areas... and whole accounts or homes."""
-    heaters = await async_targeted_heaters(call)
-    if ATTR_CONFIG_ENTRY_ID in call.data:
-        entry = loaded_entry(call.hass, call.data[ATTR_CONFIG_ENTRY_ID])
-        for home in account_homes(entry, call.data.get(ATTR_HOME_ID)):
-            heaters.extend((home, device) for device in home.coordinator.data.heaters)
-    if not heaters:
-        raise validation_error("no_target")
-    return heaters
-
-
 @translated
 async def _set_derogation(call: ServiceCall) -> ServiceResponse:
-    heaters = await _derogation_targets(call)
+    heaters = await async_scoped_heaters(call)
     delta = check_delta(call.data[ATTR_DELTA])
     zone = heaters[0][0].zone
     day: date = call.data.get(ATTR_DATE) or dt_util.now(zone).date()
@@ -240,9 +240,7 @@ async def _override(call: ServiceCall) -> ServiceResponse:
     if (delta is None) == (temperature is None):
         raise validation_error("override_change_needed")
     rule = end_rule(dict(call.data))
-    heaters = await async_targeted_heaters(call)
-    if not heaters:
-        raise validation_error("no_target")
+    heaters = await async_scoped_heaters(call)
     now = dt_util.utcnow()
     if temperature is not None:
         changes = temperature_changes(heaters, temperature, rule, now)
@@ -253,9 +251,7 @@ async def _override(call: ServiceCall) -> ServiceResponse:
 
 @translated
 async def _resume_schedule(call: ServiceCall) -> ServiceResponse:
-    heaters = await async_targeted_heaters(call)
-    if not heaters:
-        raise validation_error("no_target")
+    heaters = await async_scoped_heaters(call)
     changes = resume_changes(heaters, dt_util.utcnow())
     if not changes:
         return _requests([])
@@ -268,7 +264,7 @@ def _phase(data: dict[str, Any], delta: str, minutes: str) -> tuple[int, int] | 
 
 @translated
 async def _start_campaign(call: ServiceCall) -> ServiceResponse:
-    heaters = await _derogation_targets(call)
+    heaters = await async_scoped_heaters(call)
     entries = {home.entry.entry_id: home.entry for home, _ in heaters}
     if len(entries) != 1:
         raise validation_error("campaign_one_account")

@@ -6,7 +6,11 @@ from typing import cast
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant, ServiceCall
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import (
+    config_validation as cv,
+    device_registry as dr,
+    entity_registry as er,
+)
 
 from .api import Device
 from .compat import async_targeted_entity_ids, device_in
@@ -17,6 +21,8 @@ from .errors import validation_error
 ATTR_CONFIG_ENTRY_ID = "config_entry_id"
 ATTR_HOME_ID = "home_id"
 ATTR_DEVICE_ID = "device_id"
+# Homes an action keeps to, by their gateway devices (README, *Many homes*).
+ATTR_HOME = "home"
 
 
 def loaded_entry(hass: HomeAssistant, entry_id: str) -> HomeSmartlinkConfigEntry:
@@ -111,3 +117,41 @@ async def async_targeted_heaters(call: ServiceCall) -> list[tuple[HomeSmartlinkH
         key=lambda item: item.entity_id,
     )
     return [_heater(call.hass, item) for item in items]
+
+
+def _scope(hass: HomeAssistant, call: ServiceCall) -> dict[str, HomeSmartlinkHome] | None:
+    """The homes a call keeps to (gateways, or an account and maybe one of its homes), if any."""
+    if ATTR_HOME not in call.data and ATTR_CONFIG_ENTRY_ID not in call.data:
+        return None
+    homes = [_gateway_home(hass, device_id) for device_id in call.data.get(ATTR_HOME, [])]
+    if ATTR_CONFIG_ENTRY_ID in call.data:
+        entry = loaded_entry(hass, call.data[ATTR_CONFIG_ENTRY_ID])
+        homes.extend(account_homes(entry, call.data.get(ATTR_HOME_ID)))
+    return {home.subentry_id: home for home in homes}
+
+
+def _has_target(call: ServiceCall) -> bool:
+    return any(str(key) in call.data for key in cv.ENTITY_SERVICE_FIELDS)
+
+
+async def async_scoped_heaters(call: ServiceCall) -> list[tuple[HomeSmartlinkHome, Device]]:
+    """The heaters a call names: its target, kept to the homes it names; or those homes whole.
+
+    A target (entities, devices, areas, labels...) with homes reaches only the targeted heaters
+    of those homes ("this home's bathroom": the area and the home); homes alone reach all their
+    heaters; a target alone reaches what it names. Nothing at all is a translated error.
+    """
+    scope = _scope(call.hass, call)
+    heaters = await async_targeted_heaters(call) if _has_target(call) else []
+    if scope is not None:
+        if _has_target(call):
+            heaters = [(home, device) for home, device in heaters if home.subentry_id in scope]
+        else:
+            heaters = [
+                (home, device)
+                for home in scope.values()
+                for device in home.coordinator.data.heaters
+            ]
+    if not heaters:
+        raise validation_error("no_target")
+    return heaters
