@@ -6,6 +6,7 @@ room 1) in eco at 17 °C until 17:00. The second home's gateway ignores derogati
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -71,7 +72,9 @@ async def test_a_campaign_is_one_request_per_phase_window_verified_and_followed(
     hass_tz: HomeAssistant,
     simulator: Simulator,
     freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.DEBUG, logger="custom_components.homesmartlink")
     entry = await _account(hass_tz, simulator)
     events: list[str] = []
     hass_tz.bus.async_listen(
@@ -96,6 +99,10 @@ async def test_a_campaign_is_one_request_per_phase_window_verified_and_followed(
     ]
     campaign_id = response["campaign_id"]
     assert len(response["requests"]) == 3
+    # The debug log tells each phase's request and the campaign's steps (ids and counts).
+    lines = [record.getMessage() for record in caplog.records]
+    assert sum(line.startswith("Write by campaign") for line in lines) == 3
+    assert any(line.startswith(f"Campaign {campaign_id}: scheduled {{") for line in lines)
     state = hass_tz.states.get(SENSOR)
     assert state.state == "preheat"
     assert state.attributes["homes_targeted"] == 2

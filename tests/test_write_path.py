@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+import logging
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -20,7 +21,7 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.homesmartlink.writes.ledger import Outcome
 
-from .conftest import HOME_ID, home, set_temperature
+from .conftest import HOME_ID, advance, home, set_temperature
 from .simulator import Fault, Simulator
 
 
@@ -216,3 +217,34 @@ async def test_derogation_ends_on_time(
     assert state.attributes[ATTR_PRESET_MODE] == "schedule"
     assert "override_delta" not in state.attributes
     assert state.attributes[ATTR_TEMPERATURE] == 17
+
+
+async def test_debug_log_tells_each_write_its_delivery_and_settling(
+    hass_tz: HomeAssistant,
+    init_integration: MockConfigEntry,
+    simulator: Simulator,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A support person reads what each write sent and got, with debug logging on."""
+    caplog.set_level(logging.DEBUG, logger="custom_components.homesmartlink")
+    await set_temperature(hass_tz, "climate.chambre_heater", 19)
+    writes = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Write by")]
+    trigger = simulator.requests_to("derogations")[-1]
+    assert len(writes) == 1
+    assert writes[0].startswith("Write by thermostat (call ")
+    assert f"homes ['{HOME_ID}'], rooms ['{HOME_ID}/2'], 2026-11-23 10:00-12:00" in writes[0]
+    assert "delta [1] -> placed, triggers " in writes[0]
+    assert trigger.path == "derogations"
+    # The delivery report, once settled, is said too.
+    await advance(hass_tz, freezer, 20)
+    delivered = [r.getMessage() for r in caplog.records if "Delivery of trigger" in r.getMessage()]
+    start_trigger = writes[0].split("triggers ")[1].split("/")[0]
+    settled = f"Delivery of trigger {start_trigger} to home {HOME_ID} settled"
+    assert delivered == [f"{settled}: 1 of 1 gateways acknowledged"]
+    # An answer that is not the documented success: said as uncertain, with no triggers.
+    simulator.faults.append(Fault(path="derogations", status=500))
+    with pytest.raises(HomeAssistantError):
+        await set_temperature(hass_tz, "climate.chambre_heater", 20)
+    last = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Write by")][-1]
+    assert last.endswith("-> uncertain (uncertain), triggers None/None")

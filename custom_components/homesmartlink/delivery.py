@@ -102,6 +102,15 @@ class DeliveryTracker:
             delivery = Delivery(last.trigger, report, settled=True)
         self.last = delivery
         self._notify()
+        if delivery.settled:
+            summary = report.summary if report else None
+            LOGGER.debug(
+                "Delivery of trigger %s to home %s settled: %s of %s gateways acknowledged",
+                last.trigger,
+                self._home_id,
+                summary.received if summary else "?",
+                summary.requested if summary else "?",
+            )
         if delivery.complete:
             ir.async_delete_issue(self._hass, DOMAIN, self.issue_id)
         elif final:

@@ -101,7 +101,8 @@ class CampaignBook:
 
     @callback
     def async_tell(self, kind: str, campaign: Campaign, **data: Any) -> None:
-        """Save, and tell the account's entities what happened."""
+        """Save, and tell the account's entities what happened (and the debug log: ids, counts)."""
+        LOGGER.debug("Campaign %s: %s %s", campaign.id, kind, data)
         self.async_save()
         async_dispatcher_send(self._hass, self.signal, CampaignEvent(kind, campaign, data))
 

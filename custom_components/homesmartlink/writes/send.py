@@ -18,6 +18,7 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+import logging
 
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
@@ -48,6 +49,7 @@ from .plan import (
     PlannedRequest,
     Room,
     Window,
+    clock,
     delta_for_setpoint,
     plan,
     plan_changes,
@@ -179,6 +181,7 @@ class _Send:
         self, group: list[RoomChange], request: PlannedRequest, placement: Placement
     ) -> None:
         self.request = request
+        self.placement = placement
         self.home = group[0].home
         self.asked = _records(group, request, placement)
         self.settled: dict[LedgerRecord, LedgerRecord] = {}
@@ -228,6 +231,31 @@ class _Send:
             for _, record in records
         }
         self.outcome = replace(self.outcome, start_trigger=start, end_trigger=end, failure=failure)
+        self._log(outcome, failure)
+
+    def _log(self, outcome: Outcome, failure: Refusal | None) -> None:
+        """One debug line per write: who asked, what was sent, what came back (ids only)."""
+        if not LOGGER.isEnabledFor(logging.DEBUG):
+            return
+        items = self.request.derogations
+        first = self.request.windows[0]
+        LOGGER.debug(
+            "Write by %s (call %s, preset %s): homes %s, rooms %s, %s %s-%s, delta %s -> %s%s, "
+            "triggers %s/%s",
+            self.placement.source,
+            self.placement.batch,
+            self.placement.preset,
+            sorted({item.home_id for item in items}),
+            sorted(f"{item.home_id}/{item.room_id}" for item in items),
+            ",".join(sorted({window.day.isoformat() for window in self.request.windows})),
+            clock(first.start),
+            clock(first.end),
+            sorted({item.delta for item in items}),
+            outcome.value,
+            f" ({failure.value})" if failure is not None else "",
+            self.outcome.start_trigger,
+            self.outcome.end_trigger,
+        )
 
 
 def _records(

@@ -16,9 +16,11 @@ from datetime import datetime
 from homeassistant.core import callback
 
 from ..api import Device, HomeConfig
+from ..const import LOGGER
 from ..coordinator import HomeSmartlinkHome
 from .learned import SETTLE
 from .ledger import LedgerRecord, Outcome, layered
+from .plan import clock
 from .policy import learned_setpoint
 
 
@@ -74,6 +76,17 @@ def async_settle_home(home: HomeSmartlinkHome, data: HomeConfig, now: datetime) 
         for record in home.derogations.unsettled()
         if (outcome := verdict(home, data, record, now)) is not None
     }
+    for old, new in decided.items():
+        LOGGER.debug(
+            "Uncertain write settled by a poll of home %s: room %s, %s %s-%s, delta %s -> %s",
+            home.home_id,
+            old.room_id,
+            old.day.isoformat(),
+            clock(old.start),
+            clock(old.end),
+            old.delta,
+            new.outcome.value,
+        )
     if decided:
         hass = home.coordinator.hass
         home.entry.async_create_background_task(
