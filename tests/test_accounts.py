@@ -196,3 +196,54 @@ async def test_a_rate_limit_holds_every_home_of_the_account(
     for _ in range(60):
         await advance(hass_tz, freezer, 1)
     assert len(simulator.requests_to("config")) >= 2
+
+
+async def test_bridge_secrets_move_to_the_data_without_loss(
+    hass_tz: HomeAssistant, simulator: Simulator
+) -> None:
+    """An account of version 2.1 kept the bridges' secrets in its options: 2.2 moves them."""
+    account = MockConfigEntry(
+        domain=DOMAIN,
+        version=2,
+        minor_version=1,
+        unique_id="demo-partner@127.0.0.1",
+        data={
+            "base_url": simulator.base_url,  # type: ignore[attr-defined]
+            "client_id": "demo-partner",
+            "client_secret": "demo-secret",
+        },
+        options={
+            "override_duration": 60,
+            "yango": True,
+            "yango_skill_id": "skill-1",
+            "yango_skill_token": "tok-1",
+            "sber": False,
+            "sber_key": "key-1",
+        },
+        subentries_data=[
+            {
+                "data": {"home_id": HOME_ID},
+                "subentry_type": "home",
+                "title": "Lyon",
+                "unique_id": HOME_ID,
+            }
+        ],
+    )
+    account.add_to_hass(hass_tz)
+    assert await hass_tz.config_entries.async_setup(account.entry_id)
+    await hass_tz.async_block_till_done()
+    assert account.minor_version == 2
+    assert account.data["yango_skill_token"] == "tok-1"
+    assert account.data["sber_key"] == "key-1"
+    assert account.data["client_secret"] == "demo-secret"
+    assert account.options == {
+        "override_duration": 60,
+        "yango": True,
+        "yango_skill_id": "skill-1",
+        "sber": False,
+    }
+    # The home kept the name it had.
+    assert [sub.title for sub in account.subentries.values()] == ["Lyon"]
+    # The Yango bridge found its token where it is now: notifications are on.
+    assert account.runtime_data.bridges["yango"].notifiers
+    await hass_tz.config_entries.async_unload(account.entry_id)

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 from unittest.mock import patch
 
-from homeassistant.config_entries import SOURCE_USER
+from homeassistant.config_entries import SOURCE_RECONFIGURE, SOURCE_USER
 from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -628,7 +628,10 @@ async def test_rename_a_home(
     await hass.async_block_till_done()
     salon = "climate.home_demo_2_salon_heater_1"
     assert hass.states.get(salon).name == "home-demo-2 · Salon heater 1"
-    result = await entry.start_subentry_reconfigure_flow(hass, "home", f"sub-{HOME_2}")
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, "home"),
+        context={"source": SOURCE_RECONFIGURE, "subentry_id": f"sub-{HOME_2}"},
+    )
     assert result["step_id"] == "reconfigure"
     assert _suggested(result) == {"name": HOME_2}
     assert result["description_placeholders"] == {"home_id": HOME_2}

@@ -92,7 +92,10 @@ def main() -> int:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--entity", required=True)
     parser.add_argument("--name", required=True)
-    parser.add_argument("--temperature", required=True)
+    parser.add_argument("--temperature", help="a reading the dashboard must show")
+    parser.add_argument(
+        "--calendar", action="append", default=[], help="another heater whose calendar to show"
+    )
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     failures: list[str] = []
@@ -128,13 +131,15 @@ def main() -> int:
         failures.extend(
             f"{wanted!r} is not on the dashboard"
             for wanted in (args.name, args.temperature)
-            if wanted not in deep
+            if wanted is not None and wanted not in deep
         )
         page.goto(f"{args.url}/calendar", wait_until="networkidle")
         page.locator("ha-full-calendar").wait_for()
-        # Only the heater's own calendar, in the week view.
+        # Only the heater's own calendar (and those asked for), in the week view.
+        shown = [args.name, *args.calendar]
         for other in page.locator("ha-check-list-item, mwc-check-list-item").all():
-            if args.name not in (other.text_content() or "") and "aria-selected" in (
+            label = other.text_content() or ""
+            if not any(name in label for name in shown) and "aria-selected" in (
                 other.evaluate("(el) => el.selected ? 'aria-selected' : ''")
             ):
                 other.click()

@@ -165,6 +165,14 @@ class SimulatorProcess:
 
 
 @dataclass
+def suggested(flow: dict[str, Any]) -> dict[str, Any]:
+    """The values a flow's form proposes, as its REST API serialises them."""
+    return {
+        field["name"]: (field.get("description") or {}).get("suggested_value")
+        for field in flow["data_schema"]
+    }
+
+
 class HomeAssistantProcess:
     """Home Assistant started from a config folder, as `hass -c DIR` does."""
 
@@ -354,8 +362,13 @@ class HomeAssistantProcess:
             },
         )
         assert flow["step_id"] == "homes", flow
-        return self.api(
+        flow = self.api(
             "POST", f"/api/config/config_entries/flow/{flow['flow_id']}", {"home_ids": home_ids}
+        )
+        assert flow["step_id"] == "names", flow
+        # The names proposed, as a user who keeps them.
+        return self.api(
+            "POST", f"/api/config/config_entries/flow/{flow['flow_id']}", suggested(flow)
         )
 
     def add_home(self, entry_id: str, home_id: str) -> Any:
@@ -363,7 +376,9 @@ class HomeAssistantProcess:
         path = "/api/config/config_entries/subentries/flow"
         flow = self.api("POST", path, {"handler": [entry_id, "home"]})
         assert flow["step_id"] == "user", flow
-        return self.api("POST", f"{path}/{flow['flow_id']}", {"home_id": home_id})
+        flow = self.api("POST", f"{path}/{flow['flow_id']}", {"home_id": home_id})
+        assert flow["step_id"] == "name", flow
+        return self.api("POST", f"{path}/{flow['flow_id']}", suggested(flow))
 
     def states(self, domain: str | None = None) -> dict[str, Any]:
         """Current states by entity id."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 import os
 from pathlib import Path
 import signal
@@ -13,6 +14,61 @@ import pytest
 
 from .conftest import ARTIFACTS
 from .processes import ROOT, HomeAssistantProcess, child_env, free_port, http, wait_until
+
+
+def _two_homes_told_apart(hass: HomeAssistantProcess) -> None:
+    """Both homes' heaters have names of their own; an override and a campaign, pictured.
+
+    The pictures (`artifacts/develop/`) are those of the README (`docs/screenshots/`).
+    """
+    names = [state["attributes"]["friendly_name"] for state in hass.states("calendar").values()]
+    assert len(names) == len(set(names)) == 14, names
+    assert "Lyon · Salon heater 1 Schedule" in names, names
+    assert "Ville 2 · Salon heater 1 Schedule" in names, names
+    hass.action(
+        "homesmartlink",
+        "override",
+        {"entity_id": "climate.lyon_salon_heater_1", "delta": 2, "duration": "03:00:00"},
+    )
+    start = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(hours=1)
+    start -= timedelta(minutes=start.minute % 5)
+    hass.action(
+        "homesmartlink",
+        "start_campaign",
+        {
+            "entity_id": "climate.ville_2_salon_heater_1",
+            "start": start.isoformat(),
+            "end": (start + timedelta(hours=2)).isoformat(),
+            "delta": -2,
+        },
+    )
+    assert hass.states("climate")["climate.lyon_salon_heater_1"]["attributes"]["preset_mode"] == (
+        "override"
+    )
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tests.e2e.browser",
+            "--url",
+            hass.url,
+            "--out",
+            str(ARTIFACTS / "develop"),
+            "--entity",
+            "climate.lyon_salon_heater_1",
+            "--name",
+            "Lyon · Salon heater 1",
+            "--calendar",
+            "Ville 2 · Salon heater 1",
+        ],
+        cwd=ROOT,
+        env=child_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_develop_serves_the_dashboard(tmp_path: Path) -> None:
@@ -52,6 +108,7 @@ def test_develop_serves_the_dashboard(tmp_path: Path) -> None:
         with urllib.request.urlopen(f"{hass.url}/", timeout=30) as answer:
             assert b"<html" in answer.read().lower()
         assert http("GET", f"http://127.0.0.1:{sim_port}/_sim/requests")
+        _two_homes_told_apart(hass)
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:

@@ -580,27 +580,33 @@ def test_reconfigure_and_reauthenticate_reload_the_home(stack: Stack) -> None:
     heaters = _available(hass)
     assert len(heaters) >= 6, heaters  # the sample home's online heaters (earlier tests change it)
     simulator.control("DELETE", "/_sim/requests")
-    flow = hass.api(
-        "POST",
-        "/api/config/config_entries/flow",
-        {"handler": "homesmartlink", "entry_id": hass.entry()["entry_id"]},
-    )
-    assert flow["step_id"] == "reconfigure", flow
-    result = hass.api(
-        "POST",
-        f"/api/config/config_entries/flow/{flow['flow_id']}",
-        {
-            "base_url": simulator.url,
-            "client_id": "demo-partner-2",
-            "client_secret": "demo-secret-2",
-        },
-    )
+
+    def reconfigure(client_id: str, client_secret: str) -> Any:
+        flow = hass.api(
+            "POST",
+            "/api/config/config_entries/flow",
+            {"handler": "homesmartlink", "entry_id": hass.entry()["entry_id"]},
+        )
+        assert flow["step_id"] == "reconfigure", flow
+        return hass.api(
+            "POST",
+            f"/api/config/config_entries/flow/{flow['flow_id']}",
+            {"base_url": simulator.url, "client_id": client_id, "client_secret": client_secret},
+        )
+
+    # Another account, which the cloud accepts, is refused: the entry stays itself.
+    result = reconfigure("demo-partner-2", "demo-secret-2")
+    assert result["reason"] == "wrong_account", result
+    assert _config_calls_by(simulator, "demo-partner-2") == 0
+    # The secret rotated at the cloud: the same account with the new one reloads.
+    simulator.control("PUT", "/_sim/partners/demo-partner", {"client_secret": "rotated"})
+    result = reconfigure("demo-partner", "rotated")
     assert result["reason"] == "reconfigure_successful", result
-    # The flow checks the credentials with the users call: config calls come from the reload.
-    wait_until(lambda: _config_calls_by(simulator, "demo-partner-2") >= 1, 30, "the reload")
+    wait_until(lambda: _config_calls_by(simulator, "demo-partner") >= 1, 30, "the reload")
     wait_until(lambda: _home_back(hass, heaters), 60, "the home after reconfiguring")
-    # The cloud refuses the credentials once: Home Assistant starts re-authentication.
-    simulator.control("POST", "/_sim/faults", {"path": "config", "status": 401})
+    # Rotated back at the cloud: the next poll is refused and Home Assistant starts
+    # re-authentication.
+    simulator.control("PUT", "/_sim/partners/demo-partner", {"client_secret": "demo-secret"})
     flow = wait_until(
         lambda: next(
             (
@@ -633,6 +639,20 @@ def test_a_second_home_added_and_the_homes_polled_apart(stack: Stack) -> None:
     result = hass.add_home(hass.entry()["entry_id"], "home-demo-2")
     assert result["type"] == "create_entry", result
     wait_until(lambda: len(hass.states("climate")) == 14, 120, "the second home's heaters")
+    # Two homes: every heater's name says its home; the first home's entity ids stay.
+    wait_until(
+        lambda: (
+            hass.states("climate")["climate.salon_heater_1"]["attributes"]["friendly_name"]
+            == "Lyon · Salon heater 1"
+        ),
+        60,
+        "the first home's names to say their home",
+    )
+    names = [s["attributes"]["friendly_name"] for s in hass.states("climate").values()]
+    assert len(set(names)) == 14, names
+    assert hass.states("climate")["climate.ville_2_salon_heater_1"]["attributes"][
+        "friendly_name"
+    ] == ("Ville 2 · Salon heater 1")
     simulator.control("DELETE", "/_sim/requests")
     time.sleep(65)
     calls = sorted(simulator.requests("config"), key=lambda r: r["at"])

@@ -264,6 +264,7 @@ class Simulator:
         app.router.add_get(f"{api}/users", self._users)
         app.router.add_post(f"{api}/request", self._diagnosis_request)
         app.router.add_put(f"{api}/request", self._diagnosis_result)
+        app.router.add_put("/_sim/partners/{client_id}", self._control_partner)
         app.router.add_get("/_sim/requests", self._control_requests)
         app.router.add_delete("/_sim/requests", self._control_clear_requests)
         app.router.add_post("/_sim/faults", self._control_add_faults)
@@ -537,6 +538,15 @@ class Simulator:
 
     async def _control_requests(self, request: web.Request) -> web.Response:
         return web.json_response([r.as_json() for r in self.requests])
+
+    async def _control_partner(self, request: web.Request) -> web.Response:
+        """A partner's secret rotated at the cloud (`{"client_secret": ...}`)."""
+        data = await request.json()
+        secret = data.get("client_secret") if isinstance(data, dict) else None
+        if not isinstance(secret, str) or not secret:
+            return web.json_response({"error": "client_secret needed"}, status=400)
+        self.partners[request.match_info["client_id"]] = secret
+        return web.json_response({})
 
     async def _control_clear_requests(self, request: web.Request) -> web.Response:
         self.requests.clear()
