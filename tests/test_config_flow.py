@@ -11,6 +11,7 @@ from homeassistant.config_entries import SOURCE_RECONFIGURE, SOURCE_USER
 from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import device_registry as dr
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -318,6 +319,9 @@ async def test_add_home_offers_only_homes_not_added(
     await hass.async_block_till_done()
     # The account reloaded with its second home.
     assert len(hass.states.async_entity_ids("climate")) == 14
+    # The first home's entity ids stay; its names now say its home, as the new home's do.
+    assert hass.states.get("climate.salon_heater_1").name == f"{HOME_ID} · Salon heater 1"
+    assert hass.states.get("climate.ville_2_salon_heater_1").name == "Ville 2 · Salon heater 1"
     assert sorted(home.home_id for home in init_integration.runtime_data.homes.values()) == [
         HOME_ID,
         HOME_2,
@@ -628,6 +632,14 @@ async def test_rename_a_home(
     await hass.async_block_till_done()
     salon = "climate.home_demo_2_salon_heater_1"
     assert hass.states.get(salon).name == "home-demo-2 · Salon heater 1"
+    # A device the user named keeps its name.
+    devices = dr.async_get(hass)
+    chambre = next(
+        device
+        for device in dr.async_entries_for_config_entry(devices, entry.entry_id)
+        if device.name == "home-demo-2 · Chambre heater"
+    )
+    devices.async_update_device(chambre.id, name_by_user="Kids' room")
     result = await hass.config_entries.subentries.async_init(
         (entry.entry_id, "home"),
         context={"source": SOURCE_RECONFIGURE, "subentry_id": f"sub-{HOME_2}"},
@@ -646,6 +658,9 @@ async def test_rename_a_home(
     await hass.async_block_till_done()
     assert entry.subentries[f"sub-{HOME_2}"].title == "Ville 2"
     assert hass.states.get(salon).name == "Ville 2 · Salon heater 1"
+    assert devices.async_get(chambre.id).name_by_user == "Kids' room"
+    assert devices.async_get(chambre.id).name == "Ville 2 · Chambre heater"
+    assert hass.states.get(salon.replace("salon_heater_1", "chambre_heater")) is not None
     await hass.config_entries.async_unload(entry.entry_id)
 
 
@@ -693,3 +708,55 @@ def test_every_abort_reason_is_translated() -> None:
         strings = json.loads((root / name).read_text(encoding="utf-8"))
         assert reasons <= set(strings["config"]["abort"]), name
         assert "reconfigure_successful" in strings["config_subentries"]["home"]["abort"], name
+
+
+def _flow_answers() -> set[str]:
+    """Every error and abort reason the flows' code can answer with (read from its source)."""
+    import ast
+
+    tree = ast.parse(Path(config_flow.__file__).read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        values: list[ast.expr] = []
+        if isinstance(node, ast.Dict):
+            values = [v for k, v in zip(node.keys, node.values, strict=True) if k is not None]
+        elif (isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Subscript)) or (
+            isinstance(node, ast.keyword) and node.arg == "reason"
+        ):
+            values = [node.value]
+        elif isinstance(node, ast.Return) and isinstance(node.value, ast.Tuple):
+            values = list(node.value.elts)
+        found |= {
+            v.value for v in values if isinstance(v, ast.Constant) and isinstance(v.value, str)
+        }
+    return found
+
+
+def test_every_answer_a_flow_can_give_is_translated() -> None:
+    """Errors and aborts of the account, home and options flows, in each language."""
+    answers = _flow_answers()
+    assert {"invalid_auth", "name_taken", "wrong_account", "invalid_time_zone"} <= answers
+    root = Path(config_flow.__file__).parent
+    for name in ("strings.json", "translations/fr.json", "translations/ru.json"):
+        strings = json.loads((root / name).read_text(encoding="utf-8"))
+        known = (
+            set(strings["config"]["error"])
+            | set(strings["config"]["abort"])
+            | set(strings["config_subentries"]["home"]["error"])
+            | set(strings["config_subentries"]["home"]["abort"])
+            | set(strings["options"]["error"])
+        )
+        assert answers - known == set(), name
+
+
+async def test_a_home_of_several_users_takes_the_first_city_given(
+    hass: HomeAssistant, simulator: Simulator
+) -> None:
+    _add_second_home(simulator)
+    simulator.homes[HOME_ID]["users"] = [{"city": "Lyon"}, {"city": "Paris"}]
+    simulator.homes[HOME_2]["users"] = [{"email": "a@example.com"}, {"city": "Nice"}]
+    result = await _to_homes_step(hass, simulator)
+    labels = [
+        option["label"] for option in result["data_schema"].schema["home_ids"].config["options"]
+    ]
+    assert labels == [f"{HOME_ID} (Lyon)", f"{HOME_2} (Nice)"]

@@ -164,15 +164,15 @@ class SimulatorProcess:
             self.process.wait(timeout=30)
 
 
-@dataclass
 def suggested(flow: dict[str, Any]) -> dict[str, Any]:
     """The values a flow's form proposes, as its REST API serialises them."""
     return {
-        field["name"]: (field.get("description") or {}).get("suggested_value")
-        for field in flow["data_schema"]
+        item["name"]: (item.get("description") or {}).get("suggested_value")
+        for item in flow["data_schema"]
     }
 
 
+@dataclass
 class HomeAssistantProcess:
     """Home Assistant started from a config folder, as `hass -c DIR` does."""
 
