@@ -44,7 +44,7 @@ from custom_components.homesmartlink.const import (
 from custom_components.homesmartlink.coordinator import HomeSmartlinkHome
 
 from .deprecations import is_deprecation_report
-from .simulator import SAMPLE_HOME, Simulator
+from .simulator import SAMPLE_HOME, Simulator, more_homes
 
 # In CI the examples are the same on every run, so that a red run is reproducible and no random
 # draw blocks a landing; locally they vary and keep finding new cases.
@@ -115,6 +115,19 @@ def registry_device(hass: HomeAssistant, entry: MockConfigEntry, device_id: str)
         for device in dr.async_entries_for_config_entry(registry, entry.entry_id)
         if (DOMAIN, device_id) in device.identifiers
     )
+
+
+async def account_of_homes(
+    hass: HomeAssistant, simulator: Simulator, count: int
+) -> MockConfigEntry:
+    """An account of `count` homes of the simulated partner (copies of the sample), set up."""
+    for extra in more_homes(simulator.seed, count)["homes"][1:]:
+        simulator.homes[extra["homeId"]] = extra
+    entry = account_entry(simulator.base_url, list(simulator.homes))  # type: ignore[attr-defined]
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
 
 
 def user_area(hass: HomeAssistant, entry: MockConfigEntry, room_name: str) -> str:

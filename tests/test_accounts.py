@@ -17,24 +17,14 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.homesmartlink.compat import find_device
 from custom_components.homesmartlink.const import DOMAIN
 
-from .conftest import HOME_ID, account_entry, advance, home
-from .simulator import Fault, Simulator, more_homes
-
-
-async def _account(hass: HomeAssistant, simulator: Simulator, count: int) -> MockConfigEntry:
-    for extra in more_homes(simulator.seed, count)["homes"][1:]:
-        simulator.homes[extra["homeId"]] = extra
-    entry = account_entry(simulator.base_url, list(simulator.homes))  # type: ignore[attr-defined]
-    entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    return entry
+from .conftest import HOME_ID, account_entry, account_of_homes, advance, home
+from .simulator import Fault, Simulator
 
 
 async def test_homes_are_polled_once_a_minute_each_spread_over_it(
     hass_tz: HomeAssistant, simulator: Simulator, freezer: FrozenDateTimeFactory
 ) -> None:
-    await _account(hass_tz, simulator, 6)
+    await account_of_homes(hass_tz, simulator, 6)
     simulator.requests.clear()
     for _ in range(120):  # two minutes, second by second
         await advance(hass_tz, freezer, 1)
@@ -50,7 +40,7 @@ async def test_a_home_failing_at_set_up_does_not_hold_the_others(
 ) -> None:
     """The account loads with the homes that answer; the other joins once it answers."""
     simulator.faults.append(Fault(path="config", status=500, skip=1))
-    entry = await _account(hass_tz, simulator, 2)
+    entry = await account_of_homes(hass_tz, simulator, 2)
     assert entry.state is ConfigEntryState.LOADED
     assert [h.home_id for h in entry.runtime_data.homes.values()] == [HOME_ID]
     assert len(hass_tz.states.async_entity_ids("climate")) == 7
@@ -64,7 +54,7 @@ async def test_every_home_down_retries_the_account(
     hass_tz: HomeAssistant, simulator: Simulator
 ) -> None:
     simulator.faults.append(Fault(path="config", status=500, count=2))
-    entry = await _account(hass_tz, simulator, 2)
+    entry = await account_of_homes(hass_tz, simulator, 2)
     assert entry.state is ConfigEntryState.SETUP_RETRY
 
 
@@ -72,7 +62,7 @@ async def test_refused_credentials_start_one_reauth_for_the_account(
     hass_tz: HomeAssistant, simulator: Simulator
 ) -> None:
     simulator.partners["demo-partner"] = "rotated"
-    entry = await _account(hass_tz, simulator, 3)
+    entry = await account_of_homes(hass_tz, simulator, 3)
     assert entry.state is ConfigEntryState.SETUP_ERROR
     flows = hass_tz.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert [flow["context"]["source"] for flow in flows] == ["reauth"]
@@ -81,7 +71,7 @@ async def test_refused_credentials_start_one_reauth_for_the_account(
 async def test_deleting_a_home_removes_its_devices_and_what_was_stored(
     hass_tz: HomeAssistant, simulator: Simulator, hass_storage: dict[str, Any]
 ) -> None:
-    entry = await _account(hass_tz, simulator, 2)
+    entry = await account_of_homes(hass_tz, simulator, 2)
     await hass_tz.services.async_call(
         "climate",
         "set_temperature",
@@ -110,7 +100,7 @@ async def _call(hass: HomeAssistant, service: str, data: dict[str, Any]) -> Any:
 async def test_actions_name_a_home_by_its_gateway_or_account_and_id(
     hass_tz: HomeAssistant, simulator: Simulator
 ) -> None:
-    entry = await _account(hass_tz, simulator, 2)
+    entry = await account_of_homes(hass_tz, simulator, 2)
     gateway = find_device(dr.async_get(hass_tz), entry.entry_id, (DOMAIN, "home-demo-2"))
     assert gateway is not None
     await _call(hass_tz, "request_diagnosis", {"device_id": gateway.id})
@@ -135,7 +125,7 @@ async def test_actions_name_a_home_by_its_gateway_or_account_and_id(
 async def test_set_derogation_on_every_home_of_an_account(
     hass_tz: HomeAssistant, simulator: Simulator
 ) -> None:
-    entry = await _account(hass_tz, simulator, 3)
+    entry = await account_of_homes(hass_tz, simulator, 3)
     response = await _call(
         hass_tz,
         "set_derogation",
@@ -175,7 +165,7 @@ async def test_deleting_a_home_that_never_answered_forgets_it_too(
     key = "homesmartlink.sub-home-demo-2.derogations"
     hass_storage[key] = {"version": 1, "key": key, "data": {"derogations": []}}
     simulator.faults.append(Fault(path="config", status=500, skip=1))
-    entry = await _account(hass_tz, simulator, 2)
+    entry = await account_of_homes(hass_tz, simulator, 2)
     assert "sub-home-demo-2" not in entry.runtime_data.homes
     assert hass_tz.config_entries.async_remove_subentry(entry, "sub-home-demo-2")
     await hass_tz.async_block_till_done()
@@ -187,7 +177,7 @@ async def test_a_rate_limit_holds_every_home_of_the_account(
     hass_tz: HomeAssistant, simulator: Simulator, freezer: FrozenDateTimeFactory
 ) -> None:
     """The cloud limits the partner's credentials: after a 429 no home polls before its end."""
-    await _account(hass_tz, simulator, 3)
+    await account_of_homes(hass_tz, simulator, 3)
     simulator.requests.clear()
     simulator.faults.append(Fault(path="config", status=429, retry_after="150"))
     for _ in range(140):  # the first turn (at 20 s) is refused; nothing more until 170 s

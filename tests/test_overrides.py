@@ -23,14 +23,14 @@ from custom_components.homesmartlink.const import DOMAIN
 
 from .conftest import (
     HOME_ID,
-    account_entry,
+    account_of_homes,
     advance,
     home,
     registry_device,
     set_temperature,
     user_area,
 )
-from .simulator import Simulator, more_homes
+from .simulator import Simulator
 
 SALON = "climate.salon_heater_1"
 DAYS_3 = timedelta(days=3)
@@ -74,12 +74,7 @@ async def _preset(hass: HomeAssistant, entity_id: str, preset: str) -> None:
 async def test_delta_override_of_two_homes_for_three_days_is_three_requests(
     hass_tz: HomeAssistant, simulator: Simulator
 ) -> None:
-    for extra in more_homes(simulator.seed, 2)["homes"][1:]:
-        simulator.homes[extra["homeId"]] = extra
-    entry = account_entry(simulator.base_url, list(simulator.homes))  # type: ignore[attr-defined]
-    entry.add_to_hass(hass_tz)
-    await hass_tz.config_entries.async_setup(entry.entry_id)
-    await hass_tz.async_block_till_done()
+    entry = await account_of_homes(hass_tz, simulator, 2)
     # Several homes: no area is made of their rooms; the user put both living rooms together.
     assert ar.async_get(hass_tz).async_get_area_by_name("Salon") is None
     salon = user_area(hass_tz, entry, "Salon")
@@ -291,12 +286,7 @@ async def test_three_homes_kept_apart_named_and_reached_one_at_a_time(
     hass_tz: HomeAssistant, simulator: Simulator
 ) -> None:
     """Rooms of the same name in three homes: names differ, no shared area, one home reached."""
-    for extra in more_homes(simulator.seed, 3)["homes"][1:]:
-        simulator.homes[extra["homeId"]] = extra
-    entry = account_entry(simulator.base_url, list(simulator.homes))  # type: ignore[attr-defined]
-    entry.add_to_hass(hass_tz)
-    await hass_tz.config_entries.async_setup(entry.entry_id)
-    await hass_tz.async_block_till_done()
+    entry = await account_of_homes(hass_tz, simulator, 3)
     devices = dr.async_entries_for_config_entry(dr.async_get(hass_tz), entry.entry_id)
     names = [device.name for device in devices]
     assert len(names) == len(set(names))

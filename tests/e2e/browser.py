@@ -78,6 +78,10 @@ def save_dashboard(page: Page, entity: str) -> str:
     return f"/{DASHBOARD}/heaters"
 
 
+# Where each view's toggle is on Home Assistant 2025.4's calendar panel at 1280x800 (x, at y 88).
+VIEW_TOGGLES = {"Month": 1138, "Week": 1174, "Day": 1211, "List": 1248}
+
+
 def dismiss_notices(page: Page) -> None:
     """Close a dialog a newer release opens at start (it would cover the card)."""
     button = page.get_by_role("button", name="Confirm")
@@ -96,6 +100,7 @@ def main() -> int:
     parser.add_argument(
         "--calendar", action="append", default=[], help="another heater whose calendar to show"
     )
+    parser.add_argument("--view", choices=tuple(VIEW_TOGGLES), default="Week")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     failures: list[str] = []
@@ -143,13 +148,13 @@ def main() -> int:
                 other.evaluate("(el) => el.selected ? 'aria-selected' : ''")
             ):
                 other.click()
-        # The week view: its toggle button is labelled "Week" somewhere in the shadow roots.
+        # The view's toggle button is labelled with its name somewhere in the shadow roots.
         found = page.evaluate(
-            """() => {
+            """(view) => {
                 const find = (node) => {
                     for (const el of node.querySelectorAll('*')) {
                         const label = el.label || el.getAttribute('aria-label') || el.title;
-                        if (label === 'Week' && typeof el.click === 'function') return el;
+                        if (label === view && typeof el.click === 'function') return el;
                         if (el.shadowRoot) { const hit = find(el.shadowRoot); if (hit) return hit; }
                     }
                     return null;
@@ -157,12 +162,13 @@ def main() -> int:
                 const button = find(document);
                 button?.click();
                 return Boolean(button);
-            }"""
+            }""",
+            args.view,
         )
         if not found:
-            # The 2025.4 toggles carry no label: the week view is the second of the four toggles
-            # at the top right of the panel (month, week, day, list) at this viewport.
-            page.mouse.click(1174, 88)
+            # The 2025.4 toggles carry no label: four toggles at the top right of the panel
+            # (month, week, day, list) at this viewport.
+            page.mouse.click(VIEW_TOGGLES[args.view], 88)
         page.wait_for_timeout(1500)
         page.screenshot(path=str(args.out / "calendar.png"))
         browser.close()

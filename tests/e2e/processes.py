@@ -164,6 +164,28 @@ class SimulatorProcess:
             self.process.wait(timeout=30)
 
 
+def browser_check(
+    url: str, out: Path, entity: str, *options: str
+) -> subprocess.CompletedProcess[str]:
+    """Run the browser check (tests/e2e/browser.py) on a heater's card and the calendar panel.
+
+    `options`: more of its arguments (`--name`, `--temperature`, `--calendar`).
+    """
+    return subprocess.run(
+        [
+            *(sys.executable, "-m", "tests.e2e.browser"),
+            *("--url", url, "--out", str(out), "--entity", entity),
+            *options,
+        ],
+        cwd=ROOT,
+        env=child_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
 def suggested(flow: dict[str, Any]) -> dict[str, Any]:
     """The values a flow's form proposes, as its REST API serialises them."""
     return {

@@ -13,7 +13,15 @@ import urllib.request
 import pytest
 
 from .conftest import ARTIFACTS
-from .processes import ROOT, HomeAssistantProcess, child_env, free_port, http, wait_until
+from .processes import (
+    ROOT,
+    HomeAssistantProcess,
+    browser_check,
+    child_env,
+    free_port,
+    http,
+    wait_until,
+)
 
 
 def _two_homes_told_apart(hass: HomeAssistantProcess) -> None:
@@ -45,28 +53,12 @@ def _two_homes_told_apart(hass: HomeAssistantProcess) -> None:
     assert hass.states("climate")["climate.lyon_salon_heater_1"]["attributes"]["preset_mode"] == (
         "override"
     )
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "tests.e2e.browser",
-            "--url",
-            hass.url,
-            "--out",
-            str(ARTIFACTS / "develop"),
-            "--entity",
-            "climate.lyon_salon_heater_1",
-            "--name",
-            "Lyon · Salon heater 1",
-            "--calendar",
-            "Ville 2 · Salon heater 1",
-        ],
-        cwd=ROOT,
-        env=child_env(),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+    result = browser_check(
+        hass.url,
+        ARTIFACTS / "develop",
+        "climate.lyon_salon_heater_1",
+        *("--name", "Lyon · Salon heater 1", "--calendar", "Ville 2 · Salon heater 1"),
+        *("--view", "List"),
     )
     assert result.returncode == 0, result.stdout + result.stderr
 

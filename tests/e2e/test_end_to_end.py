@@ -12,7 +12,6 @@ import itertools
 import json
 from pathlib import Path
 import subprocess
-import sys
 import threading
 import time
 from typing import Any
@@ -20,7 +19,12 @@ import urllib.request
 from zoneinfo import ZoneInfo
 
 from .conftest import ARTIFACTS, HOME_ID
-from .processes import ROOT, HomeAssistantProcess, SimulatorProcess, child_env, wait_until
+from .processes import (
+    HomeAssistantProcess,
+    SimulatorProcess,
+    browser_check,
+    wait_until,
+)
 
 PARIS = ZoneInfo("Europe/Paris")
 MODES = {"Prog": "auto", "Manual": "heat", "Antifreeze": "heat", "Stop": "off"}
@@ -271,28 +275,11 @@ def test_schedule_calendar_and_diagnosis(stack: Stack) -> None:
 
 def _browser_check(url: str, out: Path, temperature: str) -> subprocess.CompletedProcess[str]:
     """Run the browser check (tests/e2e/browser.py) on the Salon heater's thermostat card."""
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "tests.e2e.browser",
-            "--url",
-            url,
-            "--out",
-            str(out),
-            "--entity",
-            "climate.salon_heater_1",
-            "--name",
-            "Salon heater 1",
-            "--temperature",
-            temperature,
-        ],
-        cwd=ROOT,
-        env=child_env(),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+    return browser_check(
+        url,
+        out,
+        "climate.salon_heater_1",
+        *("--name", "Salon heater 1", "--temperature", temperature),
     )
 
 
