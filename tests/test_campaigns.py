@@ -57,6 +57,11 @@ def _salon(hass: HomeAssistant) -> str:
     return user_area(hass, entry, "Salon")  # type: ignore[arg-type]
 
 
+def _logged(caplog: pytest.LogCaptureFixture, start: str) -> int:
+    """How many log lines start so."""
+    return sum(record.getMessage().startswith(start) for record in caplog.records)
+
+
 CAMPAIGN = {
     "start": "2026-11-23 11:00:00",
     "end": "2026-11-23 12:00:00",
@@ -100,13 +105,13 @@ async def test_a_campaign_is_one_request_per_phase_window_verified_and_followed(
     campaign_id = response["campaign_id"]
     assert len(response["requests"]) == 3
     # The debug log tells each phase's request and the campaign's steps (ids and counts).
-    lines = [record.getMessage() for record in caplog.records]
-    assert sum(line.startswith("Write by campaign") for line in lines) == 3
-    assert any(line.startswith(f"Campaign {campaign_id}: scheduled {{") for line in lines)
+    assert _logged(caplog, "Write by campaign") == 3
+    assert _logged(caplog, f"Campaign {campaign_id}: scheduled {{") == 1
     state = hass_tz.states.get(SENSOR)
     assert state.state == "preheat"
     assert state.attributes["homes_targeted"] == 2
-    assert state.attributes["degree_hours"] == pytest.approx((1 * 1 + 2 * 1 + 1 * 0.5) * 2)
+    assert state.attributes["degree_hours_planned"] == pytest.approx((1 * 1 + 2 * 1 + 1 * 0.5) * 2)
+    assert state.attributes["degree_hours"] == 0  # nothing ran yet
     # Delivery: the first home acknowledged, the second was sent the message and never answered.
     await advance(hass_tz, freezer, 20)
     got = await _call(hass_tz, "get_campaign", {"campaign_id": campaign_id})
@@ -410,3 +415,72 @@ async def test_an_unreadable_campaign_file_never_stops_the_account(
     issue = ir.async_get(hass_tz).async_get_issue(DOMAIN, f"unreadable_campaigns_{entry.entry_id}")
     assert issue is not None
     assert issue.translation_key == "campaigns_unreadable"
+
+
+async def test_every_room_judged_or_told_why_not(
+    hass_tz: HomeAssistant, simulator: Simulator, freezer: FrozenDateTimeFactory
+) -> None:
+    """Manual and antifreeze heaters are judged against what they held; stopped and offline
+    rooms are not eligible from the start, never sent; figures count what ran."""
+    entry = account_entry(simulator.base_url, ["home-demo-1"])  # type: ignore[attr-defined]
+    entry.add_to_hass(hass_tz)
+    await hass_tz.config_entries.async_setup(entry.entry_id)
+    await hass_tz.async_block_till_done()
+    response = await _call(
+        hass_tz,
+        "start_campaign",
+        {
+            "config_entry_id": entry.entry_id,
+            "start": "2026-11-23 10:30:00",
+            "end": "2026-11-23 10:45:00",
+            "delta": -2,
+        },
+    )
+    (items,) = [r.body["derogations"] for r in simulator.requests_to("derogations")]
+    sent_rooms = {item["roomId"] for item in items}
+    got = await _call(hass_tz, "get_campaign", {})
+    (home_data,) = got["homes"]
+    rooms = {room["room"]: room for room in home_data["rooms"]}
+    assert rooms["Véranda"]["not_eligible"] == "stopped"
+    assert rooms["Cave"]["not_eligible"] == "offline"
+    assert {rooms["Véranda"]["room_id"], rooms["Cave"]["room_id"]}.isdisjoint(sent_rooms)
+    assert got["rooms_not_eligible"] == home_data["rooms_not_eligible"] == 2
+    assert home_data["home"] == "home-demo-1"
+    # Into the shed: every eligible room verified, the manual and antifreeze ones included.
+    freezer.move_to("2026-11-23T10:31:00+01:00")
+    await advance(hass_tz, freezer, 61)
+    got = await _call(hass_tz, "get_campaign", {})
+    rooms = {room["room"]: room for room in got["homes"][0]["rooms"]}
+    judged = {name: room.get("shed") for name, room in rooms.items() if "not_eligible" not in room}
+    assert set(judged.values()) == {"verified"}, judged
+    assert "Chambre" in judged  # the manual heater's room
+    assert rooms["Salon"]["heaters"][0]["shed"] == "verified"
+    assert rooms["Salon"]["heaters"][0]["name"] == "Salon heater 1"
+    assert all("shed" not in room for room in rooms.values() if "not_eligible" in room)
+    # Cancelled two minutes into the 15-minute shed: the degree-hours of what ran.
+    freezer.move_to("2026-11-23T10:32:00+01:00")
+    await _call(hass_tz, "cancel_campaign", {"campaign_id": response["campaign_id"]})
+    got = await _call(hass_tz, "get_campaign", {})
+    eligible = got["rooms_targeted"] - got["rooms_not_eligible"]
+    assert got["degree_hours"] == pytest.approx(round(2 * (2 / 60) * eligible, 2))
+    assert got["degree_hours_planned"] == pytest.approx(2 * 0.25 * eligible)
+    await advance(hass_tz, freezer, 600)
+    assert (await _call(hass_tz, "get_campaign", {}))["degree_hours"] == got["degree_hours"]
+
+
+async def test_a_campaign_of_rooms_that_cannot_take_part_is_refused(
+    hass_tz: HomeAssistant, simulator: Simulator
+) -> None:
+    entry = account_entry(simulator.base_url, ["home-demo-1"])  # type: ignore[attr-defined]
+    entry.add_to_hass(hass_tz)
+    await hass_tz.config_entries.async_setup(entry.entry_id)
+    await hass_tz.async_block_till_done()
+    with pytest.raises(ServiceValidationError) as err:
+        await _call(
+            hass_tz,
+            "start_campaign",
+            {"entity_id": "climate.veranda_fireplace", **CAMPAIGN},
+        )
+    assert err.value.translation_key == "campaign_no_eligible_room"
+    assert simulator.requests_to("derogations") == []
+    assert entry.runtime_data.campaigns.campaigns == {}

@@ -245,7 +245,8 @@ async def test_a_preheat_before_a_shed_at_three_on_the_spring_night(
         ("preheat", "2027-03-28T01:00:00+01:00", "2027-03-28T03:00:00+02:00"),
         ("shed", "2027-03-28T03:00:00+02:00", "2027-03-28T04:00:00+02:00"),
     ]
-    assert got["degree_hours"] == 3.0  # (1 °C x 1 h + 2 °C x 1 h) x one room
+    assert got["degree_hours_planned"] == 3.0  # (1 °C x 1 h + 2 °C x 1 h) x one room
+    assert got["degree_hours"] == 0.0  # nothing ran yet
 
 
 def _sunday(simulator: Simulator, ranges: list[dict[str, int]]) -> None:

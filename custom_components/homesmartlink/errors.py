@@ -66,6 +66,7 @@ PLAN_KEYS: dict[PlanProblem, str] = {
     PlanProblem.ROOM_CONFLICT: "override_room_conflict",
     PlanProblem.CAMPAIGN_DELTA: "campaign_delta",
     PlanProblem.START_IN_PAST: "start_in_past",
+    PlanProblem.NO_ELIGIBLE_ROOM: "campaign_no_eligible_room",
     PlanProblem.NOT_ON_CLOCK: "not_on_clock",
 }
 

@@ -254,5 +254,5 @@ class HomeSmartlinkCampaignSensor(HomeSmartlinkAccountEntity, SensorEntity):
             "shed_end": shed.end.astimezone(zone).isoformat(),
             "end": campaign.end.astimezone(zone).isoformat(),
             "delta": shed.delta,
-            **campaign.counts(),
+            **campaign.counts(dt_util.utcnow()),
         }

@@ -25,13 +25,13 @@ from homeassistant.core import (
     callback,
 )
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.util import dt as dt_util
 from homeassistant.util.json import JsonValueType
 import voluptuous as vol
 
 from .api import HomeSmartlinkNotFoundError
-from .campaigns.model import campaign_data, plan_phases
+from .campaigns.model import CampaignNames, campaign_data, plan_phases
 from .campaigns.run import (
     CampaignTarget,
     async_cancel_campaign,
@@ -315,8 +315,30 @@ async def _cancel_campaign(call: ServiceCall) -> ServiceResponse:
 async def _get_campaign(call: ServiceCall) -> ServiceResponse:
     entry, campaign = _find_campaign(call)
     return campaign_data(
-        campaign, dt_util.utcnow(), account_zone(entry), room_outcomes(entry, campaign)
+        campaign,
+        dt_util.utcnow(),
+        account_zone(entry),
+        room_outcomes(entry, campaign),
+        _campaign_names(call.hass, entry),
     )
+
+
+def _campaign_names(hass: HomeAssistant, entry: HomeSmartlinkConfigEntry) -> CampaignNames:
+    """The names the answer shows: homes, rooms, and heaters as Home Assistant names them."""
+    registry = dr.async_get(hass)
+    homes: dict[str, str] = {}
+    rooms: dict[str, str] = {}
+    heaters: dict[str, list[tuple[str, str]]] = {}
+    for home in entry.runtime_data.homes.values():
+        homes[home.home_id] = home.title
+        for device in home.coordinator.data.heaters:
+            key = f"{home.home_id}/{device.room_id}"
+            if device.room_name:
+                rooms[key] = device.room_name
+            found = registry.async_get_device(identifiers={(DOMAIN, device.id)})
+            name = (found.name_by_user or found.name) if found else None
+            heaters.setdefault(key, []).append((device.id, name or device.id))
+    return CampaignNames(homes=homes, rooms=rooms, heaters=heaters)
 
 
 async def _ask_accounts[T](

@@ -48,6 +48,16 @@ class RoomStatus(StrEnum):
     OPTED_OUT = "opted_out"
     # A later change of ours (an override, a preset, a calendar event) holds the room.
     OVERRIDDEN = "overridden"
+    # Its heaters cannot take part (stopped, offline, no reading): said from the start.
+    NOT_ELIGIBLE = "not_eligible"
+
+
+class Ineligible(StrEnum):
+    """Why a room's heaters cannot take part in a campaign (the first heater's reason)."""
+
+    STOPPED = "stopped"
+    OFFLINE = "offline"
+    NO_READING = "no_reading"
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +166,15 @@ class Campaign:
     delivery_settled: bool = False
     # Room key -> who placed the change of ours that holds it over the campaign.
     overridden: dict[str, str] = field(default_factory=dict)
+    # Room key -> why it cannot take part (never sent, never judged, counted apart).
+    ineligible: dict[str, Ineligible] = field(default_factory=dict)
+    # Heater id -> (mode, setpoint) held before the campaign, for heaters off their schedule
+    # (manual, antifreeze): the base their shift is judged against.
+    bases: dict[str, tuple[str, float]] = field(default_factory=dict)
+    # Phase -> heater id -> status (the room's is the sum of its heaters').
+    heaters: dict[str, dict[str, RoomStatus]] = field(default_factory=dict)
+    # Room key -> when its shift stopped counting (it opted out): the clock of its figures.
+    stopped: dict[str, datetime] = field(default_factory=dict)
 
     @property
     def homes(self) -> list[str]:
@@ -188,9 +207,27 @@ class Campaign:
         phase = self.phase_at(moment)
         return CampaignState(phase.phase.value) if phase else CampaignState.FINISHED
 
-    def degree_hours(self) -> float:
-        """Σ |delta| x hours x rooms over its phases (a figure we define, not an energy)."""
-        return sum(abs(p.delta) * p.hours() for p in self.phases) * len(self.rooms)
+    @property
+    def eligible(self) -> list[CampaignRoom]:
+        """The rooms that take part (sent, judged, counted)."""
+        return [room for room in self.rooms if room.key not in self.ineligible]
+
+    def degree_hours_planned(self) -> float:
+        """Σ |delta| x hours over its phases and eligible rooms (a figure, not an energy)."""
+        return sum(abs(p.delta) * p.hours() for p in self.phases) * len(self.eligible)
+
+    def degree_hours(self, moment: datetime) -> float:
+        """What ran until `moment`: Σ |delta| x real hours each eligible room was shifted.
+
+        A room's clock stops when the campaign is cancelled or the room opts out.
+        """
+        total = 0.0
+        for room in self.eligible:
+            until = min(moment, self.end, self.stopped.get(room.key, moment))
+            for phase in self.phases:
+                seconds = (min(phase.end, until) - phase.start).total_seconds()
+                total += abs(phase.delta) * max(seconds, 0.0) / 3600
+        return total
 
     def rooms_with(self, status: RoomStatus) -> set[str]:
         """The rooms that had this status in some phase."""
@@ -212,18 +249,24 @@ class Campaign:
         }
         return opted, verified - opted
 
-    def counts(self) -> dict[str, Any]:
-        """The figures users see: homes targeted, sent, acknowledged; rooms verified, opted out."""
+    def counts(self, moment: datetime | None = None) -> dict[str, Any]:
+        """The figures users see: homes and rooms by what became of them; degree-hours.
+
+        `degree_hours` is what ran until `moment` (now when not given), `degree_hours_planned`
+        what the campaign asks of its eligible rooms.
+        """
         opted, verified = self.room_sets()
         return {
             "homes_targeted": len(self.homes),
             "homes_sent": len(self.sent),
             "homes_acknowledged": len(self.acknowledged),
             "rooms_targeted": len(self.rooms),
+            "rooms_not_eligible": len(self.ineligible),
             "rooms_verified": len(verified),
             "rooms_opted_out": len(opted),
             "rooms_overridden": len(self.rooms_with(RoomStatus.OVERRIDDEN) - opted),
-            "degree_hours": round(self.degree_hours(), 2),
+            "degree_hours": round(self.degree_hours(moment or datetime.now(UTC)), 2),
+            "degree_hours_planned": round(self.degree_hours_planned(), 2),
         }
 
     def as_json(self) -> dict[str, Any]:
@@ -246,6 +289,13 @@ class Campaign:
             "cancelled": self.cancelled.isoformat() if self.cancelled else None,
             "delivery_settled": self.delivery_settled,
             "overridden": self.overridden,
+            "ineligible": {key: reason.value for key, reason in self.ineligible.items()},
+            "bases": {device: [mode, sp] for device, (mode, sp) in self.bases.items()},
+            "heaters": {
+                phase: {d: s.value for d, s in statuses.items()}
+                for phase, statuses in self.heaters.items()
+            },
+            "stopped": {key: moment.isoformat() for key, moment in self.stopped.items()},
         }
 
     @classmethod
@@ -270,6 +320,13 @@ class Campaign:
                 cancelled=instant(data["cancelled"]) if data.get("cancelled") else None,
                 delivery_settled=bool(data.get("delivery_settled", False)),
                 overridden={str(k): str(v) for k, v in data.get("overridden", {}).items()},
+                ineligible={str(k): Ineligible(v) for k, v in data.get("ineligible", {}).items()},
+                bases={str(d): (text(v[0]), float(v[1])) for d, v in data.get("bases", {}).items()},
+                heaters={
+                    str(phase): {str(d): RoomStatus(s) for d, s in statuses.items()}
+                    for phase, statuses in data.get("heaters", {}).items()
+                },
+                stopped={str(k): instant(v) for k, v in data.get("stopped", {}).items()},
             )
         except (KeyError, TypeError, ValueError, IndexError, AttributeError):
             return None
@@ -316,11 +373,24 @@ def verify_room(
     return RoomStatus.OPTED_OUT if previous is RoomStatus.VERIFIED else RoomStatus.NOT_YET
 
 
+@dataclass(frozen=True, slots=True)
+class CampaignNames:
+    """Names to show in an answer (never stored, never in diagnostics): homes, rooms, heaters."""
+
+    homes: Mapping[str, str] = field(default_factory=dict)
+    rooms: Mapping[str, str] = field(default_factory=dict)  # by room key
+    heaters: Mapping[str, list[tuple[str, str]]] = field(default_factory=dict)  # key -> (id, name)
+
+
 def _room_data(
-    campaign: Campaign, room: CampaignRoom, outcomes: Mapping[str, str]
+    campaign: Campaign, room: CampaignRoom, outcomes: Mapping[str, str], names: CampaignNames
 ) -> dict[str, Any]:
     """A room's status in each phase, what became of its requests, and who overrode it."""
     data: dict[str, Any] = {"room_id": room.room_id}
+    if room.key in names.rooms:
+        data["room"] = names.rooms[room.key]
+    if room.key in campaign.ineligible:
+        data["not_eligible"] = campaign.ineligible[room.key].value
     if room.key in outcomes:
         data["outcome"] = outcomes[room.key]
     if room.key in campaign.overridden:
@@ -332,20 +402,30 @@ def _room_data(
             if room.key in statuses
         }
     )
+    if heaters := names.heaters.get(room.key):
+        data["heaters"] = [
+            {
+                "device_id": device_id,
+                "name": name,
+                **{
+                    phase: statuses[device_id].value
+                    for phase, statuses in campaign.heaters.items()
+                    if device_id in statuses
+                },
+            }
+            for device_id, name in heaters
+        ]
     return data
 
 
-def campaign_data(
-    campaign: Campaign, moment: datetime, zone: tzinfo, outcomes: Mapping[str, str] | None = None
-) -> dict[str, Any]:
-    """Everything about a campaign, as `get_campaign` answers: phases, figures, per home.
-
-    Times are given on the homes' clock (with their offset); `outcomes` says, per room key, what
-    became of its requests (placed, uncertain, refused, not_placed: the homes' ledgers).
-    """
+def _homes_data(
+    campaign: Campaign, outcomes: Mapping[str, str], names: CampaignNames
+) -> list[dict[str, Any]]:
+    """Per home: its delivery, its rooms, and their figures."""
     per_home: dict[str, dict[str, Any]] = {
         home_id: {
             "home_id": home_id,
+            **({"home": names.homes[home_id]} if home_id in names.homes else {}),
             "sent": home_id in campaign.sent,
             "acknowledged": home_id in campaign.acknowledged,
             "rooms": [],
@@ -357,8 +437,25 @@ def campaign_data(
         keys = {room.key for room in campaign.rooms if room.home_id == home["home_id"]}
         home["rooms_verified"] = len(keys & verified)
         home["rooms_opted_out"] = len(keys & opted)
+        home["rooms_not_eligible"] = len(keys & set(campaign.ineligible))
     for room in campaign.rooms:
-        per_home[room.home_id]["rooms"].append(_room_data(campaign, room, outcomes or {}))
+        per_home[room.home_id]["rooms"].append(_room_data(campaign, room, outcomes, names))
+    return list(per_home.values())
+
+
+def campaign_data(
+    campaign: Campaign,
+    moment: datetime,
+    zone: tzinfo,
+    outcomes: Mapping[str, str] | None = None,
+    names: CampaignNames | None = None,
+) -> dict[str, Any]:
+    """Everything about a campaign, as `get_campaign` answers: phases, figures, per home.
+
+    Times are given on the homes' clock (with their offset); `outcomes` says, per room key, what
+    became of its requests (placed, uncertain, refused, not_placed: the homes' ledgers); `names`
+    are only given to the action's answer.
+    """
     return {
         "campaign_id": campaign.id,
         "state": campaign.state(moment).value,
@@ -375,6 +472,6 @@ def campaign_data(
             }
             for p in campaign.phases
         ],
-        **campaign.counts(),
-        "homes": list(per_home.values()),
+        **campaign.counts(moment),
+        "homes": _homes_data(campaign, outcomes or {}, names or CampaignNames()),
     }

@@ -28,10 +28,18 @@ from ..writes.learned import SETTLE, period_at
 from ..writes.ledger import Outcome
 from ..writes.outcomes import WindowOutcome, WriteError
 from ..writes.overrides import batch_end_changes
-from ..writes.plan import Room, window_from_span
+from ..writes.plan import DerogationPlanError, PlanProblem, Room, window_from_span
 from ..writes.send import Placement, RoomChange, async_send_changes
 from .book import CampaignBook
-from .model import Campaign, CampaignRoom, CampaignState, PhaseSpan, RoomStatus, verify_room
+from .model import (
+    Campaign,
+    CampaignRoom,
+    CampaignState,
+    Ineligible,
+    PhaseSpan,
+    RoomStatus,
+    verify_room,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,13 +83,14 @@ async def async_start_campaign(
         dict.fromkeys(CampaignRoom(t.home.subentry_id, t.home.home_id, t.room_id) for t in targets)
     )
     campaign = Campaign(id=ulid_now(), created=now, phases=phases, rooms=rooms)
+    taking_part = _judge_eligibility(campaign, targets)
     book = entry.runtime_data.campaigns
     await book.async_add(campaign)
     failure: WriteError | None = None
     try:
         outcomes = await async_send_changes(
             hass,
-            _changes(targets, phases, now),
+            _changes(taking_part, phases, now),
             Placement(batch=campaign.id, follow=False, source="campaign"),
         )
     except WriteError as err:  # kept and followed for what went through; then said
@@ -94,6 +103,51 @@ async def async_start_campaign(
     if failure is not None:
         raise failure
     return campaign, outcomes
+
+
+def ineligible(heaters: Sequence[Device]) -> Ineligible | None:
+    """Why none of a room's heaters can take part (the first one's reason); None if one can."""
+    reasons: list[Ineligible] = []
+    for device in heaters:
+        if not device.online:
+            reasons.append(Ineligible.OFFLINE)
+        elif device.mode is None or device.mode is DeviceMode.STOP:
+            reasons.append(Ineligible.STOPPED)
+        elif device.setpoint is None or device.current_temperature is None:
+            reasons.append(Ineligible.NO_READING)
+        else:
+            return None
+    return reasons[0] if reasons else Ineligible.NO_READING
+
+
+def taking_part(device: Device) -> bool:
+    """Whether a heater takes part: online, not stopped, with a setpoint and a reading."""
+    return ineligible([device]) is None
+
+
+def _judge_eligibility(
+    campaign: Campaign, targets: Sequence[CampaignTarget]
+) -> list[CampaignTarget]:
+    """The targets that take part; the others are noted with their reason (never sent).
+
+    Each heater that takes part is kept with its mode and setpoint: those off their schedule
+    (manual, antifreeze) are judged against that setpoint. Refuses the campaign when no room can
+    take part.
+    """
+    kept: list[CampaignTarget] = []
+    for target in targets:
+        heaters = [d for d in target.home.coordinator.data.heaters if d.room_id == target.room_id]
+        key = CampaignRoom(target.home.subentry_id, target.home.home_id, target.room_id).key
+        if (reason := ineligible(heaters)) is not None:
+            campaign.ineligible[key] = reason
+            continue
+        kept.append(target)
+        for device in heaters:
+            if taking_part(device):
+                campaign.bases[device.id] = (str(device.mode), float(device.setpoint or 0))
+    if not kept:
+        raise DerogationPlanError(PlanProblem.NO_ELIGIBLE_ROOM, rooms=str(len(campaign.rooms)))
+    return kept
 
 
 def _note_triggers(
@@ -286,9 +340,16 @@ def _check_delivery_repair(hass: HomeAssistant, campaign: Campaign, now: datetim
 
 
 def _heater_check(
-    device: Device, delta: int, home: HomeSmartlinkHome, now: datetime
+    campaign: Campaign, device: Device, delta: int, home: HomeSmartlinkHome, now: datetime
 ) -> tuple[float | None, float | None] | None:
-    """(reported, expected) for one heater; None while its schedule just changed (settling)."""
+    """(reported, expected) for one heater; None while its schedule just changed (settling).
+
+    A heater on its schedule is judged against its learned setpoint; one off it (manual,
+    antifreeze) against the setpoint it held before the campaign.
+    """
+    base = campaign.bases.get(device.id)
+    if base is not None and base[0] != DeviceMode.PROG.value:
+        return device.setpoint, base[1] + delta
     period = period_at(device, now, home.zone)
     if period is not None and period_at(device, now - SETTLE, home.zone) is not period:
         return None
@@ -296,31 +357,74 @@ def _heater_check(
     return device.setpoint, (learned + delta if learned is not None else None)
 
 
+def _in_step(campaign: Campaign, device: Device) -> bool:
+    """Online and in the mode it had: its schedule, or the manual/antifreeze mode it held."""
+    base = campaign.bases.get(device.id)
+    mode = DeviceMode.PROG.value if base is None else base[0]
+    return device.online and device.mode is not None and str(device.mode) == mode
+
+
 @callback
 def _verify_home(entry: HomeSmartlinkConfigEntry, home: HomeSmartlinkHome, now: datetime) -> None:
     """Check this home's rooms of every running campaign against what its heaters report."""
-    data = home.coordinator.data
     book = entry.runtime_data.campaigns
     for campaign in book.campaigns.values():
+        if campaign.state(now) is CampaignState.SCHEDULED:
+            _follow_bases(campaign, home)
+            continue
         phase = campaign.phase_at(now)
         if phase is None:
             continue
-        before = campaign.counts()
-        statuses = campaign.status.setdefault(phase.phase.value, {})
-        for room in campaign.rooms:
+        before = campaign.counts(now)
+        for room in campaign.eligible:
             if room.subentry_id != home.subentry_id or _overridden(campaign, home, room, now):
                 continue
-            heaters = [d for d in data.heaters if d.room_id == room.room_id]
-            checks = [_heater_check(d, phase.delta, home, now) for d in heaters]
-            if any(check is None for check in checks):
-                continue
-            in_step = all(d.online and d.mode is DeviceMode.PROG for d in heaters)
-            statuses[room.key] = verify_room(
-                _opted(campaign, room.key) or statuses.get(room.key),
-                [c for c in checks if c is not None],
-                in_step,
-            )
-        _tell_changes(book, campaign, before)
+            _verify_room(campaign, home, room, phase, now)
+        _tell_changes(book, campaign, before, now)
+
+
+def _verify_room(
+    campaign: Campaign,
+    home: HomeSmartlinkHome,
+    room: CampaignRoom,
+    phase: PhaseSpan,
+    now: datetime,
+) -> None:
+    """A room's heaters judged one by one; the room is verified when all of its are."""
+    heaters = [
+        d
+        for d in home.coordinator.data.heaters
+        # The heaters that took part (a campaign stored before they were kept: all of them).
+        if d.room_id == room.room_id and (d.id in campaign.bases or not campaign.bases)
+    ]
+    checks = [_heater_check(campaign, d, phase.delta, home, now) for d in heaters]
+    if any(check is None for check in checks):
+        return
+    statuses = campaign.status.setdefault(phase.phase.value, {})
+    per_heater = campaign.heaters.setdefault(phase.phase.value, {})
+    for device, check in zip(heaters, checks, strict=True):
+        previous = _heater_opted(campaign, device.id) or per_heater.get(device.id)
+        per_heater[device.id] = verify_room(
+            previous, [check] if check else [], _in_step(campaign, device)
+        )
+    previous = _opted(campaign, room.key) or statuses.get(room.key)
+    statuses[room.key] = verify_room(
+        previous,
+        [c for c in checks if c is not None],
+        all(_in_step(campaign, d) for d in heaters),
+    )
+    if statuses[room.key] is RoomStatus.OPTED_OUT and room.key not in campaign.stopped:
+        campaign.stopped[room.key] = now
+
+
+def _follow_bases(campaign: Campaign, home: HomeSmartlinkHome) -> None:
+    """Before it starts, a manual heater's base follows what the household sets."""
+    for device in home.coordinator.data.heaters:
+        base = campaign.bases.get(device.id)
+        if base is None or base[0] == DeviceMode.PROG.value:
+            continue
+        if device.setpoint is not None and str(device.mode) == base[0]:
+            campaign.bases[device.id] = (base[0], device.setpoint)
 
 
 def _overridden(
@@ -363,6 +467,14 @@ def room_outcomes(entry: HomeSmartlinkConfigEntry, campaign: Campaign) -> dict[s
     return found
 
 
+def _heater_opted(campaign: Campaign, device_id: str) -> RoomStatus | None:
+    """A heater that opted out in an earlier phase stays out."""
+    for statuses in campaign.heaters.values():
+        if statuses.get(device_id) is RoomStatus.OPTED_OUT:
+            return RoomStatus.OPTED_OUT
+    return None
+
+
 def _opted(campaign: Campaign, key: str) -> RoomStatus | None:
     """A room that opted out in an earlier phase stays out."""
     for statuses in campaign.status.values():
@@ -371,8 +483,10 @@ def _opted(campaign: Campaign, key: str) -> RoomStatus | None:
     return None
 
 
-def _tell_changes(book: CampaignBook, campaign: Campaign, before: dict[str, object]) -> None:
-    after = campaign.counts()
+def _tell_changes(
+    book: CampaignBook, campaign: Campaign, before: dict[str, object], now: datetime
+) -> None:
+    after = campaign.counts(now)
     if after["rooms_opted_out"] != before["rooms_opted_out"]:
         book.async_tell("opted_out", campaign, **after)
     elif after["rooms_overridden"] != before["rooms_overridden"]:

@@ -53,6 +53,7 @@ class PlanProblem(StrEnum):
     # Campaigns (`campaign.py`).
     CAMPAIGN_DELTA = "campaign_delta"
     START_IN_PAST = "start_in_past"
+    NO_ELIGIBLE_ROOM = "no_eligible_room"
     PERIOD_OUT_OF_REACH = "period_out_of_reach"
 
 
