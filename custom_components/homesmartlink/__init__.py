@@ -54,6 +54,7 @@ PLATFORMS: list[Platform] = [
     Platform.CLIMATE,
     Platform.EVENT,
     Platform.SENSOR,
+    Platform.SWITCH,
 ]
 
 # Homes fetched at the same time while an account is set up: a partner with 200 homes must not

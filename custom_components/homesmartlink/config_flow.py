@@ -48,6 +48,7 @@ from .compat import schema
 from .const import (
     BRIDGE_SECRETS,
     CONF_BASE_URL,
+    CONF_COMFORT_FLOOR,
     CONF_HOME_ID,
     CONF_OVERRIDE_DURATION,
     CONF_PRESET_DELTA,
@@ -66,7 +67,9 @@ from .const import (
     DEFAULT_YANGO_DIALOGS_URL,
     DOMAIN,
     LOGGER,
+    MAX_COMFORT_FLOOR,
     MAX_OVERRIDE_DURATION,
+    MIN_COMFORT_FLOOR,
     MIN_OVERRIDE_DURATION,
     SUBENTRY_HOME,
 )
@@ -653,6 +656,8 @@ def _read_options(
     if options[CONF_SBER] and CONF_SBER_KEY not in options:
         errors["base"] = "sber_key_required"
     _read_zone(values, options, errors)
+    if (floor := values.get(CONF_COMFORT_FLOOR)) not in (None, ""):
+        options[CONF_COMFORT_FLOOR] = float(floor)
     if ca := str(values.get(CONF_SBER_CA) or "").strip():
         try:
             options[CONF_SBER_CA] = "\n".join(certificates(ca)) + "\n"
@@ -708,6 +713,18 @@ def _override_fields(current: Mapping[str, Any]) -> dict[Any, Any]:
         vol.Optional(
             CONF_TIME_ZONE, description={"suggested_value": current.get(CONF_TIME_ZONE)}
         ): str,
+        # A shed ends in a room whose reading falls below it; empty: off.
+        vol.Optional(
+            CONF_COMFORT_FLOOR, description={"suggested_value": current.get(CONF_COMFORT_FLOOR)}
+        ): NumberSelector(
+            NumberSelectorConfig(
+                min=MIN_COMFORT_FLOOR,
+                max=MAX_COMFORT_FLOOR,
+                step=0.5,
+                unit_of_measurement="°C",
+                mode=NumberSelectorMode.BOX,
+            )
+        ),
     }
 
 

@@ -19,6 +19,10 @@ MIN_OVERRIDE_DURATION: Final = 5
 MAX_OVERRIDE_DURATION: Final = 24 * 60
 # The homes' time zone (an IANA name): their gateways read derogation windows on its wall clock.
 CONF_TIME_ZONE: Final = "time_zone"
+# During a shed, a room whose reading falls below this (°C) is released (an option; off if unset).
+CONF_COMFORT_FLOOR: Final = "comfort_floor"
+MIN_COMFORT_FLOOR: Final = 5.0
+MAX_COMFORT_FLOOR: Final = 25.0
 # Degrees the boost and eco presets shift a room by (an option of the account).
 CONF_PRESET_DELTA: Final = "preset_delta"
 DEFAULT_PRESET_DELTA: Final = 2

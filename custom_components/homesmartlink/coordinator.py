@@ -45,6 +45,8 @@ class HomeSmartlinkHome:
     setpoints: LearnedSetpoints
     # Devices seen for the first time, waiting to be put in their room's area (`devices.py`).
     placement: RoomPlacement = field(init=False)
+    # Whether the home takes part in demand response (its switch; restored at start).
+    participating: bool = True
 
     def __post_init__(self) -> None:
         """Start with nothing to place."""

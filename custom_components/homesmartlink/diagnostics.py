@@ -60,6 +60,8 @@ def _home(home: HomeSmartlinkHome) -> dict[str, Any]:
     return {
         "home_id": home.home_id,
         "last_update_success": coordinator.last_update_success,
+        # Whether the home takes part in demand response (its switch).
+        "demand_response": home.participating,
         # What the ledger holds (counts by outcome) and what it dropped as damaged at load.
         "ledger": {
             "outcomes": dict(

@@ -19,6 +19,7 @@ EVENT_TYPES = [
     "verified",
     "opted_out",
     "overridden",
+    "released",
     "finished",
     "cancelled",
 ]

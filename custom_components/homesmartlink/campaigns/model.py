@@ -50,6 +50,24 @@ class RoomStatus(StrEnum):
     OVERRIDDEN = "overridden"
     # Its heaters cannot take part (stopped, offline, no reading): said from the start.
     NOT_ELIGIBLE = "not_eligible"
+    # Its shed was ended for it: too cold (the comfort floor), or its home stopped taking part.
+    RELEASED = "released"
+
+
+class ReleaseReason(StrEnum):
+    """Why a room was released from a campaign."""
+
+    COMFORT = "comfort"
+    DECLINED = "declined"
+
+
+@dataclass(frozen=True, slots=True)
+class Release:
+    """A room released: when, why, and the reading that did it (comfort)."""
+
+    at: datetime
+    reason: ReleaseReason
+    temperature: float | None = None
 
 
 class Ineligible(StrEnum):
@@ -175,6 +193,9 @@ class Campaign:
     heaters: dict[str, dict[str, RoomStatus]] = field(default_factory=dict)
     # Room key -> when its shift stopped counting (it opted out): the clock of its figures.
     stopped: dict[str, datetime] = field(default_factory=dict)
+    # Room key -> its release; homes that did not take part (their switch was off at start).
+    released: dict[str, Release] = field(default_factory=dict)
+    declined: set[str] = field(default_factory=set)
 
     @property
     def homes(self) -> list[str]:
@@ -210,7 +231,15 @@ class Campaign:
     @property
     def eligible(self) -> list[CampaignRoom]:
         """The rooms that take part (sent, judged, counted)."""
-        return [room for room in self.rooms if room.key not in self.ineligible]
+        return [
+            room
+            for room in self.rooms
+            if room.key not in self.ineligible and room.home_id not in self.declined
+        ]
+
+    def running(self) -> list[CampaignRoom]:
+        """The eligible rooms not released (still shed unless someone changed them)."""
+        return [room for room in self.eligible if room.key not in self.released]
 
     def degree_hours_planned(self) -> float:
         """Σ |delta| x hours over its phases and eligible rooms (a figure, not an energy)."""
@@ -219,11 +248,17 @@ class Campaign:
     def degree_hours(self, moment: datetime) -> float:
         """What ran until `moment`: Σ |delta| x real hours each eligible room was shifted.
 
-        A room's clock stops when the campaign is cancelled or the room opts out.
+        A room's clock stops when the campaign is cancelled, the room opts out or is released.
         """
         total = 0.0
         for room in self.eligible:
-            until = min(moment, self.end, self.stopped.get(room.key, moment))
+            release = self.released.get(room.key)
+            until = min(
+                moment,
+                self.end,
+                self.stopped.get(room.key, moment),
+                release.at if release else moment,
+            )
             for phase in self.phases:
                 seconds = (min(phase.end, until) - phase.start).total_seconds()
                 total += abs(phase.delta) * max(seconds, 0.0) / 3600
@@ -261,7 +296,9 @@ class Campaign:
             "homes_sent": len(self.sent),
             "homes_acknowledged": len(self.acknowledged),
             "rooms_targeted": len(self.rooms),
+            "homes_declined": len(self.declined),
             "rooms_not_eligible": len(self.ineligible),
+            "rooms_released": len(self.released),
             "rooms_verified": len(verified),
             "rooms_opted_out": len(opted),
             "rooms_overridden": len(self.rooms_with(RoomStatus.OVERRIDDEN) - opted),
@@ -296,6 +333,11 @@ class Campaign:
                 for phase, statuses in self.heaters.items()
             },
             "stopped": {key: moment.isoformat() for key, moment in self.stopped.items()},
+            "released": {
+                key: [r.at.isoformat(), r.reason.value, r.temperature]
+                for key, r in self.released.items()
+            },
+            "declined": sorted(self.declined),
         }
 
     @classmethod
@@ -327,10 +369,23 @@ class Campaign:
                     for phase, statuses in data.get("heaters", {}).items()
                 },
                 stopped={str(k): instant(v) for k, v in data.get("stopped", {}).items()},
+                released={
+                    str(k): Release(instant(v[0]), ReleaseReason(v[1]), _reading(v[2]))
+                    for k, v in data.get("released", {}).items()
+                },
+                declined={str(h) for h in data.get("declined", [])},
             )
         except (KeyError, TypeError, ValueError, IndexError, AttributeError):
             return None
         return campaign if _well_formed(campaign.phases) and campaign.rooms else None
+
+
+def _reading(value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError
+    return float(value)
 
 
 def _delta(value: Any) -> int:
@@ -391,6 +446,14 @@ def _room_data(
         data["room"] = names.rooms[room.key]
     if room.key in campaign.ineligible:
         data["not_eligible"] = campaign.ineligible[room.key].value
+    if room.home_id in campaign.declined:
+        data["declined"] = True
+    if (release := campaign.released.get(room.key)) is not None:
+        data["released"] = {
+            "at": release.at.isoformat(),
+            "reason": release.reason.value,
+            "temperature": release.temperature,
+        }
     if room.key in outcomes:
         data["outcome"] = outcomes[room.key]
     if room.key in campaign.overridden:
@@ -438,6 +501,8 @@ def _homes_data(
         home["rooms_verified"] = len(keys & verified)
         home["rooms_opted_out"] = len(keys & opted)
         home["rooms_not_eligible"] = len(keys & set(campaign.ineligible))
+        home["rooms_released"] = len(keys & set(campaign.released))
+        home["declined"] = home["home_id"] in campaign.declined
     for room in campaign.rooms:
         per_home[room.home_id]["rooms"].append(_room_data(campaign, room, outcomes, names))
     return list(per_home.values())

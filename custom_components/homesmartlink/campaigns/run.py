@@ -20,7 +20,7 @@ from homeassistant.util import dt as dt_util
 from homeassistant.util.ulid import ulid_now
 
 from ..api import Device, DeviceMode, HomeSmartlinkError
-from ..const import LOGGER
+from ..const import CONF_COMFORT_FLOOR, LOGGER
 from ..coordinator import HomeSmartlinkConfigEntry, HomeSmartlinkHome
 from ..delivery import CHECK_DELAYS
 from ..notices import async_raise_issue
@@ -36,10 +36,13 @@ from .model import (
     CampaignRoom,
     CampaignState,
     Ineligible,
+    Phase,
     PhaseSpan,
+    ReleaseReason,
     RoomStatus,
     verify_room,
 )
+from .release import ReleaseGatherer, ToRelease
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +139,9 @@ def _judge_eligibility(
     """
     kept: list[CampaignTarget] = []
     for target in targets:
+        if not target.home.participating:  # its switch is off: left out, said so
+            campaign.declined.add(target.home.home_id)
+            continue
         heaters = [d for d in target.home.coordinator.data.heaters if d.room_id == target.room_id]
         key = CampaignRoom(target.home.subentry_id, target.home.home_id, target.room_id).key
         if (reason := ineligible(heaters)) is not None:
@@ -194,11 +200,12 @@ async def async_cancel_campaign(
 @callback
 def async_follow_campaigns(hass: HomeAssistant, entry: HomeSmartlinkConfigEntry) -> None:
     """At set-up: verify at every poll, and pick up the following of unfinished campaigns."""
+    gatherer = ReleaseGatherer(hass, entry)
     for home in entry.runtime_data.homes.values():
 
         @callback
         def polled(home: HomeSmartlinkHome = home) -> None:
-            _verify_home(entry, home, dt_util.utcnow())
+            _verify_home(entry, home, dt_util.utcnow(), gatherer)
 
         entry.async_on_unload(home.coordinator.async_add_listener(polled))
     now = dt_util.utcnow()
@@ -365,9 +372,18 @@ def _in_step(campaign: Campaign, device: Device) -> bool:
 
 
 @callback
-def _verify_home(entry: HomeSmartlinkConfigEntry, home: HomeSmartlinkHome, now: datetime) -> None:
-    """Check this home's rooms of every running campaign against what its heaters report."""
+def _verify_home(
+    entry: HomeSmartlinkConfigEntry,
+    home: HomeSmartlinkHome,
+    now: datetime,
+    gatherer: ReleaseGatherer | None = None,
+) -> None:
+    """Check this home's rooms of every running campaign against what its heaters report.
+
+    During a shed, a room whose reading is below the account's comfort floor is released.
+    """
     book = entry.runtime_data.campaigns
+    floor: float | None = entry.options.get(CONF_COMFORT_FLOOR)
     for campaign in book.campaigns.values():
         if campaign.state(now) is CampaignState.SCHEDULED:
             _follow_bases(campaign, home)
@@ -376,11 +392,30 @@ def _verify_home(entry: HomeSmartlinkConfigEntry, home: HomeSmartlinkHome, now: 
         if phase is None:
             continue
         before = campaign.counts(now)
-        for room in campaign.eligible:
+        for room in campaign.running():
             if room.subentry_id != home.subentry_id or _overridden(campaign, home, room, now):
                 continue
             _verify_room(campaign, home, room, phase, now)
+            if gatherer is not None and floor is not None and phase.phase is Phase.SHED:
+                _guard_comfort(campaign, home, room, floor, gatherer)
         _tell_changes(book, campaign, before, now)
+
+
+def _guard_comfort(
+    campaign: Campaign,
+    home: HomeSmartlinkHome,
+    room: CampaignRoom,
+    floor: float,
+    gatherer: ReleaseGatherer,
+) -> None:
+    """A room whose coldest reading is below the floor goes to be released (once)."""
+    readings = [
+        d.current_temperature
+        for d in home.coordinator.data.heaters
+        if d.room_id == room.room_id and d.online and d.current_temperature is not None
+    ]
+    if readings and min(readings) < floor and not gatherer.pending(campaign, room):
+        gatherer.add(ToRelease(campaign, room, ReleaseReason.COMFORT, min(readings)))
 
 
 def _verify_room(
