@@ -21,6 +21,7 @@ from .simulator import Simulator
 
 SHED = {"start": "2026-11-23 10:30:00", "end": "2026-11-23 11:30:00", "delta": -2}
 SWITCH_2 = "switch.homesmartlink_gateway_home_demo_2_demand_response"
+SHEDDING = "sensor.demo_partner_campaigns_rooms_shedding"
 
 
 async def _call(hass: HomeAssistant, service: str, data: dict[str, Any]) -> Any:
@@ -58,6 +59,7 @@ async def test_rooms_below_the_comfort_floor_are_released_together(
     simulator.device(HOME_ID, "B7E8F901")["pv"] = "16.0"
     await advance(hass_tz, freezer, 61)
     assert len(_requests(simulator)) == 1
+    assert hass_tz.states.get(SHEDDING).state == "0"
     # Into the shed: two rooms read below 17 °C at the same poll round: one request for both.
     freezer.move_to("2026-11-23T10:40:00+01:00")
     simulator.device(HOME_ID, "A1B2C3D5")["pv"] = "16.5"
@@ -73,6 +75,8 @@ async def test_rooms_below_the_comfort_floor_are_released_together(
     assert rooms["Salon"]["shed"] == "released"
     assert got["rooms_released"] == 2
     assert "released" in events
+    # The four eligible rooms were shed; two are now.
+    assert hass_tz.states.get(SHEDDING).state == "2"
     # Released rooms stop counting; later polls do not release them again.
     ran = got["degree_hours"]
     await advance(hass_tz, freezer, 61)

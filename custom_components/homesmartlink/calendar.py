@@ -20,9 +20,16 @@ from homeassistant.helpers.translation import async_get_translations
 from homeassistant.util import dt as dt_util
 
 from .api import Device, DeviceMode
+from .campaigns.agenda import agenda, campaign_of
+from .campaigns.model import CampaignState, plan_phases
+from .campaigns.run import CampaignTarget, async_cancel_campaign, async_start_campaign
 from .const import DOMAIN
-from .coordinator import HomeSmartlinkConfigEntry, HomeSmartlinkHome
-from .entity import HomeSmartlinkDeviceEntity, async_add_device_entities
+from .coordinator import HomeSmartlinkConfigEntry, HomeSmartlinkHome, account_zone
+from .entity import (
+    HomeSmartlinkAccountEntity,
+    HomeSmartlinkDeviceEntity,
+    async_add_device_entities,
+)
 from .errors import translated, validation_error
 from .writes.learned import Period
 from .writes.ledger import LedgerRecord, Outcome
@@ -36,6 +43,8 @@ LOOKAHEAD = timedelta(days=8)
 _SUMMARY_KEY = f"component.{DOMAIN}.entity.calendar.schedule.state_attributes.message.state"
 # The words of event titles (translated once at set-up).
 _WORDS = ("comfort", "override", "boost", "eco", "uncertain", "campaign")
+_PHASE_KEY = f"component.{DOMAIN}.entity.calendar.campaigns.state_attributes.message.state"
+_PHASE_WORDS = ("preheat", "shed", "recovery", "cancelled")
 # What an event's summary may say: a shift ("+2", "-1 °C") or a temperature ("21 °C", "19.5").
 _SHIFT = re.compile(r"^\s*([+\-\u2212])\s*(\d+)\s*(?:°\s*C?)?\s*$")
 _TEMPERATURE = re.compile(r"^\s*(\d{1,2}(?:[.,]\d+)?)\s*(?:°\s*C?|C)?\s*$")
@@ -76,6 +85,8 @@ async def async_setup_entry(
     """Add a calendar for every heater, now and as new ones appear."""
     strings = await async_get_translations(hass, hass.config.language, "entity", {DOMAIN})
     words = {key: strings.get(f"{_SUMMARY_KEY}.{key}", key) for key in _WORDS}
+    phases = {key: strings.get(f"{_PHASE_KEY}.{key}", key) for key in _PHASE_WORDS}
+    async_add_entities([HomeSmartlinkCampaignCalendar(entry, phases)])
     for home in entry.runtime_data.homes.values():
         async_add_device_entities(
             home,
@@ -271,3 +282,83 @@ class HomeSmartlinkCalendar(HomeSmartlinkDeviceEntity, CalendarEntity):
         if not changes:
             raise validation_error("event_over")
         await async_send_changes(self.hass, changes, Placement(source="calendar"))
+
+
+class HomeSmartlinkCampaignCalendar(HomeSmartlinkAccountEntity, CalendarEntity):
+    """The account's campaigns, each phase an event; an event created starts one, deleted ends it.
+
+    An event titled with a shift ("-2") starts a campaign over every room of the account's homes
+    that take part, for the event's span; deleting a scheduled or running one cancels it.
+    """
+
+    _attr_translation_key = "campaigns"
+    _attr_supported_features = (
+        CalendarEntityFeature.CREATE_EVENT | CalendarEntityFeature.DELETE_EVENT
+    )
+
+    def __init__(self, entry: HomeSmartlinkConfigEntry, words: dict[str, str]) -> None:
+        """Bind the calendar to the account, with the words of its titles."""
+        super().__init__(entry, "campaigns")
+        self._words = words
+
+    def _events(self, start: datetime, end: datetime) -> list[CalendarEvent]:
+        book = self._entry.runtime_data.campaigns
+        return [
+            CalendarEvent(start=e.start, end=e.end, summary=e.summary, uid=e.uid)
+            for e in agenda(
+                book.campaigns.values(), start, end, self._words, account_zone(self._entry)
+            )
+        ]
+
+    @property
+    def event(self) -> CalendarEvent | None:
+        """The phase in progress, or else the next one."""
+        now = dt_util.now()
+        return next(
+            (e for e in self._events(now, now + LOOKAHEAD) if e.end_datetime_local > now), None
+        )
+
+    async def async_get_events(
+        self, hass: HomeAssistant, start_date: datetime, end_date: datetime
+    ) -> list[CalendarEvent]:
+        """Phases between two moments, for the calendar panel and calendar triggers."""
+        return self._events(start_date, end_date)
+
+    @translated
+    async def async_create_event(self, **kwargs: Any) -> None:
+        """Start a campaign of the event's shift over every room of the homes taking part."""
+        if kwargs.get("rrule"):
+            raise validation_error("event_repeats")
+        kind, value = read_summary(str(kwargs.get("summary") or ""))
+        if kind != "delta":
+            raise validation_error("campaign_event_needs_shift")
+        zone = account_zone(self._entry)
+        phases = plan_phases(
+            _as_moment(kwargs["dtstart"], zone),
+            _as_moment(kwargs["dtend"], zone),
+            int(value),
+            dt_util.utcnow(),
+        )
+        targets = [
+            CampaignTarget(home, room_id)
+            for home in self._entry.runtime_data.homes.values()
+            for room_id in sorted(
+                {d.room_id for d in home.coordinator.data.heaters if d.room_id is not None}
+            )
+        ]
+        await async_start_campaign(self.hass, self._entry, targets, phases)
+
+    @translated
+    async def async_delete_event(
+        self,
+        uid: str,
+        recurrence_id: str | None = None,
+        recurrence_range: str | None = None,
+    ) -> None:
+        """Cancel the campaign of a phase still to run or running."""
+        campaign = self._entry.runtime_data.campaigns.campaigns.get(campaign_of(uid))
+        if campaign is None:
+            raise validation_error("unknown_campaign", campaign_id=campaign_of(uid))
+        if campaign.state(dt_util.now()) in (CampaignState.FINISHED, CampaignState.CANCELLED):
+            raise validation_error("campaign_over", campaign_id=campaign.id)
+        await async_cancel_campaign(self.hass, self._entry, campaign)

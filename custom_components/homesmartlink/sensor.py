@@ -115,7 +115,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the account's campaign sensor, the gateway's sensors, every heater's as they appear."""
-    async_add_entities([HomeSmartlinkCampaignSensor(entry)])
+    async_add_entities([HomeSmartlinkCampaignSensor(entry), HomeSmartlinkSheddingSensor(entry)])
     for home in entry.runtime_data.homes.values():
         coordinator = home.coordinator
         gateway: list[SensorEntity] = [
@@ -256,3 +256,23 @@ class HomeSmartlinkCampaignSensor(HomeSmartlinkAccountEntity, SensorEntity):
             "delta": shed.delta,
             **campaign.counts(dt_util.utcnow()),
         }
+
+
+class HomeSmartlinkSheddingSensor(HomeSmartlinkAccountEntity, SensorEntity):
+    """How many rooms the account's campaigns shed now (a measurement Home Assistant graphs)."""
+
+    _attr_translation_key = "rooms_shedding"
+    _attr_state_class = SensorStateClass.MEASUREMENT
+
+    def __init__(self, entry: HomeSmartlinkConfigEntry) -> None:
+        """Bind the sensor to the account."""
+        super().__init__(entry, "rooms_shedding")
+
+    @property
+    def native_value(self) -> int:
+        """Rooms shed now, over every running campaign of the account."""
+        now = dt_util.utcnow()
+        return sum(
+            campaign.shedding(now)
+            for campaign in self._entry.runtime_data.campaigns.campaigns.values()
+        )

@@ -241,6 +241,19 @@ class Campaign:
         """The eligible rooms not released (still shed unless someone changed them)."""
         return [room for room in self.eligible if room.key not in self.released]
 
+    def shedding(self, moment: datetime) -> int:
+        """How many rooms its shed holds now: running, not opted out, not overridden."""
+        phase = self.phase_at(moment)
+        if phase is None or phase.phase is not Phase.SHED:
+            return 0
+        opted, _ = self.room_sets()
+        now_status = self.status.get(phase.phase.value, {})
+        return sum(
+            1
+            for room in self.running()
+            if room.key not in opted and now_status.get(room.key) is not RoomStatus.OVERRIDDEN
+        )
+
     def degree_hours_planned(self) -> float:
         """Σ |delta| x hours over its phases and eligible rooms (a figure, not an energy)."""
         return sum(abs(p.delta) * p.hours() for p in self.phases) * len(self.eligible)
