@@ -491,6 +491,24 @@ async def test_options(hass: HomeAssistant, mock_config_entry: MockConfigEntry) 
     }
 
 
+async def test_options_comfort_floor(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    """Off unless set; set, it is kept as a number; emptied, it is off again."""
+    mock_config_entry.add_to_hass(hass)
+    result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {**_options_input(), "comfort_floor": 17.5}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert mock_config_entry.options["comfort_floor"] == 17.5
+    result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
+    floor = next(key for key in result["data_schema"].schema if str(key) == "comfort_floor")
+    assert floor.description == {"suggested_value": 17.5}
+    result = await hass.config_entries.options.async_configure(result["flow_id"], _options_input())
+    assert "comfort_floor" not in mock_config_entry.options
+
+
 async def test_options_time_zone_of_the_homes(
     hass: HomeAssistant, mock_config_entry: MockConfigEntry
 ) -> None:

@@ -38,7 +38,7 @@ from .campaigns.run import (
     async_start_campaign,
     room_outcomes,
 )
-from .compat import PLATFORM_ENTITY_SERVICES, register_entity_action, schema
+from .compat import PLATFORM_ENTITY_SERVICES, find_device, register_entity_action, schema
 from .const import DOMAIN
 from .coordinator import HomeSmartlinkConfigEntry, account_zone
 from .errors import REFUSAL_KEYS, translated, validation_error
@@ -335,7 +335,7 @@ def _campaign_names(hass: HomeAssistant, entry: HomeSmartlinkConfigEntry) -> Cam
             key = f"{home.home_id}/{device.room_id}"
             if device.room_name:
                 rooms[key] = device.room_name
-            found = registry.async_get_device(identifiers={(DOMAIN, device.id)})
+            found = find_device(registry, entry.entry_id, (DOMAIN, device.id))
             name = (found.name_by_user or found.name) if found else None
             heaters.setdefault(key, []).append((device.id, name or device.id))
     return CampaignNames(homes=homes, rooms=rooms, heaters=heaters)
