@@ -123,7 +123,27 @@ def schedule_events(
     return events
 
 
-class HomeSmartlinkCalendar(HomeSmartlinkDeviceEntity, CalendarEntity):
+class _EventsCalendar(CalendarEntity):
+    """A calendar whose events between two moments are worked out by `_events`."""
+
+    def _events(self, start: datetime, end: datetime) -> list[CalendarEvent]:
+        raise NotImplementedError  # pragma: no cover - each calendar works out its own
+
+    async def async_get_events(
+        self, hass: HomeAssistant, start_date: datetime, end_date: datetime
+    ) -> list[CalendarEvent]:
+        """Events between two moments, for the calendar panel and calendar triggers."""
+        return self._events(start_date, end_date)
+
+
+def _read_event(kwargs: dict[str, Any]) -> tuple[str, float]:
+    """What a created event asks for (its summary); a repeating event is refused."""
+    if kwargs.get("rrule"):
+        raise validation_error("event_repeats")
+    return read_summary(str(kwargs.get("summary") or ""))
+
+
+class HomeSmartlinkCalendar(HomeSmartlinkDeviceEntity, _EventsCalendar):
     """The heater's week at a glance, and overrides placed from it."""
 
     _attr_translation_key = "schedule"
@@ -232,21 +252,13 @@ class HomeSmartlinkCalendar(HomeSmartlinkDeviceEntity, CalendarEntity):
                     return event
         return None
 
-    async def async_get_events(
-        self, hass: HomeAssistant, start_date: datetime, end_date: datetime
-    ) -> list[CalendarEvent]:
-        """Events between two moments, for the calendar panel."""
-        return self._events(start_date, end_date)
-
     @translated
     async def async_create_event(self, **kwargs: Any) -> None:
         """Place an override of the heater's room over the event's span."""
         device = self.device
         if device is None:  # pragma: no cover - unavailable entities get no calls
             return
-        if kwargs.get("rrule"):
-            raise validation_error("event_repeats")
-        kind, value = read_summary(str(kwargs.get("summary") or ""))
+        kind, value = _read_event(kwargs)
         zone = self._home.zone
         start = max(_as_moment(kwargs["dtstart"], zone), dt_util.utcnow())
         rule = EndRule(until=_as_moment(kwargs["dtend"], zone))
@@ -284,7 +296,7 @@ class HomeSmartlinkCalendar(HomeSmartlinkDeviceEntity, CalendarEntity):
         await async_send_changes(self.hass, changes, Placement(source="calendar"))
 
 
-class HomeSmartlinkCampaignCalendar(HomeSmartlinkAccountEntity, CalendarEntity):
+class HomeSmartlinkCampaignCalendar(HomeSmartlinkAccountEntity, _EventsCalendar):
     """The account's campaigns, each phase an event; an event created starts one, deleted ends it.
 
     An event titled with a shift ("-2") starts a campaign over every room of the account's homes
@@ -318,18 +330,10 @@ class HomeSmartlinkCampaignCalendar(HomeSmartlinkAccountEntity, CalendarEntity):
             (e for e in self._events(now, now + LOOKAHEAD) if e.end_datetime_local > now), None
         )
 
-    async def async_get_events(
-        self, hass: HomeAssistant, start_date: datetime, end_date: datetime
-    ) -> list[CalendarEvent]:
-        """Phases between two moments, for the calendar panel and calendar triggers."""
-        return self._events(start_date, end_date)
-
     @translated
     async def async_create_event(self, **kwargs: Any) -> None:
         """Start a campaign of the event's shift over every room of the homes taking part."""
-        if kwargs.get("rrule"):
-            raise validation_error("event_repeats")
-        kind, value = read_summary(str(kwargs.get("summary") or ""))
+        kind, value = _read_event(kwargs)
         if kind != "delta":
             raise validation_error("campaign_event_needs_shift")
         zone = account_zone(self._entry)
