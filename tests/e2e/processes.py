@@ -40,6 +40,7 @@ homeassistant:
   unit_system: metric
 frontend:
 config:
+automation: !include automations.yaml
 http:
   server_host: 127.0.0.1
   server_port: {port}
@@ -212,6 +213,9 @@ class HomeAssistantProcess:
         """Write the configuration and link the integration in."""
         self.config_dir.mkdir(parents=True, exist_ok=True)
         (self.config_dir / "configuration.yaml").write_text(CONFIGURATION.format(port=self.port))
+        automations = self.config_dir / "automations.yaml"
+        if not automations.exists():
+            automations.write_text("[]\n")
         components = self.config_dir / "custom_components"
         components.mkdir(exist_ok=True)
         link = components / "homesmartlink"

@@ -11,6 +11,7 @@ import http.server
 import itertools
 import json
 from pathlib import Path
+import shutil
 import subprocess
 import threading
 import time
@@ -20,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from .conftest import ARTIFACTS, HOME_ID
 from .processes import (
+    ROOT,
     HomeAssistantProcess,
     SimulatorProcess,
     browser_check,
@@ -649,6 +651,83 @@ def test_a_second_home_added_and_the_homes_polled_apart(stack: Stack) -> None:
     # Two homes: one request every 30 s, never both in the same second.
     gaps = [b["at"] - a["at"] for a, b in itertools.pairwise(calls)]
     assert all(gap > 20 for gap in gaps), gaps
+
+
+def _blueprint_automation(hass: HomeAssistantProcess, key: str, path: str, inputs: Any) -> str:
+    """An automation made from one of our blueprints, saved as the automation editor does."""
+    hass.api(
+        "POST",
+        f"/api/config/automation/config/{key}",
+        {"alias": key, "description": "", "use_blueprint": {"path": path, "input": inputs}},
+    )
+    return wait_until(
+        lambda: next(
+            (
+                entity_id
+                for entity_id, state in hass.states("automation").items()
+                if state["attributes"].get("id") == key and state["state"] == "on"
+            ),
+            None,
+        ),
+        60,
+        f"the automation {key}",
+    )
+
+
+def test_the_blueprints_import_and_run_a_campaign(stack: Stack) -> None:
+    """Both blueprints, in the config folder as an import puts them, run by a real hass."""
+    hass, simulator = stack
+    shutil.copytree(
+        ROOT / "blueprints" / "automation" / "homesmartlink",
+        hass.config_dir / "blueprints" / "automation" / "homesmartlink",
+        dirs_exist_ok=True,
+    )
+    entry_id = hass.entry()["entry_id"]
+    now = datetime.now(PARIS).replace(second=0, microsecond=0) + timedelta(hours=1)
+    start = now - timedelta(minutes=now.minute % 5)
+    end = start + timedelta(minutes=30)
+    signal = "sensor.rte_tempo_couleur_demain"
+    hass.api("POST", f"/api/states/{signal}", {"state": "Bleu"})
+    _blueprint_automation(
+        hass,
+        "hsl_shed_on_red",
+        "homesmartlink/shed_on_signal.yaml",
+        {
+            "signal": signal,
+            "signal_state": "Rouge",
+            "account": entry_id,
+            "days_ahead": (start.date() - datetime.now(PARIS).date()).days,
+            "start_time": start.strftime("%H:%M:00"),
+            "end_time": end.strftime("%H:%M:00"),
+            "delta": -1,
+        },
+    )
+    _blueprint_automation(
+        hass,
+        "hsl_campaign_report",
+        "homesmartlink/report_finished_campaign.yaml",
+        {"campaign_event": "event.demo_partner_campaigns_campaign"},
+    )
+    simulator.control("DELETE", "/_sim/requests")
+    hass.api("POST", f"/api/states/{signal}", {"state": "Rouge"})
+    wait_until(lambda: simulator.requests("derogations"), 60, "the campaign's request")
+    got = hass.action("homesmartlink", "get_campaign", {}, response=True)
+    assert got["phases"][0]["start"] == start.isoformat(), got
+    assert got["state"] == "scheduled", got
+    hass.action("homesmartlink", "cancel_campaign", {"campaign_id": got["campaign_id"]})
+    note = wait_until(
+        lambda: next(
+            (
+                n
+                for n in hass.ws({"type": "persistent_notification/get"})
+                if got["campaign_id"] in n["message"]
+            ),
+            None,
+        ),
+        60,
+        "the campaign report",
+    )
+    assert "cancelled" in note["message"], note
 
 
 def test_home_assistant_reported_no_deprecation_of_ours(stack: Stack) -> None:
