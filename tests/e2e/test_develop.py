@@ -25,7 +25,8 @@ from .processes import (
 
 
 def _two_homes_told_apart(hass: HomeAssistantProcess) -> None:
-    """Both homes' heaters have names of their own; an override and a campaign, pictured.
+    """Both homes' heaters have names of their own; an override and a campaign, pictured (the
+    two living rooms' calendars and the account's campaigns calendar).
 
     The pictures (`artifacts/develop/`) are those of the README (`docs/screenshots/`).
     """
@@ -59,6 +60,7 @@ def _two_homes_told_apart(hass: HomeAssistantProcess) -> None:
         ARTIFACTS / "develop",
         "climate.lyon_salon_heater_1",
         *("--name", "Lyon · Salon heater 1", "--calendar", "Ville 2 · Salon heater 1"),
+        *("--calendar", "demo-partner campaigns Campaigns"),
         *("--view", "List"),
     )
     assert result.returncode == 0, result.stdout + result.stderr
