@@ -36,6 +36,7 @@ from pytest_homeassistant_custom_component.common import (
 import pytest_socket
 
 from custom_components.homesmartlink.api import Device, DeviceCategory, DeviceMode, WeekSchedule
+from custom_components.homesmartlink.campaigns.release import GATHER
 from custom_components.homesmartlink.campaigns.run import async_verify_campaigns
 from custom_components.homesmartlink.const import (
     CONF_BASE_URL,
@@ -695,3 +696,61 @@ async def test_campaign_of_a_thousand_rooms(hass: HomeAssistant, cloud: Simulato
         "CPU ms per round of 200 homes (poll round)",
         f"{verify:,.1f} ({poll:,.1f})",
     )
+
+
+async def test_campaign_releases(hass: HomeAssistant, cloud: SimulatorProcess) -> None:
+    """A shed over 1,000 rooms of 200 homes: 5 % of the rooms fall below the comfort floor at one
+    poll round, then two homes stop taking part; the requests their releases cost."""
+    ids = [f"a{index:03d}" for index in range(200)]
+    entry = account_entry(
+        cloud.url, ids, client_id="bench", client_secret="bench-secret", comfort_floor=17.0
+    )
+    await _setup(hass, [entry])
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    start = now - timedelta(minutes=now.minute % 5)  # on the grid: shedding at once
+    await hass.services.async_call(
+        "homesmartlink",
+        "start_campaign",
+        {
+            "config_entry_id": entry.entry_id,
+            "start": start.isoformat(),
+            "end": (start + timedelta(hours=2)).isoformat(),
+            "delta": -2,
+        },
+        blocking=True,
+        return_response=True,
+    )
+    await hass.async_block_till_done()
+    (campaign,) = entry.runtime_data.campaigns.campaigns.values()
+    # One heater of one room in each of 50 homes reads 15 °C: 50 rooms, 5 % of them.
+    for home_id in ids[:50]:
+        cloud.control("PATCH", f"/_sim/homes/{home_id}/devices/{home_id}-0000", {"pv": "15.0"})
+    cloud.control("DELETE", "/_sim/requests")
+    cpu = time.process_time()
+    await _poll_all(hass, [entry])
+    poll = (time.process_time() - cpu) * 1000
+    await asyncio.sleep(GATHER.total_seconds() + 1)  # the round's releases, gathered
+    await hass.async_block_till_done()
+    released = len(cloud.requests("derogations"))
+    assert len(campaign.released) == 50
+    cloud.control("DELETE", "/_sim/requests")
+    for home_id in ids[100:102]:
+        await hass.services.async_call(
+            "switch",
+            "turn_off",
+            {"entity_id": f"switch.homesmartlink_gateway_{home_id}_demand_response"},
+            blocking=True,
+        )
+    await hass.async_block_till_done()
+    declined = len(cloud.requests("derogations"))
+    assert len(campaign.released) == 60
+    case = "1000 rooms shed, 200 homes"
+    record(
+        "campaign",
+        case,
+        "requests to release 50 rooms of 50 homes (one poll round)",
+        f"{released}",
+        "1",
+    )
+    record("campaign", case, "requests when 2 homes stop taking part", f"{declined}", "2")
+    record("campaign", case, "CPU ms of the poll round that finds them", f"{poll:,.0f}")
