@@ -11,13 +11,14 @@ from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.homesmartlink.const import DOMAIN
 
 from .conftest import HOME_ID, account_entry, account_of_homes, advance
-from .simulator import Simulator
+from .simulator import Fault, Simulator
 
 SHED = {"start": "2026-11-23 10:30:00", "end": "2026-11-23 11:30:00", "delta": -2}
 SWITCH_2 = "switch.homesmartlink_gateway_home_demo_2_demand_response"
@@ -145,3 +146,26 @@ async def test_a_home_switched_off_is_released_then_left_out(
     # Back on: the next campaign includes it again.
     await hass_tz.services.async_call("switch", "turn_on", {"entity_id": SWITCH_2}, blocking=True)
     assert hass_tz.states.get(SWITCH_2).state == "on"
+
+
+async def test_a_refused_release_is_said_and_asked_again(
+    hass_tz: HomeAssistant, simulator: Simulator, freezer: FrozenDateTimeFactory
+) -> None:
+    """The cloud refuses a switched-off home's release: a translated error, nothing noted as
+    released; the next poll asks again, and it goes through."""
+    entry = await account_of_homes(hass_tz, simulator, 2)
+    await _call(hass_tz, "start_campaign", {"config_entry_id": entry.entry_id, **SHED})
+    freezer.move_to("2026-11-23T10:40:00+01:00")
+    await advance(hass_tz, freezer, 1)
+    simulator.faults.append(Fault(path="derogations", status=400))
+    with pytest.raises(HomeAssistantError):
+        await hass_tz.services.async_call(
+            "switch", "turn_off", {"entity_id": SWITCH_2}, blocking=True
+        )
+    (campaign,) = entry.runtime_data.campaigns.campaigns.values()
+    assert campaign.released == {}
+    assert hass_tz.states.get(SWITCH_2).state == "off"  # the home's choice is kept
+    await advance(hass_tz, freezer, 61)
+    await advance(hass_tz, freezer, 11)
+    assert len(campaign.released) == 4
+    assert {item["homeId"] for item in _requests(simulator)[-1]} == {"home-demo-2"}

@@ -218,6 +218,41 @@ async def test_set_times_in_the_skipped_hour(
     assert err.value.translation_key == "not_on_clock"
 
 
+async def test_a_shed_over_the_autumn_night_counts_real_hours_and_shows_both_offsets(
+    hass_tz: HomeAssistant, simulator: Simulator, freezer: FrozenDateTimeFactory
+) -> None:
+    """A shed from 01:00 to 04:00 on 2026-10-25 is four real hours: its calendar event shows the
+    summer and winter offsets, and a cancel at 02:30 CET counts 2.5 real hours of it."""
+    freezer.move_to("2026-10-24T12:00:00+02:00")
+    entry = await _load(hass_tz, account_entry(simulator.base_url, [HOME_ID]))  # type: ignore[attr-defined]
+    answer = await _call(
+        hass_tz,
+        "start_campaign",
+        {
+            "entity_id": SALON,
+            "start": "2026-10-25 01:00:00",
+            "end": "2026-10-25 04:00:00",
+            "delta": -1,
+        },
+    )
+    got = await _call(hass_tz, "get_campaign", {"campaign_id": answer["campaign_id"]})
+    assert got["degree_hours_planned"] == 4.0
+    entity = hass_tz.data["calendar"].get_entity("calendar.demo_partner_campaigns_campaigns")
+    (event,) = await entity.async_get_events(
+        hass_tz, datetime(2026, 10, 24, 22, tzinfo=UTC), datetime(2026, 10, 25, 6, tzinfo=UTC)
+    )
+    assert (event.start.isoformat(), event.end.isoformat()) == (
+        "2026-10-25T01:00:00+02:00",
+        "2026-10-25T04:00:00+01:00",
+    )
+    # From 01:00 CEST (23:00 UTC) to 02:30 CET (01:30 UTC): 2.5 real hours, not 1.5 on the clock.
+    freezer.move_to("2026-10-25T02:30:00+01:00")
+    await _call(hass_tz, "cancel_campaign", {"campaign_id": answer["campaign_id"]})
+    got = await _call(hass_tz, "get_campaign", {"campaign_id": answer["campaign_id"]})
+    assert got["degree_hours"] == 2.5
+    assert entry.runtime_data.campaigns.campaigns[answer["campaign_id"]].cancelled is not None
+
+
 async def test_a_preheat_before_a_shed_at_three_on_the_spring_night(
     hass_tz: HomeAssistant, simulator: Simulator, freezer: FrozenDateTimeFactory
 ) -> None:

@@ -297,6 +297,11 @@ class Campaign:
         }
         return opted, verified - opted
 
+    def tally(self) -> tuple[int, int, int]:
+        """Rooms opted out, overridden, verified: what a poll may change (cheap to compare)."""
+        opted, verified = self.room_sets()
+        return len(opted), len(self.rooms_with(RoomStatus.OVERRIDDEN) - opted), len(verified)
+
     def counts(self, moment: datetime | None = None) -> dict[str, Any]:
         """The figures users see: homes and rooms by what became of them; degree-hours.
 

@@ -39,10 +39,29 @@ class ToRelease:
     temperature: float | None = None
 
 
+async def async_send_ends(hass: HomeAssistant, changes: list[RoomChange]) -> list[WindowOutcome]:
+    """Send the ends of a campaign's changes (a cancel, a release).
+
+    A refusal is raised: the cloud still runs the campaign there. An uncertain answer is kept:
+    the ledgers show it so and the polls settle it.
+    """
+    if not changes:
+        return []
+    try:
+        return await async_send_changes(hass, changes, Placement(follow=False, source="campaign"))
+    except WriteError as err:
+        if any(o.outcome is Outcome.REFUSED for o in err.outcomes) or not err.outcomes:
+            raise
+        return err.outcomes
+
+
 async def async_release(
     hass: HomeAssistant, entry: HomeSmartlinkConfigEntry, items: Sequence[ToRelease]
 ) -> list[WindowOutcome]:
-    """End the campaigns' shifts in these rooms now, in one call; note each room released."""
+    """End the campaigns' shifts in these rooms now, in one call; note each room released.
+
+    A refused release is raised and nothing is noted: the rooms are found again at the next poll.
+    """
     now = dt_util.utcnow()
     homes = entry.runtime_data.homes
     changes: list[RoomChange] = [
@@ -53,17 +72,7 @@ async def async_release(
             homes[item.room.subentry_id], item.room.room_id, item.campaign.id, now
         )
     ]
-    try:
-        outcomes = (
-            await async_send_changes(hass, changes, Placement(follow=False, source="campaign"))
-            if changes
-            else []
-        )
-    except WriteError as err:
-        if any(o.outcome is Outcome.REFUSED for o in err.outcomes) or not err.outcomes:
-            LOGGER.debug("Release of %s rooms refused: %s", len(items), err.reason)
-            return err.outcomes  # still shed: asked again at the next poll
-        outcomes = err.outcomes  # uncertain: the ledgers show it, the polls settle it
+    outcomes = await async_send_ends(hass, changes)
     _note(entry, items, now)
     return outcomes
 
@@ -106,5 +115,9 @@ class ReleaseGatherer:
 
     async def _flush(self) -> None:
         items, self._pending = list(self._pending.values()), {}
-        if items:
+        if not items:
+            return
+        try:
             await async_release(self._hass, self._entry, items)
+        except WriteError as err:
+            LOGGER.debug("Release of %s rooms refused (%s): asked again", len(items), err.reason)

@@ -42,7 +42,7 @@ from .model import (
     RoomStatus,
     verify_room,
 )
-from .release import ReleaseGatherer, ToRelease
+from .release import ReleaseGatherer, ToRelease, async_send_ends
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,13 +182,8 @@ async def async_cancel_campaign(
         if room.subentry_id in homes
         for change in batch_end_changes(homes[room.subentry_id], room.room_id, campaign.id, now)
     ]
-    placement = Placement(follow=False, source="campaign")
-    try:
-        outcomes = await async_send_changes(hass, changes, placement) if changes else []
-    except WriteError as err:
-        if any(o.outcome is Outcome.REFUSED for o in err.outcomes) or not err.outcomes:
-            raise  # the cloud still runs it: not cancelled
-        outcomes = err.outcomes  # uncertain: shown so in the ledgers, settled by the polls
+    # A refusal is raised: the cloud still runs it, not cancelled.
+    outcomes = await async_send_ends(hass, changes)
     campaign.cancelled = now
     book = entry.runtime_data.campaigns
     await book.async_save_now()
@@ -391,12 +386,15 @@ def _verify_home(
         phase = campaign.phase_at(now)
         if phase is None:
             continue
-        before = campaign.counts(now)
+        before = campaign.tally()
         for room in campaign.running():
             if room.subentry_id != home.subentry_id or _overridden(campaign, home, room, now):
                 continue
             _verify_room(campaign, home, room, phase, now)
-            if gatherer is not None and floor is not None and phase.phase is Phase.SHED:
+            if gatherer is not None and not home.participating:
+                # Switched off but still shed (its release was refused): asked again.
+                gatherer.add(ToRelease(campaign, room, ReleaseReason.DECLINED))
+            elif gatherer is not None and floor is not None and phase.phase is Phase.SHED:
                 _guard_comfort(campaign, home, room, floor, gatherer)
         _tell_changes(book, campaign, before, now)
 
@@ -519,12 +517,17 @@ def _opted(campaign: Campaign, key: str) -> RoomStatus | None:
 
 
 def _tell_changes(
-    book: CampaignBook, campaign: Campaign, before: dict[str, object], now: datetime
+    book: CampaignBook, campaign: Campaign, before: tuple[int, int, int], now: datetime
 ) -> None:
-    after = campaign.counts(now)
-    if after["rooms_opted_out"] != before["rooms_opted_out"]:
-        book.async_tell("opted_out", campaign, **after)
-    elif after["rooms_overridden"] != before["rooms_overridden"]:
-        book.async_tell("overridden", campaign, **after)
-    elif after["rooms_verified"] != before["rooms_verified"]:
-        book.async_tell("verified", campaign, **after)
+    """Tell what changed at a poll (opted out first), with the figures."""
+    after = campaign.tally()
+    if after == before:
+        return
+    kind = next(
+        kind
+        for kind, was, now_is in zip(
+            ("opted_out", "overridden", "verified"), before, after, strict=True
+        )
+        if was != now_is
+    )
+    book.async_tell(kind, campaign, **campaign.counts(now))
