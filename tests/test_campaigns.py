@@ -6,6 +6,7 @@ room 1) in eco at 17 °C until 17:00. The second home's gateway ignores derogati
 
 from __future__ import annotations
 
+from datetime import datetime
 import logging
 from typing import Any
 
@@ -13,6 +14,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import area_registry as ar, issue_registry as ir
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -305,8 +307,9 @@ async def test_an_override_of_ours_during_a_shed_is_overridden_never_opted_out(
     got = await _call(hass_tz, "get_campaign", {})
     assert got["homes"][0]["rooms"][0]["shed"] == "verified"
     # The household asks +1 from Home Assistant for an hour: our own change over the shed.
+    held_from = dt_util.utcnow()
     await _call(hass_tz, "override", {"entity_id": SALON_1, "delta": 1, "duration": "01:00:00"})
-    await advance(hass_tz, freezer, 61)
+    await advance(hass_tz, freezer, 10 * 60 + 1)
     got = await _call(hass_tz, "get_campaign", {})
     room = got["homes"][0]["rooms"][0]
     assert (room["shed"], room["overridden_by"]) == ("overridden", "action")
@@ -321,12 +324,19 @@ async def test_an_override_of_ours_during_a_shed_is_overridden_never_opted_out(
     assert any("Override +1" in s for s in summaries)
     # Resumed: the shed it covered is given back (-2 to the shed's end), and verified again.
     count = len(simulator.requests_to("derogations"))
+    held_to = dt_util.utcnow()
     await _call(hass_tz, "resume_schedule", {"entity_id": SALON_1})
-    assert _sent_since(simulator, count) == [(635, 700, {-2})]  # the rest of the override
+    assert _sent_since(simulator, count) == [(645, 700, {-2})]  # the rest of the override
     await advance(hass_tz, freezer, 6 * 60)
     got = await _call(hass_tz, "get_campaign", {})
     assert got["homes"][0]["rooms"][0]["shed"] == "verified"
     assert got["rooms_opted_out"] == 0
+    # Degree-hours: the shed's clock paused while the override held the room (to the poll that
+    # saw it end, at most a minute after the resume).
+    ran = dt_util.utcnow() - datetime.fromisoformat("2026-11-23T10:30:00+01:00")
+    held = (held_to - held_from).total_seconds()
+    expected = 2 * (ran.total_seconds() - held) / 3600
+    assert expected - 2 / 60 <= got["degree_hours"] <= expected + 0.01
 
 
 async def test_cancel_gives_back_the_override_the_campaign_covered(

@@ -196,6 +196,8 @@ class Campaign:
     # Room key -> its release; homes that did not take part (their switch was off at start).
     released: dict[str, Release] = field(default_factory=dict)
     declined: set[str] = field(default_factory=set)
+    # Room key -> the real spans a later change of ours held it (its shift did not run then).
+    held: dict[str, list[tuple[datetime, datetime]]] = field(default_factory=dict)
 
     @property
     def homes(self) -> list[str]:
@@ -261,7 +263,8 @@ class Campaign:
     def degree_hours(self, moment: datetime) -> float:
         """What ran until `moment`: Σ |delta| x real hours each eligible room was shifted.
 
-        A room's clock stops when the campaign is cancelled, the room opts out or is released.
+        A room's clock stops when the campaign is cancelled, the room opts out or is released,
+        and pauses while a later change of ours holds it (*overridden*).
         """
         total = 0.0
         for room in self.eligible:
@@ -272,10 +275,25 @@ class Campaign:
                 self.stopped.get(room.key, moment),
                 release.at if release else moment,
             )
+            held = self.held.get(room.key, ())
             for phase in self.phases:
-                seconds = (min(phase.end, until) - phase.start).total_seconds()
+                end = min(phase.end, until)
+                seconds = (end - phase.start).total_seconds()
+                seconds -= sum(_overlap(span, phase.start, end) for span in held)
                 total += abs(phase.delta) * max(seconds, 0.0) / 3600
         return total
+
+    def hold(self, key: str, span: tuple[datetime, datetime]) -> None:
+        """Remember that a later change of ours holds a room over this real span."""
+        spans = self.held.setdefault(key, [])
+        if span not in spans:
+            spans.append(span)
+
+    def let_go(self, key: str, moment: datetime) -> None:
+        """A room no longer held (the change was resumed early): its spans end at `moment`."""
+        spans = self.held.get(key)
+        if spans:
+            self.held[key] = [(start, min(end, moment)) for start, end in spans]
 
     def rooms_with(self, status: RoomStatus) -> set[str]:
         """The rooms that had this status in some phase."""
@@ -356,6 +374,10 @@ class Campaign:
                 for key, r in self.released.items()
             },
             "declined": sorted(self.declined),
+            "held": {
+                key: [[start.isoformat(), end.isoformat()] for start, end in spans]
+                for key, spans in self.held.items()
+            },
         }
 
     @classmethod
@@ -392,6 +414,10 @@ class Campaign:
                     for k, v in data.get("released", {}).items()
                 },
                 declined={str(h) for h in data.get("declined", [])},
+                held={
+                    str(k): [(instant(v[0]), instant(v[1])) for v in spans]
+                    for k, spans in data.get("held", {}).items()
+                },
             )
         except (KeyError, TypeError, ValueError, IndexError, AttributeError):
             return None
@@ -410,6 +436,11 @@ def _delta(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or abs(value) > MAX_CAMPAIGN_DELTA:
         raise ValueError
     return value
+
+
+def _overlap(span: tuple[datetime, datetime], start: datetime, end: datetime) -> float:
+    """Seconds a span shares with [start, end) (0 when apart)."""
+    return max((min(span[1], end) - max(span[0], start)).total_seconds(), 0.0)
 
 
 def _well_formed(phases: tuple[PhaseSpan, ...]) -> bool:

@@ -469,11 +469,14 @@ def _overridden(
     """
     active = home.derogations.active(room.room_id, now)
     if active is None or active.batch == campaign.id or _opted(campaign, room.key):
+        campaign.let_go(room.key, now)
         return False
     phase = campaign.phase_at(now)
     if phase is not None:
         campaign.status.setdefault(phase.phase.value, {})[room.key] = RoomStatus.OVERRIDDEN
     campaign.overridden[room.key] = active.source or "action"
+    start = max(active.bounds()[0], active.placed_at)
+    campaign.hold(room.key, (start, home.derogations.run_end(active)))
     return True
 
 
