@@ -14,6 +14,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import area_registry as ar, issue_registry as ir
+from homeassistant.helpers.service import async_get_all_descriptions
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -494,3 +495,49 @@ async def test_a_campaign_of_rooms_that_cannot_take_part_is_refused(
     assert err.value.translation_key == "campaign_no_eligible_room"
     assert simulator.requests_to("derogations") == []
     assert entry.runtime_data.campaigns.campaigns == {}
+
+
+async def _offered(hass: HomeAssistant, action: str) -> list[dict[str, str]]:
+    """The campaigns an action's drop-down offers (what the action editor reads)."""
+    described = await async_get_all_descriptions(hass)
+    selector = described[DOMAIN][action]["fields"]["campaign_id"]["selector"]["select"]
+    assert selector["custom_value"] is True  # ids from automations still go in
+    return selector["options"]  # type: ignore[no-any-return]
+
+
+async def test_cancel_campaign_offers_the_campaigns_still_to_end(
+    hass_tz: HomeAssistant,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    assert await _offered(hass_tz, "cancel_campaign") == []
+    started = await _call(hass_tz, "start_campaign", {"entity_id": SALON_1, **CAMPAIGN})
+    later = await _call(
+        hass_tz,
+        "start_campaign",
+        {
+            "entity_id": SALON_1,
+            "start": "2026-11-24 18:00:00",
+            "end": "2026-11-24 19:30:00",
+            "delta": -1,
+        },
+    )
+    first, second = started["campaign_id"], later["campaign_id"]
+    # Soonest first, on the homes' clock, the shed's delta, the end of the id.
+    assert await _offered(hass_tz, "cancel_campaign") == [
+        {"value": first, "label": f"2026-11-23 10:00 → 12:30 · -2 °C · …{first[-4:]}"},
+        {"value": second, "label": f"2026-11-24 18:00 → 19:30 · -1 °C · …{second[-4:]}"},
+    ]
+    # Its translated name and fields stay those of services.yaml.
+    described = await async_get_all_descriptions(hass_tz)
+    assert set(described[DOMAIN]["cancel_campaign"]["fields"]) == {"config_entry_id", "campaign_id"}
+    # Cancelled: no longer offered to cancel, still offered to read.
+    await _call(hass_tz, "cancel_campaign", {"campaign_id": first})
+    assert [o["value"] for o in await _offered(hass_tz, "cancel_campaign")] == [second]
+    assert {o["value"] for o in await _offered(hass_tz, "get_campaign")} == {first, second}
+    # Finished: gone from cancel's list at the phase change that ends it.
+    await advance(hass_tz, freezer, 34 * 3600)
+    assert await _offered(hass_tz, "cancel_campaign") == []
+    # Unloaded: the account's campaigns are no longer offered.
+    await hass_tz.config_entries.async_unload(init_integration.entry_id)
+    assert await _offered(hass_tz, "get_campaign") == []

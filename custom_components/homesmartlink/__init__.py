@@ -21,6 +21,7 @@ from homeassistant.util import dt as dt_util
 from .api import HomeSmartlinkClient
 from .bridges import PLUGINS
 from .campaigns.book import CampaignBook
+from .campaigns.choices import async_offer_while_loaded
 from .campaigns.run import async_follow_campaigns
 from .const import CONF_BASE_URL, CONF_HOME_ID, DOMAIN, LOGGER, REQUEST_TIMEOUT, SUBENTRY_HOME
 from .coordinator import (
@@ -100,6 +101,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: HomeSmartlinkConfigEntry
         home.placement.async_place()
         entry.async_on_unload(home.coordinator.async_add_listener(home.placement.async_place))
     async_follow_campaigns(hass, entry)
+    await async_offer_while_loaded(hass, entry)
     for plugin in PLUGINS:
         if (link := await plugin.async_start(hass, entry)) is not None:
             entry.runtime_data.bridges[plugin.name] = link
