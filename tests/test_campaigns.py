@@ -14,7 +14,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import area_registry as ar, issue_registry as ir
-from homeassistant.helpers.service import async_get_all_descriptions
+from homeassistant.helpers.service import SERVICE_DESCRIPTION_CACHE
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -499,8 +499,11 @@ async def test_a_campaign_of_rooms_that_cannot_take_part_is_refused(
 
 async def _offered(hass: HomeAssistant, action: str) -> list[dict[str, str]]:
     """The campaigns an action's drop-down offers (what the action editor reads)."""
-    described = await async_get_all_descriptions(hass)
-    selector = described[DOMAIN][action]["fields"]["campaign_id"]["selector"]["select"]
+    # What `async_get_all_descriptions` serves the action editor for our actions (it would
+    # load every other integration's too, some needing packages the test legs lack).
+    described = hass.data[SERVICE_DESCRIPTION_CACHE][(DOMAIN, action)]
+    assert described is not None
+    selector = described["fields"]["campaign_id"]["selector"]["select"]
     assert selector["custom_value"] is True  # ids from automations still go in
     return selector["options"]  # type: ignore[no-any-return]
 
@@ -528,9 +531,10 @@ async def test_cancel_campaign_offers_the_campaigns_still_to_end(
         {"value": first, "label": f"2026-11-23 10:00 → 12:30 · -2 °C · …{first[-4:]}"},
         {"value": second, "label": f"2026-11-24 18:00 → 19:30 · -1 °C · …{second[-4:]}"},
     ]
-    # Its translated name and fields stay those of services.yaml.
-    described = await async_get_all_descriptions(hass_tz)
-    assert set(described[DOMAIN]["cancel_campaign"]["fields"]) == {"config_entry_id", "campaign_id"}
+    # Its fields stay those of services.yaml (names and descriptions come from translations).
+    described = hass_tz.data[SERVICE_DESCRIPTION_CACHE][(DOMAIN, "cancel_campaign")]
+    assert described is not None
+    assert set(described["fields"]) == {"config_entry_id", "campaign_id"}
     # Cancelled: no longer offered to cancel, still offered to read.
     await _call(hass_tz, "cancel_campaign", {"campaign_id": first})
     assert [o["value"] for o in await _offered(hass_tz, "cancel_campaign")] == [second]

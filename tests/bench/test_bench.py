@@ -36,6 +36,7 @@ from pytest_homeassistant_custom_component.common import (
 import pytest_socket
 
 from custom_components.homesmartlink.api import Device, DeviceCategory, DeviceMode, WeekSchedule
+from custom_components.homesmartlink.campaigns.model import Campaign
 from custom_components.homesmartlink.campaigns.release import GATHER
 from custom_components.homesmartlink.campaigns.run import async_verify_campaigns
 from custom_components.homesmartlink.const import (
@@ -754,3 +755,33 @@ async def test_campaign_releases(hass: HomeAssistant, cloud: SimulatorProcess) -
     )
     record("campaign", case, "requests when 2 homes stop taking part", f"{declined}", "2")
     record("campaign", case, "CPU ms of the poll round that finds them", f"{poll:,.0f}")
+    # Verification with the releases recorded, apart from the poll (the framework's share).
+    cpu = time.process_time()
+    for _ in range(5):
+        async_verify_campaigns(entry, dt_util.utcnow())
+    verify = (time.process_time() - cpu) * 1000 / 5
+    cpu = time.process_time()
+    await _poll_all(hass, [entry])
+    poll = (time.process_time() - cpu) * 1000
+    record(
+        "campaign",
+        case,
+        "verification CPU ms per round (poll round)",
+        f"{verify:,.1f} ({poll:,.0f})",
+    )
+    # What the campaign holds with its releases and statuses: a copy read back from its record.
+    stored = json.dumps(campaign.as_json())
+    tracemalloc.start()
+    before = tracemalloc.take_snapshot()
+    copy = Campaign.from_json(json.loads(stored))
+    after = tracemalloc.take_snapshot()
+    tracemalloc.stop()
+    assert copy is not None
+    assert len(copy.released) == 60
+    held = sum(s.size_diff for s in after.compare_to(before, "filename")) / 1024
+    record(
+        "campaign",
+        case,
+        "KiB held in memory (stored JSON)",
+        f"{held:,.0f} ({len(stored) / 1024:,.0f})",
+    )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 import sys
 
@@ -89,6 +90,40 @@ def dismiss_notices(page: Page) -> None:
         button.click(timeout=3000)
 
 
+DEEP_TEXT = """() => {
+    const walk = (node, out) => {
+        if (node.shadowRoot) walk(node.shadowRoot, out);
+        for (const child of node.childNodes) {
+            if (child.nodeType === Node.TEXT_NODE) out.push(child.textContent);
+            else walk(child, out);
+        }
+        return out;
+    };
+    return walk(document.body, []).join(' ');
+}"""
+
+
+def show_history(page: Page, url: str, entity: str, out: Path) -> None:
+    """The history panel of one entity over the last minute (the README's picture of a sensor)."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    start, end = now - timedelta(seconds=75), now + timedelta(seconds=15)
+    span = f"start_date={start.isoformat()}&end_date={end.isoformat()}"
+    page.goto(
+        f"{url}/history?entity_id={entity}&{span.replace('+', '%2B')}", wait_until="networkidle"
+    )
+    page.wait_for_timeout(2500)  # the chart draws after the data comes
+    page.screenshot(path=str(out / "history.png"))
+
+
+def logbook_failures(page: Page, url: str, entity: str, wanted: list[str], out: Path) -> list[str]:
+    """The logbook panel of one entity: each wanted sentence must be on it."""
+    page.goto(f"{url}/logbook?entity_id={entity}", wait_until="networkidle")
+    page.wait_for_timeout(2500)
+    page.screenshot(path=str(out / "logbook.png"))
+    text = " ".join(str(page.evaluate(DEEP_TEXT)).split())
+    return [f"{sentence!r} is not in the logbook" for sentence in wanted if sentence not in text]
+
+
 def main() -> int:
     """Log in, show the thermostat card and the calendar, check the text, save screenshots."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -101,6 +136,11 @@ def main() -> int:
         "--calendar", action="append", default=[], help="another heater whose calendar to show"
     )
     parser.add_argument("--view", choices=tuple(VIEW_TOGGLES), default="Week")
+    parser.add_argument("--history", help="an entity whose history to picture (history.png)")
+    parser.add_argument("--logbook", help="an entity whose logbook to picture (logbook.png)")
+    parser.add_argument(
+        "--logbook-text", action="append", default=[], help="a sentence its logbook must show"
+    )
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     failures: list[str] = []
@@ -120,19 +160,7 @@ def main() -> int:
         page.screenshot(path=str(args.out / "thermostat.png"))
         card.screenshot(path=str(args.out / "thermostat-card.png"))
         text = card.evaluate("(el) => el.shadowRoot ? el.shadowRoot.textContent : el.textContent")
-        deep = page.evaluate(
-            """() => {
-                const walk = (node, out) => {
-                    if (node.shadowRoot) walk(node.shadowRoot, out);
-                    for (const child of node.childNodes) {
-                        if (child.nodeType === Node.TEXT_NODE) out.push(child.textContent);
-                        else walk(child, out);
-                    }
-                    return out;
-                };
-                return walk(document.body, []).join(' ');
-            }"""
-        )
+        deep = page.evaluate(DEEP_TEXT)
         failures.extend(
             f"{wanted!r} is not on the dashboard"
             for wanted in (args.name, args.temperature)
@@ -171,6 +199,10 @@ def main() -> int:
             page.mouse.click(VIEW_TOGGLES[args.view], 88)
         page.wait_for_timeout(1500)
         page.screenshot(path=str(args.out / "calendar.png"))
+        if args.history:
+            show_history(page, args.url, args.history, args.out)
+        if args.logbook:
+            failures += logbook_failures(page, args.url, args.logbook, args.logbook_text, args.out)
         browser.close()
     print(f"card text: {' '.join(str(text).split())[:200]}")
     for failure in failures:
