@@ -6,7 +6,7 @@ room 1) in eco at 17 °C until 17:00. The second home's gateway ignores derogati
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 import logging
 from typing import Any
 
@@ -545,3 +545,35 @@ async def test_cancel_campaign_offers_the_campaigns_still_to_end(
     # Unloaded: the account's campaigns are no longer offered.
     await hass_tz.config_entries.async_unload(init_integration.entry_id)
     assert await _offered(hass_tz, "get_campaign") == []
+
+
+async def test_a_campaign_started_on_the_current_step_tells_its_phase_began(
+    hass_tz: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    kinds: list[tuple[str, str | None]] = []
+    hass_tz.bus.async_listen(
+        "state_changed",
+        lambda event: (
+            kinds.append(
+                (
+                    event.data["new_state"].attributes.get("event_type"),
+                    event.data["new_state"].attributes.get("phase"),
+                )
+            )
+            if event.data["entity_id"] == EVENT and event.data["new_state"]
+            else None
+        ),
+    )
+    now = dt_util.now().replace(second=0, microsecond=0)
+    start = now - timedelta(minutes=now.minute % 5)
+    await _call(
+        hass_tz,
+        "start_campaign",
+        {
+            "entity_id": SALON_1,
+            "start": start.isoformat(),
+            "end": (start + timedelta(minutes=30)).isoformat(),
+            "delta": -1,
+        },
+    )
+    assert kinds[:2] == [("scheduled", None), ("phase_started", "shed")]

@@ -101,6 +101,8 @@ async def async_start_campaign(
     _note_triggers(campaign, outcomes, rooms)
     await book.async_save_now()
     book.async_tell("scheduled", campaign, **campaign.counts())
+    if (running := campaign.phase_at(now)) is not None:  # started on the current 5-min step
+        book.async_tell("phase_started", campaign, phase=running.phase.value, **campaign.counts())
     async_follow_campaign(hass, entry, campaign)
     async_verify_campaigns(entry, now)  # against the last poll at once, not a minute later
     if failure is not None:
