@@ -8,7 +8,7 @@ against what the heaters report (`verify_room`). `campaigns.py` runs it in Home 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from enum import StrEnum
@@ -239,9 +239,19 @@ class Campaign:
             if room.key not in self.ineligible and room.home_id not in self.declined
         ]
 
-    def running(self) -> list[CampaignRoom]:
-        """The eligible rooms not released (still shed unless someone changed them)."""
-        return [room for room in self.eligible if room.key not in self.released]
+    def running(self, subentry_id: str | None = None) -> list[CampaignRoom]:
+        """The eligible rooms not released (still shed unless someone changed them).
+
+        Of one home when `subentry_id` is given: a poll verifies its own home's rooms only.
+        """
+        return [
+            room
+            for room in self.rooms
+            if (subentry_id is None or room.subentry_id == subentry_id)
+            and room.home_id not in self.declined
+            and room.key not in self.ineligible
+            and room.key not in self.released
+        ]
 
     def shedding(self, moment: datetime) -> int:
         """How many rooms its shed holds now: running, not opted out, not overridden."""
@@ -295,30 +305,39 @@ class Campaign:
         if spans:
             self.held[key] = [(start, min(end, moment)) for start, end in spans]
 
-    def rooms_with(self, status: RoomStatus) -> set[str]:
-        """The rooms that had this status in some phase."""
-        return {key for rooms in self.status.values() for key, s in rooms.items() if s is status}
+    def _statuses(self, keys: Collection[str] | None) -> Iterator[tuple[str, RoomStatus]]:
+        """(room, status) of every phase; of the rooms named only when `keys` is given."""
+        for rooms in self.status.values():
+            if keys is None:
+                yield from rooms.items()
+                continue
+            for key in keys:
+                if (status := rooms.get(key)) is not None:
+                    yield key, status
 
-    def room_sets(self) -> tuple[set[str], set[str]]:
+    def rooms_with(self, status: RoomStatus, keys: Collection[str] | None = None) -> set[str]:
+        """The rooms that had this status in some phase."""
+        return {key for key, s in self._statuses(keys) if s is status}
+
+    def room_sets(self, keys: Collection[str] | None = None) -> tuple[set[str], set[str]]:
         """The rooms that opted out, and those verified in some phase that did not."""
-        opted = {
-            key
-            for rooms in self.status.values()
-            for key, status in rooms.items()
-            if status is RoomStatus.OPTED_OUT
-        }
-        verified = {
-            key
-            for rooms in self.status.values()
-            for key, status in rooms.items()
-            if status is RoomStatus.VERIFIED
-        }
+        opted: set[str] = set()
+        verified: set[str] = set()
+        for key, status in self._statuses(keys):
+            if status is RoomStatus.OPTED_OUT:
+                opted.add(key)
+            elif status is RoomStatus.VERIFIED:
+                verified.add(key)
         return opted, verified - opted
 
-    def tally(self) -> tuple[int, int, int]:
-        """Rooms opted out, overridden, verified: what a poll may change (cheap to compare)."""
-        opted, verified = self.room_sets()
-        return len(opted), len(self.rooms_with(RoomStatus.OVERRIDDEN) - opted), len(verified)
+    def tally(self, keys: Collection[str] | None = None) -> tuple[int, int, int]:
+        """Rooms opted out, overridden, verified: what a poll may change (cheap to compare).
+
+        Of the rooms named only when `keys` is given: a home's poll changes its own rooms only.
+        """
+        opted, verified = self.room_sets(keys)
+        overridden = self.rooms_with(RoomStatus.OVERRIDDEN, keys) - opted
+        return len(opted), len(overridden), len(verified)
 
     def counts(self, moment: datetime | None = None) -> dict[str, Any]:
         """The figures users see: homes and rooms by what became of them; degree-hours.

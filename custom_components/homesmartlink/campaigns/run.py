@@ -388,9 +388,11 @@ def _verify_home(
         phase = campaign.phase_at(now)
         if phase is None:
             continue
-        before = campaign.tally()
-        for room in campaign.running():
-            if room.subentry_id != home.subentry_id or _overridden(campaign, home, room, now):
+        rooms = campaign.running(home.subentry_id)
+        keys = [room.key for room in rooms]
+        before = campaign.tally(keys)
+        for room in rooms:
+            if _overridden(campaign, home, room, now):
                 continue
             _verify_room(campaign, home, room, phase, now)
             if gatherer is not None and not home.participating:
@@ -398,7 +400,7 @@ def _verify_home(
                 gatherer.add(ToRelease(campaign, room, ReleaseReason.DECLINED))
             elif gatherer is not None and floor is not None and phase.phase is Phase.SHED:
                 _guard_comfort(campaign, home, room, floor, gatherer)
-        _tell_changes(book, campaign, before, now)
+        _tell_changes(book, campaign, keys, before, now)
 
 
 def _guard_comfort(
@@ -522,10 +524,14 @@ def _opted(campaign: Campaign, key: str) -> RoomStatus | None:
 
 
 def _tell_changes(
-    book: CampaignBook, campaign: Campaign, before: tuple[int, int, int], now: datetime
+    book: CampaignBook,
+    campaign: Campaign,
+    keys: list[str],
+    before: tuple[int, int, int],
+    now: datetime,
 ) -> None:
-    """Tell what changed at a poll (opted out first), with the figures."""
-    after = campaign.tally()
+    """Tell what changed in a home's rooms at a poll (opted out first), with the figures."""
+    after = campaign.tally(keys)
     if after == before:
         return
     kind = next(
