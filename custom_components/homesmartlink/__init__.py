@@ -19,7 +19,7 @@ from homeassistant.helpers.typing import ConfigType
 from homeassistant.util import dt as dt_util
 
 from .api import HomeSmartlinkClient
-from .bridges import PLUGINS
+from .bridges import PLUGINS as BRIDGES
 from .campaigns.book import CampaignBook
 from .campaigns.choices import async_offer_while_loaded
 from .campaigns.run import async_follow_campaigns
@@ -36,6 +36,7 @@ from .delivery import DeliveryTracker
 from .devices import async_follow_device_changes, gateway_info
 from .migration import async_merge_legacy_entries, async_migrate_entry
 from .notices import async_raise_issue
+from .openadr import VenPlugin
 from .polling import async_spread_polls
 from .services import async_setup_services
 from .writes.durable import Damage
@@ -57,6 +58,9 @@ PLATFORMS: list[Platform] = [
     Platform.SENSOR,
     Platform.SWITCH,
 ]
+
+# The optional edges the core starts per account, through `plugins.py` only.
+PLUGINS = (*BRIDGES, VenPlugin())
 
 # Homes fetched at the same time while an account is set up: a partner with 200 homes must not
 # send them all at once.

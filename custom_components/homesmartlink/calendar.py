@@ -22,7 +22,7 @@ from homeassistant.util import dt as dt_util
 from .api import Device, DeviceMode
 from .campaigns.agenda import agenda, campaign_of
 from .campaigns.model import CampaignState, plan_phases
-from .campaigns.run import CampaignTarget, async_cancel_campaign, async_start_campaign
+from .campaigns.run import async_cancel_campaign, async_start_campaign, every_room
 from .const import DOMAIN
 from .coordinator import HomeSmartlinkConfigEntry, HomeSmartlinkHome, account_zone
 from .entity import (
@@ -343,13 +343,7 @@ class HomeSmartlinkCampaignCalendar(HomeSmartlinkAccountEntity, _EventsCalendar)
             int(value),
             dt_util.utcnow(),
         )
-        targets = [
-            CampaignTarget(home, room_id)
-            for home in self._entry.runtime_data.homes.values()
-            for room_id in sorted(
-                {d.room_id for d in home.coordinator.data.heaters if d.room_id is not None}
-            )
-        ]
+        targets = every_room(self._entry.runtime_data.homes.values())
         await async_start_campaign(self.hass, self._entry, targets, phases)
 
     @translated

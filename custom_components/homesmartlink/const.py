@@ -47,8 +47,18 @@ CONF_SBER_KEY: Final = "sber_key"
 # A CA of the user's own (PEM), trusted for Sber's calls beside the official Russian ones.
 CONF_SBER_CA: Final = "sber_ca"
 DEFAULT_SBER_URL: Final = "https://partners.iot.sberdevices.ru"
-# The bridges' secrets: set in the options form, kept in the entry's data (never shown back).
-BRIDGE_SECRETS: Final = (CONF_YANGO_SKILL_TOKEN, CONF_SBER_KEY)
+# OpenADR VEN (openadr/): options of an entry, off unless turned on.
+CONF_OPENADR: Final = "openadr"
+CONF_OPENADR_VTN_URL: Final = "openadr_vtn_url"
+CONF_OPENADR_VEN_NAME: Final = "openadr_ven_name"
+CONF_OPENADR_CERT: Final = "openadr_cert"
+CONF_OPENADR_KEY: Final = "openadr_key"
+# SIMPLE signal levels 1..3 -> the shift in °C (options `openadr_level_1`...).
+CONF_OPENADR_LEVEL: Final = "openadr_level_{}"
+DEFAULT_OPENADR_LEVELS: Final = {1: -1, 2: -2, 3: -3}
+# The bridges' and the VEN's secrets: set in the options form, kept in the entry's data (never
+# shown back).
+BRIDGE_SECRETS: Final = (CONF_YANGO_SKILL_TOKEN, CONF_SBER_KEY, CONF_OPENADR_CERT, CONF_OPENADR_KEY)
 
 # A config entry is a partner account; each of its homes is a subentry of this type.
 SUBENTRY_HOME: Final = "home"

@@ -198,6 +198,8 @@ class Campaign:
     declined: set[str] = field(default_factory=set)
     # Room key -> the real spans a later change of ours held it (its shift did not run then).
     held: dict[str, list[tuple[datetime, datetime]]] = field(default_factory=dict)
+    # The OpenADR event it carries (its id and modification number), when a program sent it.
+    openadr_event: tuple[str, int] | None = None
 
     @property
     def homes(self) -> list[str]:
@@ -397,6 +399,7 @@ class Campaign:
                 key: [[start.isoformat(), end.isoformat()] for start, end in spans]
                 for key, spans in self.held.items()
             },
+            "openadr_event": list(self.openadr_event) if self.openadr_event else None,
         }
 
     @classmethod
@@ -437,6 +440,7 @@ class Campaign:
                     str(k): [(instant(v[0]), instant(v[1])) for v in spans]
                     for k, spans in data.get("held", {}).items()
                 },
+                openadr_event=_program_event(data.get("openadr_event")),
             )
         except (KeyError, TypeError, ValueError, IndexError, AttributeError):
             return None
@@ -455,6 +459,11 @@ def _delta(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or abs(value) > MAX_CAMPAIGN_DELTA:
         raise ValueError
     return value
+
+
+def _program_event(value: Any) -> tuple[str, int] | None:
+    """A stored OpenADR event reference: [id, modification number], or nothing."""
+    return None if value is None else (text(value[0]), int(value[1]))
 
 
 def _overlap(span: tuple[datetime, datetime], start: datetime, end: datetime) -> float:
@@ -607,4 +616,9 @@ def campaign_data(
         ],
         **campaign.counts(moment),
         "homes": _homes_data(campaign, outcomes or {}, names or CampaignNames()),
+        **(
+            {"openadr_event_id": campaign.openadr_event[0]}
+            if campaign.openadr_event is not None
+            else {}
+        ),
     }

@@ -10,7 +10,7 @@ in the account's `CampaignBook`, so a restart loses nothing and picks the follow
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -53,6 +53,17 @@ class CampaignTarget:
     room_id: int
 
 
+def every_room(homes: Iterable[HomeSmartlinkHome]) -> list[CampaignTarget]:
+    """Every room with a heater in these homes (a campaign over whole homes)."""
+    return [
+        CampaignTarget(home, room_id)
+        for home in homes
+        for room_id in sorted(
+            {d.room_id for d in home.coordinator.data.heaters if d.room_id is not None}
+        )
+    ]
+
+
 def _changes(
     targets: Sequence[CampaignTarget], phases: Sequence[PhaseSpan], now: datetime
 ) -> list[RoomChange]:
@@ -75,6 +86,7 @@ async def async_start_campaign(
     entry: HomeSmartlinkConfigEntry,
     targets: Sequence[CampaignTarget],
     phases: tuple[PhaseSpan, ...],
+    openadr_event: tuple[str, int] | None = None,
 ) -> tuple[Campaign, list[WindowOutcome]]:
     """Send a campaign and start following it; a failed request is raised after it is kept.
 
@@ -85,7 +97,9 @@ async def async_start_campaign(
     rooms = tuple(
         dict.fromkeys(CampaignRoom(t.home.subentry_id, t.home.home_id, t.room_id) for t in targets)
     )
-    campaign = Campaign(id=ulid_now(), created=now, phases=phases, rooms=rooms)
+    campaign = Campaign(
+        id=ulid_now(), created=now, phases=phases, rooms=rooms, openadr_event=openadr_event
+    )
     taking_part = _judge_eligibility(campaign, targets)
     book = entry.runtime_data.campaigns
     await book.async_add(campaign)

@@ -1,0 +1,66 @@
+"""`openleadr`'s client, built in the executor (it reads the time zone and key files there).
+
+`openleadr` is imported only here, in the executor, when an account turns its VEN on. Its
+client reads the certificate and key from files: they are written to a private temporary folder
+for the construction and removed at once (the signing keeps their bytes). For TLS with the same
+certificate, the session is made here with a context built in the executor, never the library's
+own (it would load files inside the event loop).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+import os
+from pathlib import Path
+import ssl
+import tempfile
+from typing import Any
+
+import aiohttp
+from homeassistant.core import HomeAssistant
+
+from .settings import VenSettings
+
+_TIMEOUT = aiohttp.ClientTimeout(sock_connect=5, sock_read=10)
+
+
+@dataclass(frozen=True, slots=True)
+class _Built:
+    client: Any
+    tls: ssl.SSLContext | None
+
+
+def _build(settings: VenSettings) -> _Built:
+    """In the executor: import the library, write the key files for a moment, build the client."""
+    from openleadr import OpenADRClient  # noqa: PLC0415 - imported only when a VEN is on
+
+    if settings.cert is None or settings.key is None:
+        client = OpenADRClient(settings.ven_name, settings.vtn_url, show_fingerprint=False)
+        return _Built(client, None)
+    with tempfile.TemporaryDirectory(prefix="homesmartlink-ven-") as folder:
+        cert, key = Path(folder) / "ven.pem", Path(folder) / "ven.key"
+        for path, text in ((cert, settings.cert), (key, settings.key)):
+            path.write_text(text, encoding="ascii")
+            os.chmod(path, 0o600)
+        client = OpenADRClient(
+            settings.ven_name,
+            settings.vtn_url,
+            cert=str(cert),
+            key=str(key),
+            show_fingerprint=False,
+        )
+        tls = ssl.create_default_context()
+        tls.load_cert_chain(str(cert), str(key))
+    return _Built(client, tls)
+
+
+async def build_client(hass: HomeAssistant, settings: VenSettings) -> Any:
+    """A client ready to run (its session made here when the VEN signs and speaks TLS)."""
+    built = await hass.async_add_executor_job(_build, settings)
+    if built.tls is not None:
+        built.client.client_session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(ssl=built.tls),
+            headers={"content-type": "application/xml"},
+            timeout=_TIMEOUT,
+        )
+    return built.client

@@ -1,0 +1,261 @@
+"""The OpenADR VEN against a real VTN: `openleadr`'s own OpenADRServer, started by each test.
+
+Real time here (no frozen clock): the library's scheduler polls the VTN every second.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator, Callable
+from datetime import UTC, datetime, timedelta
+import socket
+import threading
+from typing import Any
+
+from homeassistant.core import HomeAssistant
+from openleadr import OpenADRServer
+from openleadr.service import VTNService
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.homesmartlink.const import DOMAIN
+
+from .conftest import TIME_ZONE, account_entry
+from .simulator import Simulator, more_homes
+
+VEN_ID = "ven-hsl-1"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class Vtn:
+    """A program's server: openleadr's VTN, with what it heard from the VEN."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}/OpenADR2/Simple/2.0b"
+        self.opts: list[tuple[str, str]] = []
+        self.registrations = 0
+        self.server = self._server()
+
+    def _server(self) -> Any:
+        server = OpenADRServer(
+            vtn_id="TESTVTN",
+            http_port=self.port,
+            requested_poll_freq=timedelta(seconds=1),
+            ven_lookup=lambda ven_id: {"ven_id": ven_id, "ven_name": "hsl", "registration_id": "r"},
+            show_fingerprint=False,
+        )
+        server.add_handler("on_create_party_registration", self._register)
+        # openleadr 0.5.36's VTN keeps its message builder as a class attribute holding a
+        # functools.partial: from Python 3.14 a partial binds like a method (3.13 warns about it)
+        # and every answer fails. Held as a static method it is the library's own builder.
+        if not isinstance(VTNService.__dict__["_create_message"], staticmethod):
+            VTNService._create_message = staticmethod(VTNService._create_message)
+        return server
+
+    def _register(self, registration_info: dict[str, Any]) -> tuple[str, str]:
+        self.registrations += 1
+        return VEN_ID, "reg-1"
+
+    def _opted(self, ven_id: str, event_id: str, opt_type: str) -> None:
+        self.opts.append((event_id, opt_type))
+
+    async def start(self) -> None:
+        await self.server.run()
+
+    async def stop(self) -> None:
+        await self.server.stop()
+
+    async def restart(self) -> None:
+        """The same program back on the same port (events it had are gone with it)."""
+        self.server = self._server()
+        await self.start()
+
+    def add_event(self, start: datetime, minutes: int, offset: float, **kwargs: Any) -> str:
+        return str(
+            self.server.add_event(
+                ven_id=VEN_ID,
+                signal_name="LOAD_CONTROL",
+                signal_type="x-loadControlLevelOffset",
+                intervals=[
+                    {
+                        "dtstart": start,
+                        "duration": timedelta(minutes=minutes),
+                        "signal_payload": offset,
+                    }
+                ],
+                callback=self._opted,
+                **kwargs,
+            )
+        )
+
+
+@pytest.fixture
+async def vtn(socket_enabled: None) -> AsyncGenerator[Vtn]:
+    server = Vtn(_free_port())
+    await server.start()
+    yield server
+    await server.stop()
+
+
+async def _until(check: Callable[[], bool], what: str, seconds: float = 15) -> None:
+    for _ in range(int(seconds * 10)):
+        if check():
+            return
+        await asyncio.sleep(0.1)
+    pytest.fail(f"waited {seconds} s for {what}")
+
+
+async def _ven_account(hass: HomeAssistant, simulator: Simulator, vtn: Vtn) -> MockConfigEntry:
+    """An account of three homes whose VEN talks to the VTN."""
+    await hass.config.async_set_time_zone(TIME_ZONE)
+    for extra in more_homes(simulator.seed, 3)["homes"][1:]:
+        simulator.homes[extra["homeId"]] = extra
+    entry = account_entry(
+        simulator.base_url,  # type: ignore[attr-defined]
+        list(simulator.homes),
+        openadr=True,
+        openadr_vtn_url=vtn.url,
+        openadr_ven_name="hsl-partner",
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
+
+
+def _ven(entry: MockConfigEntry) -> Any:
+    return entry.runtime_data.bridges["openadr"]
+
+
+def _campaigns(entry: MockConfigEntry) -> list[Any]:
+    return sorted(entry.runtime_data.campaigns.campaigns.values(), key=lambda c: c.created)
+
+
+def _next_step(minutes: int = 10) -> datetime:
+    now = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(minutes=minutes)
+    return now - timedelta(minutes=now.minute % 5)
+
+
+async def test_an_event_for_two_of_three_homes_is_one_campaign(
+    hass: HomeAssistant, simulator: Simulator, vtn: Vtn
+) -> None:
+    entry = await _ven_account(hass, simulator, vtn)
+    await _until(lambda: _ven(entry).state.registered, "the registration")
+    assert vtn.registrations == 1
+    count = len(simulator.requests_to("derogations"))
+    start = _next_step()
+    event = vtn.add_event(
+        start,
+        60,
+        -2.0,
+        targets=[{"resource_id": "home-demo-1"}, {"resource_id": "home-demo-3"}],
+    )
+    await _until(lambda: vtn.opts == [(event, "optIn")], "the opt-in")
+    (campaign,) = _campaigns(entry)
+    assert campaign.openadr_event == (event, 0)
+    assert {room.home_id for room in campaign.rooms} == {"home-demo-1", "home-demo-3"}
+    assert (campaign.start, campaign.end) == (start, start + timedelta(hours=1))
+    assert campaign.phases[0].delta == -2
+    # One request for the window, naming both homes' rooms.
+    sent = simulator.requests_to("derogations")[count:]
+    assert len(sent) == 1
+    assert {d["homeId"] for d in sent[0].body["derogations"]} == {"home-demo-1", "home-demo-3"}
+    got = await hass.services.async_call(
+        DOMAIN, "get_campaign", {}, blocking=True, return_response=True
+    )
+    assert got["openadr_event_id"] == event
+    # Redelivered at each poll: recognised, never sent again.
+    await asyncio.sleep(2.5)
+    assert len(simulator.requests_to("derogations")) == count + 1
+    assert len(_campaigns(entry)) == 1
+
+
+async def test_a_modified_event_replans_and_a_cancelled_one_cancels(
+    hass: HomeAssistant, simulator: Simulator, vtn: Vtn
+) -> None:
+    entry = await _ven_account(hass, simulator, vtn)
+    await _until(lambda: _ven(entry).state.registered, "the registration")
+    start = _next_step()
+    event = vtn.add_event(start, 60, -2.0, targets=[{"resource_id": "home-demo-2"}])
+    await _until(lambda: len(_campaigns(entry)) == 1, "the campaign")
+    # The program asks -3 instead: modification 1.
+    (queued,) = vtn.server.events[VEN_ID]
+    queued.event_signals[0].intervals[0]["signal_payload"] = -3.0
+    queued.event_descriptor.modification_number = 1
+    vtn.server.events_updated[VEN_ID] = True
+    await _until(lambda: len(_campaigns(entry)) == 2, "the new plan")
+    first, second = _campaigns(entry)
+    assert first.cancelled is not None
+    assert (second.openadr_event, second.phases[0].delta) == ((event, 1), -3)
+    # Cancelled by the program: so is the campaign.
+    vtn.server.cancel_event(VEN_ID, event)
+    await _until(lambda: _campaigns(entry)[-1].cancelled is not None, "the cancel")
+    assert len(_campaigns(entry)) == 2
+    assert _ven(entry).state.last_event.status == "cancelled"
+
+
+async def test_what_cannot_be_carried_is_opted_out_with_its_reason(
+    hass: HomeAssistant, simulator: Simulator, vtn: Vtn
+) -> None:
+    entry = await _ven_account(hass, simulator, vtn)
+    await _until(lambda: _ven(entry).state.registered, "the registration")
+    far = vtn.add_event(datetime.now(UTC) + timedelta(days=20), 60, -2.0)
+    await _until(lambda: (far, "optOut") in vtn.opts, "the opt-out")
+    assert _ven(entry).state.last_event.reason == "too_far"
+    nowhere = vtn.add_event(_next_step(), 60, -2.0, targets=[{"resource_id": "elsewhere"}])
+    await _until(lambda: (nowhere, "optOut") in vtn.opts, "the second opt-out")
+    assert _ven(entry).state.last_event.reason == "unknown_resources"
+    assert _campaigns(entry) == []
+
+
+async def test_a_vtn_away_then_back(hass: HomeAssistant, simulator: Simulator, vtn: Vtn) -> None:
+    entry = await _ven_account(hass, simulator, vtn)
+    await _until(lambda: _ven(entry).state.registered, "the registration")
+    state = _ven(entry).state
+    await _until(lambda: state.connected(datetime.now(UTC)), "a poll answered")
+    await vtn.stop()
+    await _until(lambda: not state.connected(datetime.now(UTC)), "the VTN gone", 10)
+    await vtn.restart()
+    await _until(lambda: state.connected(datetime.now(UTC)), "the VTN back", 10)
+    event = vtn.add_event(_next_step(), 30, -1.0)
+    await _until(lambda: (event, "optIn") in vtn.opts, "an event after the return")
+
+
+async def test_no_vtn_at_start_then_unloaded_leaves_nothing_running(
+    hass: HomeAssistant, simulator: Simulator, vtn: Vtn
+) -> None:
+    await vtn.stop()  # the program is down when Home Assistant starts
+    threads = {t.name for t in threading.enumerate()}
+    entry = await _ven_account(hass, simulator, vtn)
+    ven = _ven(entry)
+    await asyncio.sleep(1)
+    assert not ven.state.registered
+    client = ven._client
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert ven._client is None
+    assert client is None or not client.scheduler.running
+    assert not [t for t in asyncio.all_tasks() if "VEN" in t.get_name()]
+    # No thread of its own: the library's scheduler runs in the event loop.
+    assert {t.name for t in threading.enumerate()} - threads <= {
+        t.name for t in threading.enumerate() if t.name.startswith("SyncWorker")
+    }
+
+
+async def test_unloaded_after_registration_stops_the_scheduler(
+    hass: HomeAssistant, simulator: Simulator, vtn: Vtn
+) -> None:
+    entry = await _ven_account(hass, simulator, vtn)
+    await _until(lambda: _ven(entry).state.registered, "the registration")
+    client = _ven(entry)._client
+    assert client.scheduler.running
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert not client.scheduler.running
+    assert client.client_session.closed
