@@ -26,6 +26,7 @@ from custom_components.homesmartlink.const import (
 
 from .conftest import CLIENT_ID, CLIENT_SECRET, HOME_ID, account_entry
 from .simulator import Fault, Simulator, more_homes
+from .ven_certificates import certificate_and_key
 
 CLIENT = "custom_components.homesmartlink.config_flow.HomeSmartlinkClient"
 HOME_2 = "home-demo-2"
@@ -462,7 +463,10 @@ async def test_reconfigure_to_another_configured_account_is_refused(
 
 
 def _options_input(
-    duration: float = 45.0, yango: dict | None = None, sber: dict | None = None
+    duration: float = 45.0,
+    yango: dict | None = None,
+    sber: dict | None = None,
+    openadr: dict | None = None,
 ) -> dict:
     return {
         CONF_OVERRIDE_DURATION: duration,
@@ -471,7 +475,12 @@ def _options_input(
         | (yango or {}),
         "sber_bridge": {"sber": False, "sber_url": "https://partners.iot.sberdevices.ru"}
         | (sber or {}),
+        "openadr_ven": {"openadr": False} | (openadr or {}),
     }
+
+
+# What the options hold for a VEN left off: its switch and the SIMPLE levels' table.
+VEN_OFF = {"openadr": False, "openadr_level_1": -1, "openadr_level_2": -2, "openadr_level_3": -3}
 
 
 async def test_options(hass: HomeAssistant, mock_config_entry: MockConfigEntry) -> None:
@@ -488,6 +497,7 @@ async def test_options(hass: HomeAssistant, mock_config_entry: MockConfigEntry) 
         "sber": False,
         "yango_dialogs_url": "https://dialogs.yango.com",
         "sber_url": "https://partners.iot.sberdevices.ru",
+        **VEN_OFF,
     }
 
 
@@ -778,3 +788,67 @@ async def test_a_home_of_several_users_takes_the_first_city_given(
         option["label"] for option in result["data_schema"].schema["home_ids"].config["options"]
     ]
     assert labels == [f"{HOME_ID} (Lyon)", f"{HOME_2} (Nice)"]
+
+
+async def _ven_options(hass: HomeAssistant, entry: MockConfigEntry, **ven: Any) -> Any:
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    return await hass.config_entries.options.async_configure(
+        result["flow_id"], _options_input(openadr={"openadr": True, **ven})
+    )
+
+
+async def test_options_openadr_ven(hass: HomeAssistant, mock_config_entry: MockConfigEntry) -> None:
+    """On with a VTN and a VEN name; levels kept; incomplete or a bad URL said in words."""
+    mock_config_entry.add_to_hass(hass)
+    result = await _ven_options(hass, mock_config_entry, openadr_ven_name="hsl")
+    assert result["errors"] == {"base": "openadr_incomplete"}
+    result = await _ven_options(
+        hass, mock_config_entry, openadr_vtn_url="ftp://vtn.test", openadr_ven_name="hsl"
+    )
+    assert result["errors"] == {"base": "invalid_url"}
+    result = await _ven_options(
+        hass,
+        mock_config_entry,
+        openadr_vtn_url=" https://vtn.test/OpenADR2/Simple/2.0b ",
+        openadr_ven_name="hsl",
+        openadr_level_3=-4,
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert mock_config_entry.options["openadr_vtn_url"] == "https://vtn.test/OpenADR2/Simple/2.0b"
+    assert mock_config_entry.options["openadr_level_3"] == -4
+    assert "openadr_cert" not in mock_config_entry.data
+
+
+async def test_options_openadr_certificate_is_a_secret(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    """The certificate and key: checked to pair, kept in the data, never shown back."""
+    mock_config_entry.add_to_hass(hass)
+    cert, key = certificate_and_key()
+    _, other_key = certificate_and_key()
+    ven = {"openadr_vtn_url": "https://vtn.test", "openadr_ven_name": "hsl"}
+    result = await _ven_options(
+        hass, mock_config_entry, **ven, openadr_cert=cert, openadr_key=other_key
+    )
+    assert result["errors"] == {"base": "invalid_ven_certificate"}
+    result = await _ven_options(hass, mock_config_entry, **ven, openadr_cert=cert)
+    assert result["errors"] == {"base": "invalid_ven_certificate"}
+    result = await _ven_options(hass, mock_config_entry, **ven, openadr_cert=cert, openadr_key=key)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    stored_key = mock_config_entry.data["openadr_key"]
+    assert mock_config_entry.data["openadr_cert"] == cert
+    assert "PRIVATE KEY" in stored_key
+    assert "openadr_key" not in mock_config_entry.options
+    result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
+    fields = {str(k) for k in result["data_schema"].schema["openadr_ven"].schema.schema}
+    assert {"openadr_cert_replace", "openadr_key_replace"} <= fields
+    assert "PRIVATE KEY" not in str(result["data_schema"].schema)
+    # Left empty: kept. A new certificate alone must pair with the stored key.
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], _options_input(openadr={"openadr": True, **ven})
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert mock_config_entry.data["openadr_key"] == stored_key
+    new_cert, _ = certificate_and_key("other.test")
+    result = await _ven_options(hass, mock_config_entry, **ven, openadr_cert_replace=new_cert)
+    assert result["errors"] == {"base": "invalid_ven_certificate"}

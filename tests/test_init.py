@@ -253,6 +253,7 @@ async def _save_options(hass: HomeAssistant, entry: MockConfigEntry, duration: f
             "override_duration": duration,
             "yango_bridge": {"yango": False, "yango_dialogs_url": "https://dialogs.yango.com"},
             "sber_bridge": {"sber": False, "sber_url": "https://partners.iot.sberdevices.ru"},
+            "openadr_ven": {"openadr": False},
         },
     )
     assert result["type"] == "create_entry"

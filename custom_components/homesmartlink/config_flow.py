@@ -50,6 +50,8 @@ from .const import (
     CONF_BASE_URL,
     CONF_COMFORT_FLOOR,
     CONF_HOME_ID,
+    CONF_OPENADR,
+    CONF_OPENADR_VTN_URL,
     CONF_OVERRIDE_DURATION,
     CONF_PRESET_DELTA,
     CONF_SBER,
@@ -74,6 +76,7 @@ from .const import (
     SUBENTRY_HOME,
 )
 from .migration import MINOR_VERSION, VERSION, account_title, account_unique_id
+from .openadr.form import SECTION_OPENADR, openadr_fields, read_openadr
 from .pem import CertificateError, certificates
 from .writes.plan import MAX_DELTA
 from .writes.timeline import is_zone
@@ -615,7 +618,7 @@ def _flatten(user_input: Mapping[str, Any]) -> dict[str, Any]:
     """The form's sections as one flat mapping of options."""
     flat: dict[str, Any] = {}
     for key, value in user_input.items():
-        if key in (SECTION_YANGO, SECTION_SBER) and isinstance(value, Mapping):
+        if key in (SECTION_YANGO, SECTION_SBER, SECTION_OPENADR) and isinstance(value, Mapping):
             flat.update(value)
         else:
             flat[key] = value
@@ -656,6 +659,7 @@ def _read_options(
     if options[CONF_SBER] and CONF_SBER_KEY not in options:
         errors["base"] = "sber_key_required"
     _read_zone(values, options, errors)
+    _read_ven(values, current, options, errors)
     if (floor := values.get(CONF_COMFORT_FLOOR)) not in (None, ""):
         options[CONF_COMFORT_FLOOR] = float(floor)
     if ca := str(values.get(CONF_SBER_CA) or "").strip():
@@ -664,6 +668,19 @@ def _read_options(
         except CertificateError:
             errors["base"] = "invalid_ca"
     return options, errors
+
+
+def _read_ven(
+    values: Mapping[str, Any],
+    current: Mapping[str, Any],
+    options: dict[str, Any],
+    errors: dict[str, str],
+) -> None:
+    """The OpenADR VEN's section (`openadr/form.py`), its VTN URL an http(s) one."""
+    if error := read_openadr(values, current, options):
+        errors["base"] = error
+    elif (url := options.get(CONF_OPENADR_VTN_URL)) and _normalise_url(url) is None:
+        errors["base"] = "invalid_url"
 
 
 def _read_zone(values: Mapping[str, Any], options: dict[str, Any], errors: dict[str, str]) -> None:
@@ -766,6 +783,9 @@ def _options_schema(current: Mapping[str, Any]) -> Any:
                     }
                 ),
                 {"collapsed": not current.get(CONF_SBER)},
+            ),
+            vol.Required(SECTION_OPENADR): section(
+                schema(openadr_fields(current)), {"collapsed": not current.get(CONF_OPENADR)}
             ),
         }
     )

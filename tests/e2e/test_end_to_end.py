@@ -406,6 +406,7 @@ def test_yango_bridge_turned_on_in_the_options(stack: Stack) -> None:
             "override_duration": 120,
             "yango_bridge": {"yango": True, "yango_dialogs_url": "https://dialogs.yango.com"},
             "sber_bridge": {"sber": False, "sber_url": "https://partners.iot.sberdevices.ru"},
+            "openadr_ven": {"openadr": False},
         },
     )
     assert result["type"] == "create_entry", result
@@ -497,6 +498,7 @@ def test_sber_sync_follows_the_cloud(stack: Stack) -> None:
                 "override_duration": 120,
                 "yango_bridge": {"yango": False, "yango_dialogs_url": "https://dialogs.yango.com"},
                 "sber_bridge": {"sber": True, "sber_url": sber.url, "sber_key": "e2e-vendor-key"},
+                "openadr_ven": {"openadr": False},
             },
         )
         # The person linking Salute: Sber asks who they are, then gets their heaters.

@@ -1,0 +1,100 @@
+"""The VEN's section of the account's options form: its fields and what they may hold.
+
+The certificate and key are secrets: kept in the entry's data, never shown back (their fields
+are then the "replace" ones: left empty, what is stored stays). Both or neither: with them the
+VEN signs its messages and presents the certificate to the VTN over TLS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from homeassistant.helpers.selector import (
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+)
+import voluptuous as vol
+
+from ..const import (
+    CONF_OPENADR,
+    CONF_OPENADR_CERT,
+    CONF_OPENADR_KEY,
+    CONF_OPENADR_LEVEL,
+    CONF_OPENADR_VEN_NAME,
+    CONF_OPENADR_VTN_URL,
+    DEFAULT_OPENADR_LEVELS,
+)
+from ..pem import CertificateError, certificate_and_key
+from .signals import MAX_SHIFT
+
+SECTION_OPENADR = "openadr_ven"
+REPLACE = "_replace"
+_URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
+_PEM = TextSelector(TextSelectorConfig(multiline=True))
+_LEVEL = NumberSelector(
+    NumberSelectorConfig(
+        min=-MAX_SHIFT, max=0, step=1, unit_of_measurement="°C", mode=NumberSelectorMode.BOX
+    )
+)
+
+
+def _secret(key: str, current: Mapping[str, Any]) -> str:
+    return f"{key}{REPLACE}" if current.get(key) else key
+
+
+def openadr_fields(current: Mapping[str, Any]) -> dict[Any, Any]:
+    """The section's fields, filled with what is stored (secrets never)."""
+    fields: dict[Any, Any] = {
+        vol.Required(CONF_OPENADR, default=bool(current.get(CONF_OPENADR))): bool,
+        vol.Optional(
+            CONF_OPENADR_VTN_URL, description={"suggested_value": current.get(CONF_OPENADR_VTN_URL)}
+        ): _URL,
+        vol.Optional(
+            CONF_OPENADR_VEN_NAME,
+            description={"suggested_value": current.get(CONF_OPENADR_VEN_NAME)},
+        ): str,
+    }
+    for level, shift in DEFAULT_OPENADR_LEVELS.items():
+        key = CONF_OPENADR_LEVEL.format(level)
+        fields[vol.Required(key, default=current.get(key, shift))] = _LEVEL
+    fields[vol.Optional(_secret(CONF_OPENADR_CERT, current))] = _PEM
+    fields[vol.Optional(_secret(CONF_OPENADR_KEY, current))] = _PEM
+    return fields
+
+
+def read_openadr(
+    values: Mapping[str, Any], current: Mapping[str, Any], options: dict[str, Any]
+) -> str | None:
+    """Put the VEN's options (and secrets) in `options`; the form's error key, if any."""
+    options[CONF_OPENADR] = bool(values.get(CONF_OPENADR, False))
+    for key in (CONF_OPENADR_VTN_URL, CONF_OPENADR_VEN_NAME):
+        if text := str(values.get(key) or "").strip():
+            options[key] = text
+    for level, shift in DEFAULT_OPENADR_LEVELS.items():
+        key = CONF_OPENADR_LEVEL.format(level)
+        options[key] = int(values.get(key, shift))
+    typed = {
+        key: str(values.get(key) or values.get(f"{key}{REPLACE}") or "").strip()
+        for key in (CONF_OPENADR_CERT, CONF_OPENADR_KEY)
+    }
+    if any(typed.values()):
+        # A new certificate or key goes with the other one, typed or stored.
+        cert, key = (typed[k] or str(current.get(k) or "") for k in typed)
+        try:
+            options[CONF_OPENADR_CERT], options[CONF_OPENADR_KEY] = certificate_and_key(cert, key)
+        except CertificateError:
+            return "invalid_ven_certificate"
+    else:
+        for key in typed:
+            if current.get(key):
+                options[key] = current[key]
+    if options[CONF_OPENADR] and not (
+        options.get(CONF_OPENADR_VTN_URL) and options.get(CONF_OPENADR_VEN_NAME)
+    ):
+        return "openadr_incomplete"
+    return None
