@@ -259,3 +259,33 @@ async def test_unloaded_after_registration_stops_the_scheduler(
     await hass.async_block_till_done()
     assert not client.scheduler.running
     assert client.client_session.closed
+
+
+async def test_the_account_shows_its_vens_server_and_program_events(
+    hass: HomeAssistant, simulator: Simulator, vtn: Vtn
+) -> None:
+    entry = await _ven_account(hass, simulator, vtn)
+    server, program = (
+        "binary_sensor.demo_partner_campaigns_program_server",
+        "event.demo_partner_campaigns_program_event",
+    )
+    await _until(lambda: hass.states.get(server).state == "on", "the server reachable")
+    assert hass.states.get(server).attributes["device_class"] == "connectivity"
+    event = vtn.add_event(_next_step(), 30, -1.0)
+    await _until(
+        lambda: hass.states.get(program).attributes.get("event_type") == "opted_in", "opted in"
+    )
+    attributes = hass.states.get(program).attributes
+    assert attributes["event_id"] == event
+    assert attributes["campaign_id"] == _campaigns(entry)[0].id
+    refused = vtn.add_event(_next_step(), 30, -1.0, targets=[{"resource_id": "elsewhere"}])
+    await _until(lambda: hass.states.get(program).attributes["event_id"] == refused, "opt-out")
+    assert hass.states.get(program).attributes["event_type"] == "opted_out"
+    assert hass.states.get(program).attributes["reason"] == "unknown_resources"
+    vtn.server.cancel_event(VEN_ID, event)
+    await _until(
+        lambda: hass.states.get(program).attributes["event_type"] == "cancelled", "cancelled"
+    )
+    await vtn.stop()
+    await _until(lambda: hass.states.get(server).state == "off", "the server gone", 20)
+    await vtn.restart()

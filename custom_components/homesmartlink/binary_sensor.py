@@ -18,6 +18,7 @@ from .entity import (
     HomeSmartlinkGatewayEntity,
     async_add_device_entities,
 )
+from .openadr.entities import VenConnectivity, has_ven
 
 PARALLEL_UPDATES = 0
 
@@ -27,7 +28,9 @@ async def async_setup_entry(
     entry: HomeSmartlinkConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the gateway's connectivity, and every device's as devices appear."""
+    """Add the gateway's connectivity, every device's as devices appear, and the VEN's."""
+    if has_ven(entry):
+        async_add_entities([VenConnectivity(entry)])
     for home in entry.runtime_data.homes.values():
         coordinator = home.coordinator
         async_add_entities(

@@ -14,8 +14,17 @@ from homeassistant.util import dt as dt_util
 from homeassistant.util.json import json_loads
 
 from .campaigns.model import campaign_data
-from .const import CONF_BASE_URL, CONF_SBER_KEY, CONF_YANGO_SKILL_TOKEN
+from .const import (
+    CONF_BASE_URL,
+    CONF_OPENADR_CERT,
+    CONF_OPENADR_KEY,
+    CONF_OPENADR_VEN_NAME,
+    CONF_OPENADR_VTN_URL,
+    CONF_SBER_KEY,
+    CONF_YANGO_SKILL_TOKEN,
+)
 from .coordinator import HomeSmartlinkConfigEntry, HomeSmartlinkHome, account_zone
+from .openadr.entities import ven_of
 
 TO_REDACT = {
     CONF_BASE_URL,
@@ -23,6 +32,10 @@ TO_REDACT = {
     CONF_CLIENT_SECRET,
     CONF_YANGO_SKILL_TOKEN,
     CONF_SBER_KEY,
+    CONF_OPENADR_CERT,
+    CONF_OPENADR_KEY,
+    CONF_OPENADR_VTN_URL,
+    CONF_OPENADR_VEN_NAME,
     "token",
     "room_name",
     "email",
@@ -51,6 +64,8 @@ async def async_get_config_entry_diagnostics(
             for campaign in entry.runtime_data.campaigns.campaigns.values()
         ],
         "campaign_records_dropped": entry.runtime_data.campaigns.dropped,
+        # The OpenADR VEN, when on: registration, reachability, the last event's answer (ids).
+        "openadr": ven.diagnostics() if (ven := ven_of(entry)) is not None else None,
     }
 
 

@@ -9,6 +9,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .campaigns.book import CampaignEvent
 from .coordinator import HomeSmartlinkConfigEntry
 from .entity import HomeSmartlinkAccountEntity
+from .openadr.entities import VenProgramEvent, has_ven
 
 PARALLEL_UPDATES = 0
 
@@ -30,8 +31,10 @@ async def async_setup_entry(
     entry: HomeSmartlinkConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the account's campaign event entity."""
+    """Add the account's campaign event entity (and its program's, when a VEN is on)."""
     async_add_entities([HomeSmartlinkCampaignEvent(entry)])
+    if has_ven(entry):
+        async_add_entities([VenProgramEvent(entry)])
 
 
 class HomeSmartlinkCampaignEvent(HomeSmartlinkAccountEntity, EventEntity):

@@ -13,10 +13,9 @@ from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import Event, HomeAssistant, callback
 
 from ..coordinator import HomeSmartlinkConfigEntry
+from .entities import PLUGIN_NAME
 from .settings import ven_settings
 from .ven import Ven
-
-PLUGIN_NAME = "openadr"
 
 
 class VenPlugin:

@@ -46,6 +46,11 @@ REACHABLE_POLLS = 2.5
 _OVER = (CampaignState.FINISHED, CampaignState.CANCELLED)
 
 
+def ven_signal(entry_id: str) -> str:
+    """The dispatcher signal an account's VEN sends when its state changes."""
+    return f"homesmartlink_ven_{entry_id}"
+
+
 @dataclass(frozen=True, slots=True)
 class EventAnswer:
     """What the VEN made of the last event it received (shown on the account's VEN entities)."""
@@ -74,7 +79,7 @@ class VenState:
         """Registered, and the VTN answered within the last polls."""
         if not self.registered or self.last_answer is None:
             return False
-        return now - self.last_answer <= self.poll_every * REACHABLE_POLLS + timedelta(seconds=5)
+        return now - self.last_answer <= self.poll_every * REACHABLE_POLLS + timedelta(seconds=2)
 
 
 class Ven:
@@ -90,7 +95,7 @@ class Ven:
         self._client: Any = None
         self._task: asyncio.Task[None] | None = None
         self.state = VenState()
-        self.signal = f"homesmartlink_ven_{entry.entry_id}"
+        self.signal = ven_signal(entry.entry_id)
 
     @callback
     def async_start(self) -> Callable[[], Any]:
