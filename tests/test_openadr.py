@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator, Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 import socket
 import threading
 from typing import Any
@@ -40,6 +41,7 @@ class Vtn:
         self.url = f"http://127.0.0.1:{port}/OpenADR2/Simple/2.0b"
         self.opts: list[tuple[str, str]] = []
         self.registrations = 0
+        self.reported: dict[str, float] = {}
         self.server = self._server()
 
     def _server(self) -> Any:
@@ -51,6 +53,7 @@ class Vtn:
             show_fingerprint=False,
         )
         server.add_handler("on_create_party_registration", self._register)
+        server.add_handler("on_register_report", self._offered)
         # openleadr 0.5.36's VTN keeps its message builder as a class attribute holding a
         # functools.partial: from Python 3.14 a partial binds like a method (3.13 warns about it)
         # and every answer fails. Held as a static method it is the library's own builder.
@@ -61,6 +64,16 @@ class Vtn:
     def _register(self, registration_info: dict[str, Any]) -> tuple[str, str]:
         self.registrations += 1
         return VEN_ID, "reg-1"
+
+    def _offered(self, report: dict[str, Any]) -> list[tuple[str, Any, timedelta]]:
+        """Every point the VEN offers, at its shortest sampling period."""
+        return [
+            (d["r_id"], partial(self._reported, d["r_id"]), d["sampling_rate"]["min_period"])
+            for d in report["report_descriptions"]
+        ]
+
+    def _reported(self, r_id: str, values: list[tuple[datetime, float]]) -> None:
+        self.reported[r_id] = values[-1][1]
 
     def _opted(self, ven_id: str, event_id: str, opt_type: str) -> None:
         self.opts.append((event_id, opt_type))
@@ -289,3 +302,30 @@ async def test_the_account_shows_its_vens_server_and_program_events(
     await vtn.stop()
     await _until(lambda: hass.states.get(server).state == "off", "the server gone", 20)
     await vtn.restart()
+
+
+async def test_reports_say_each_homes_status_and_a_households_change(
+    hass: HomeAssistant, simulator: Simulator, vtn: Vtn
+) -> None:
+    entry = await _ven_account(hass, simulator, vtn)
+    await _until(lambda: _ven(entry).state.registered, "the registration")
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    start = now - timedelta(minutes=now.minute % 5)  # shedding from the current step
+    event = vtn.add_event(start, 30, -2.0, targets=[{"resource_id": "home-demo-1"}])
+    await _until(lambda: (event, "optIn") in vtn.opts, "the opt-in")
+    await _until(lambda: "home-demo-1:online" in vtn.reported, "the first status report", 30)
+    assert vtn.reported["home-demo-1:online"] == 1.0
+    assert vtn.reported["home-demo-1:manual_override"] == 0.0
+    (home,) = (h for h in entry.runtime_data.homes.values() if h.home_id == "home-demo-1")
+    await home.coordinator.async_refresh()  # the heaters report the shed: verified
+    (campaign,) = _campaigns(entry)
+    assert "verified" in {s.value for s in campaign.status.get("shed", {}).values()}
+    await _until(lambda: vtn.reported.get("rooms_shedding", 0) > 0, "rooms shedding", 30)
+    # A household changes its heater at home: opted out, reported as a manual override.
+    device = simulator.device("home-demo-1", "A1B2C3D4")
+    device["comfortSp"] = device["ecoSp"] = 23
+    await home.coordinator.async_refresh()
+    await _until(
+        lambda: vtn.reported.get("home-demo-1:manual_override") == 1.0, "the manual override", 30
+    )
+    assert vtn.reported["home-demo-2:manual_override"] == 0.0

@@ -10,9 +10,8 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .api import DeviceCategory
 from .coordinator import HomeSmartlinkConfigEntry, HomeSmartlinkCoordinator
-from .devices import has_own_device
+from .devices import gateway_online, has_own_device
 from .entity import (
     HomeSmartlinkDeviceEntity,
     HomeSmartlinkGatewayEntity,
@@ -82,8 +81,4 @@ class HomeSmartlinkGatewayConnectivity(HomeSmartlinkGatewayEntity, BinarySensorE
     @property
     def is_on(self) -> bool:
         """Connected as the class docstring explains."""
-        devices = self.coordinator.data.devices
-        listed = [d for d in devices if d.category is DeviceCategory.GATEWAY]
-        if listed:
-            return any(device.online for device in listed)
-        return any(device.online for device in devices)
+        return gateway_online(self.coordinator.data.devices)

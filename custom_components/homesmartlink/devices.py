@@ -6,6 +6,7 @@ kind) and hang from the home's gateway (their areas: `areas.py`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, cast
 
 from homeassistant.config_entries import ConfigEntry
@@ -164,3 +165,9 @@ def async_follow_device_changes(home: HomeSmartlinkHome) -> None:
                 )
 
     home.entry.async_on_unload(coordinator.async_add_listener(refresh))
+
+
+def gateway_online(devices: Sequence[Device]) -> bool:
+    """Whether the home's gateway is online: the gateway listed, else any device reporting."""
+    listed = [d for d in devices if d.category is DeviceCategory.GATEWAY]
+    return any(device.online for device in (listed or devices))

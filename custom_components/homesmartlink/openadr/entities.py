@@ -7,7 +7,7 @@ set up before the VEN starts: they find it through the account's run-time data w
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, cast
+from typing import cast
 
 from homeassistant.components.binary_sensor import BinarySensorDeviceClass, BinarySensorEntity
 from homeassistant.components.event import EventEntity
@@ -21,10 +21,7 @@ from homeassistant.util import dt as dt_util
 from ..coordinator import HomeSmartlinkConfigEntry
 from ..devices import account_info
 from .settings import ven_settings
-from .ven import OPT_IN, EventAnswer, ven_signal
-
-if TYPE_CHECKING:
-    from .ven import Ven
+from .ven import OPT_IN, EventAnswer, Ven, ven_signal
 
 PLUGIN_NAME = "openadr"
 # How often reachability is looked at again between the VEN's own news (polls that stop).
@@ -39,7 +36,7 @@ def has_ven(entry: HomeSmartlinkConfigEntry) -> bool:
 
 def ven_of(entry: HomeSmartlinkConfigEntry) -> Ven | None:
     """The account's running VEN, if its options turned one on."""
-    return cast("Ven | None", entry.runtime_data.bridges.get(PLUGIN_NAME))
+    return cast(Ven | None, entry.runtime_data.bridges.get(PLUGIN_NAME))
 
 
 class _VenEntity(Entity):

@@ -35,6 +35,7 @@ from ..coordinator import HomeSmartlinkConfigEntry
 from ..writes.outcomes import WriteError
 from ..writes.plan import DerogationPlanError, PlanProblem
 from .client import build_client
+from .reports import offer_reports
 from .settings import VenSettings
 from .signals import CANCELLED, EventId, EventRefusedError, Refusal, event_id, plan_event
 
@@ -129,6 +130,7 @@ class Ven:
             client.add_handler("on_event", self._async_on_event)
             client.add_handler("on_update_event", self._async_on_event)
             client.add_hook("after_receive_xml", self._async_answered)
+            offer_reports(client, self._entry, self._settings.ven_name)
             self._client = client
             try:
                 await client.run()
