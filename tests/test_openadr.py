@@ -23,6 +23,7 @@ from custom_components.homesmartlink.const import DOMAIN
 
 from .conftest import TIME_ZONE, account_entry
 from .simulator import Simulator, more_homes
+from .ven_certificates import certificate_and_key
 
 VEN_ID = "ven-hsl-1"
 
@@ -124,7 +125,9 @@ async def _until(check: Callable[[], bool], what: str, seconds: float = 15) -> N
     pytest.fail(f"waited {seconds} s for {what}")
 
 
-async def _ven_account(hass: HomeAssistant, simulator: Simulator, vtn: Vtn) -> MockConfigEntry:
+async def _ven_account(
+    hass: HomeAssistant, simulator: Simulator, vtn: Vtn, **secrets: str
+) -> MockConfigEntry:
     """An account of three homes whose VEN talks to the VTN."""
     await hass.config.async_set_time_zone(TIME_ZONE)
     for extra in more_homes(simulator.seed, 3)["homes"][1:]:
@@ -135,6 +138,7 @@ async def _ven_account(hass: HomeAssistant, simulator: Simulator, vtn: Vtn) -> M
         openadr=True,
         openadr_vtn_url=vtn.url,
         openadr_ven_name="hsl-partner",
+        **secrets,
     )
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
@@ -329,3 +333,17 @@ async def test_reports_say_each_homes_status_and_a_households_change(
         lambda: vtn.reported.get("home-demo-1:manual_override") == 1.0, "the manual override", 30
     )
     assert vtn.reported["home-demo-2:manual_override"] == 0.0
+
+
+async def test_a_ven_with_a_certificate_signs_what_it_sends(
+    hass: HomeAssistant, simulator: Simulator, vtn: Vtn
+) -> None:
+    """Its messages carry an XML signature the VTN's schema accepts (over plain HTTP the
+    library's VTN checks signatures only on TLS connections)."""
+    cert, key = certificate_and_key()
+    entry = await _ven_account(hass, simulator, vtn, openadr_cert=cert, openadr_key=key)
+    await _until(lambda: _ven(entry).state.registered, "the registration")
+    client = _ven(entry)._client
+    assert client.cert_path is not None  # built with the stored pair (files gone since)
+    message = client._create_message("oadrPoll", ven_id=VEN_ID)
+    assert "SignatureValue" in str(message)
