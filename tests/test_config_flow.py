@@ -812,8 +812,12 @@ async def test_options_openadr_ven(hass: HomeAssistant, mock_config_entry: MockC
         openadr_vtn_url=" https://vtn.test/OpenADR2/Simple/2.0b ",
         openadr_ven_name="hsl",
         openadr_level_3=-4,
+        openadr_preheat_delta=1,
+        openadr_preheat_minutes=60,
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert mock_config_entry.options["openadr_preheat_minutes"] == 60
+    assert "openadr_recovery_delta" not in mock_config_entry.options
     assert mock_config_entry.options["openadr_vtn_url"] == "https://vtn.test/OpenADR2/Simple/2.0b"
     assert mock_config_entry.options["openadr_level_3"] == -4
     assert "openadr_cert" not in mock_config_entry.data

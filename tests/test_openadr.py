@@ -126,7 +126,7 @@ async def _until(check: Callable[[], bool], what: str, seconds: float = 15) -> N
 
 
 async def _ven_account(
-    hass: HomeAssistant, simulator: Simulator, vtn: Vtn, **secrets: str
+    hass: HomeAssistant, simulator: Simulator, vtn: Vtn, **more: Any
 ) -> MockConfigEntry:
     """An account of three homes whose VEN talks to the VTN."""
     await hass.config.async_set_time_zone(TIME_ZONE)
@@ -138,7 +138,7 @@ async def _ven_account(
         openadr=True,
         openadr_vtn_url=vtn.url,
         openadr_ven_name="hsl-partner",
-        **secrets,
+        **more,
     )
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
@@ -187,6 +187,21 @@ async def test_an_event_for_two_of_three_homes_is_one_campaign(
         DOMAIN, "get_campaign", {}, blocking=True, return_response=True
     )
     assert got["openadr_event_id"] == event
+    # On the account's campaigns calendar, the phase says which event it carries.
+    calendar = "calendar.demo_partner_campaigns_campaigns"
+    shown = await hass.services.async_call(
+        "calendar",
+        "get_events",
+        {
+            "entity_id": calendar,
+            "start_date_time": start.isoformat(),
+            "end_date_time": (start + timedelta(hours=1)).isoformat(),
+        },
+        blocking=True,
+        return_response=True,
+    )
+    (shed,) = shown[calendar]["events"]
+    assert shed["description"] == f"OpenADR {event}"
     # Redelivered at each poll: recognised, never sent again.
     await asyncio.sleep(2.5)
     assert len(simulator.requests_to("derogations")) == count + 1
@@ -347,3 +362,30 @@ async def test_a_ven_with_a_certificate_signs_what_it_sends(
     assert client.cert_path is not None  # built with the stored pair (files gone since)
     message = client._create_message("oadrPoll", ven_id=VEN_ID)
     assert "SignatureValue" in str(message)
+
+
+async def test_the_options_phases_go_around_each_event(
+    hass: HomeAssistant, simulator: Simulator, vtn: Vtn
+) -> None:
+    entry = await _ven_account(
+        hass,
+        simulator,
+        vtn,
+        openadr_preheat_delta=1,
+        openadr_preheat_minutes=30,
+        openadr_recovery_delta=-1,
+        openadr_recovery_minutes=15,
+    )
+    await _until(lambda: _ven(entry).state.registered, "the registration")
+    count = len(simulator.requests_to("derogations"))
+    start = _next_step(60)
+    event = vtn.add_event(start, 60, -2.0)
+    await _until(lambda: (event, "optIn") in vtn.opts, "the opt-in")
+    (campaign,) = _campaigns(entry)
+    assert [(p.phase.value, p.start, p.end, p.delta) for p in campaign.phases] == [
+        ("preheat", start - timedelta(minutes=30), start, 1),
+        ("shed", start, start + timedelta(hours=1), -2),
+        ("recovery", start + timedelta(hours=1), start + timedelta(minutes=75), -1),
+    ]
+    # One request per window (the three phases, over all three homes' rooms).
+    assert len(simulator.requests_to("derogations")) - count == 3

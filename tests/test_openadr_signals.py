@@ -12,6 +12,7 @@ from custom_components.homesmartlink.openadr.signals import (
     Note,
     Refusal,
     event_id,
+    fitting_preheat,
     plan_event,
 )
 
@@ -130,3 +131,12 @@ def test_the_descriptor_names_the_event() -> None:
     assert (ident.event_id, ident.modification, ident.status) == ("ev-1", 0, "far")
     with pytest.raises(EventRefusedError):
         event_id({"active_period": {}})
+
+
+def test_pre_conditioning_fits_before_the_event() -> None:
+    start = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+    assert fitting_preheat(None, start, NOW) is None
+    assert fitting_preheat((1, 30), start, NOW) == (1, 30)
+    # An hour asked, 60 minutes left from the current step (09:00): all of it.
+    assert fitting_preheat((1, 90), start, NOW) == (1, 60)
+    assert fitting_preheat((1, 30), datetime(2026, 11, 23, 9, 0, tzinfo=UTC), NOW) is None

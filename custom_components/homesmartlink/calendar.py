@@ -316,7 +316,16 @@ class HomeSmartlinkCampaignCalendar(HomeSmartlinkAccountEntity, _EventsCalendar)
     def _events(self, start: datetime, end: datetime) -> list[CalendarEvent]:
         book = self._entry.runtime_data.campaigns
         return [
-            CalendarEvent(start=e.start, end=e.end, summary=e.summary, uid=e.uid)
+            CalendarEvent(
+                start=e.start,
+                end=e.end,
+                summary=e.summary,
+                uid=e.uid,
+                # A program's campaign says which of its events it carries.
+                description=f"OpenADR {e.campaign.openadr_event[0]}"
+                if e.campaign.openadr_event
+                else None,
+            )
             for e in agenda(
                 book.campaigns.values(), start, end, self._words, account_zone(self._entry)
             )

@@ -56,6 +56,11 @@ CONF_OPENADR_KEY: Final = "openadr_key"
 # SIMPLE signal levels 1..3 -> the shift in °C (options `openadr_level_1`...).
 CONF_OPENADR_LEVEL: Final = "openadr_level_{}"
 DEFAULT_OPENADR_LEVELS: Final = {1: -1, 2: -2, 3: -3}
+# Optional phases around each event's shed: (delta °C, minutes); both set or it is off.
+CONF_OPENADR_PREHEAT_DELTA: Final = "openadr_preheat_delta"
+CONF_OPENADR_PREHEAT_MINUTES: Final = "openadr_preheat_minutes"
+CONF_OPENADR_RECOVERY_DELTA: Final = "openadr_recovery_delta"
+CONF_OPENADR_RECOVERY_MINUTES: Final = "openadr_recovery_minutes"
 # The bridges' and the VEN's secrets: set in the options form, kept in the entry's data (never
 # shown back).
 BRIDGE_SECRETS: Final = (CONF_YANGO_SKILL_TOKEN, CONF_SBER_KEY, CONF_OPENADR_CERT, CONF_OPENADR_KEY)

@@ -25,6 +25,10 @@ from ..const import (
     CONF_OPENADR_CERT,
     CONF_OPENADR_KEY,
     CONF_OPENADR_LEVEL,
+    CONF_OPENADR_PREHEAT_DELTA,
+    CONF_OPENADR_PREHEAT_MINUTES,
+    CONF_OPENADR_RECOVERY_DELTA,
+    CONF_OPENADR_RECOVERY_MINUTES,
     CONF_OPENADR_VEN_NAME,
     CONF_OPENADR_VTN_URL,
     DEFAULT_OPENADR_LEVELS,
@@ -33,6 +37,7 @@ from ..pem import CertificateError, certificate_and_key
 from .signals import MAX_SHIFT
 
 SECTION_OPENADR = "openadr_ven"
+MAX_PHASE_MINUTES = 240
 REPLACE = "_replace"
 _URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
 _PEM = TextSelector(TextSelectorConfig(multiline=True))
@@ -41,6 +46,25 @@ _LEVEL = NumberSelector(
         min=-MAX_SHIFT, max=0, step=1, unit_of_measurement="°C", mode=NumberSelectorMode.BOX
     )
 )
+
+
+_SHIFT = NumberSelector(
+    NumberSelectorConfig(
+        min=-MAX_SHIFT, max=MAX_SHIFT, step=1, unit_of_measurement="°C", mode=NumberSelectorMode.BOX
+    )
+)
+_MINUTES = NumberSelector(
+    NumberSelectorConfig(
+        min=5, max=MAX_PHASE_MINUTES, step=5, unit_of_measurement="min", mode=NumberSelectorMode.BOX
+    )
+)
+# Pre-conditioning and recovery around each event's shed (empty: none).
+_PHASES = {
+    CONF_OPENADR_PREHEAT_DELTA: _SHIFT,
+    CONF_OPENADR_PREHEAT_MINUTES: _MINUTES,
+    CONF_OPENADR_RECOVERY_DELTA: _SHIFT,
+    CONF_OPENADR_RECOVERY_MINUTES: _MINUTES,
+}
 
 
 def _secret(key: str, current: Mapping[str, Any]) -> str:
@@ -62,6 +86,8 @@ def openadr_fields(current: Mapping[str, Any]) -> dict[Any, Any]:
     for level, shift in DEFAULT_OPENADR_LEVELS.items():
         key = CONF_OPENADR_LEVEL.format(level)
         fields[vol.Required(key, default=current.get(key, shift))] = _LEVEL
+    for key, selector in _PHASES.items():
+        fields[vol.Optional(key, description={"suggested_value": current.get(key)})] = selector
     fields[vol.Optional(_secret(CONF_OPENADR_CERT, current))] = _PEM
     fields[vol.Optional(_secret(CONF_OPENADR_KEY, current))] = _PEM
     return fields
@@ -78,23 +104,32 @@ def read_openadr(
     for level, shift in DEFAULT_OPENADR_LEVELS.items():
         key = CONF_OPENADR_LEVEL.format(level)
         options[key] = int(values.get(key, shift))
-    typed = {
-        key: str(values.get(key) or values.get(f"{key}{REPLACE}") or "").strip()
-        for key in (CONF_OPENADR_CERT, CONF_OPENADR_KEY)
-    }
-    if any(typed.values()):
-        # A new certificate or key goes with the other one, typed or stored.
-        cert, key = (typed[k] or str(current.get(k) or "") for k in typed)
-        try:
-            options[CONF_OPENADR_CERT], options[CONF_OPENADR_KEY] = certificate_and_key(cert, key)
-        except CertificateError:
-            return "invalid_ven_certificate"
-    else:
-        for key in typed:
-            if current.get(key):
-                options[key] = current[key]
+    for key in _PHASES:
+        if values.get(key) not in (None, ""):
+            options[key] = int(values[key])
+    if error := _read_certificate(values, current, options):
+        return error
     if options[CONF_OPENADR] and not (
         options.get(CONF_OPENADR_VTN_URL) and options.get(CONF_OPENADR_VEN_NAME)
     ):
         return "openadr_incomplete"
+    return None
+
+
+def _read_certificate(
+    values: Mapping[str, Any], current: Mapping[str, Any], options: dict[str, Any]
+) -> str | None:
+    """A new certificate or key goes with the other one, typed or stored; none typed: kept."""
+    typed = {
+        key: str(values.get(key) or values.get(f"{key}{REPLACE}") or "").strip()
+        for key in (CONF_OPENADR_CERT, CONF_OPENADR_KEY)
+    }
+    if not any(typed.values()):
+        options.update({key: current[key] for key in typed if current.get(key)})
+        return None
+    cert, key = (typed[k] or str(current.get(k) or "") for k in typed)
+    try:
+        options[CONF_OPENADR_CERT], options[CONF_OPENADR_KEY] = certificate_and_key(cert, key)
+    except CertificateError:
+        return "invalid_ven_certificate"
     return None

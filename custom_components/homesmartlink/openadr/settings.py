@@ -11,6 +11,10 @@ from ..const import (
     CONF_OPENADR_CERT,
     CONF_OPENADR_KEY,
     CONF_OPENADR_LEVEL,
+    CONF_OPENADR_PREHEAT_DELTA,
+    CONF_OPENADR_PREHEAT_MINUTES,
+    CONF_OPENADR_RECOVERY_DELTA,
+    CONF_OPENADR_RECOVERY_MINUTES,
     CONF_OPENADR_VEN_NAME,
     CONF_OPENADR_VTN_URL,
     DEFAULT_OPENADR_LEVELS,
@@ -26,6 +30,9 @@ class VenSettings:
     levels: Mapping[int, int]
     cert: str | None = None
     key: str | None = None
+    # (delta °C, minutes) before and after each event's shed, when the options set them.
+    preheat: tuple[int, int] | None = None
+    recovery: tuple[int, int] | None = None
 
     def __repr__(self) -> str:
         """Never the key (nor the URL: it may carry a program's token)."""
@@ -44,5 +51,19 @@ def ven_settings(options: Mapping[str, Any], data: Mapping[str, Any]) -> VenSett
     cert, key = data.get(CONF_OPENADR_CERT), data.get(CONF_OPENADR_KEY)
     signed = bool(cert and key)
     return VenSettings(
-        str(url), str(name), levels, str(cert) if signed else None, str(key) if signed else None
+        str(url),
+        str(name),
+        levels,
+        str(cert) if signed else None,
+        str(key) if signed else None,
+        _phase(options, CONF_OPENADR_PREHEAT_DELTA, CONF_OPENADR_PREHEAT_MINUTES),
+        _phase(options, CONF_OPENADR_RECOVERY_DELTA, CONF_OPENADR_RECOVERY_MINUTES),
     )
+
+
+def _phase(options: Mapping[str, Any], delta: str, minutes: str) -> tuple[int, int] | None:
+    """A phase around the shed when both its shift and its length are set (not zero)."""
+    shift, length = options.get(delta), options.get(minutes)
+    if not shift or not length:
+        return None
+    return int(shift), int(length)

@@ -198,3 +198,17 @@ def _floor_step(moment: datetime) -> datetime:
 
 def _nearest_step(moment: datetime) -> datetime:
     return _floor_step(moment + STEP / 2)
+
+
+def fitting_preheat(
+    preheat: tuple[int, int] | None, start: datetime, now: datetime
+) -> tuple[int, int] | None:
+    """The options' pre-conditioning, from the current step at the earliest.
+
+    An event sent shortly before its start gets a shorter one; none when no step is left.
+    """
+    if preheat is None:
+        return None
+    room = int((start - _floor_step(now)).total_seconds() // 60)
+    minutes = min(preheat[1], room - room % 5)
+    return (preheat[0], minutes) if minutes > 0 else None

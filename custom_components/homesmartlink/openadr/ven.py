@@ -37,7 +37,15 @@ from ..writes.plan import DerogationPlanError, PlanProblem
 from .client import build_client
 from .reports import offer_reports
 from .settings import VenSettings
-from .signals import CANCELLED, EventId, EventRefusedError, Refusal, event_id, plan_event
+from .signals import (
+    CANCELLED,
+    EventId,
+    EventRefusedError,
+    Refusal,
+    event_id,
+    fitting_preheat,
+    plan_event,
+)
 
 LOGGER = logging.getLogger(__name__)
 OPT_IN, OPT_OUT = "optIn", "optOut"
@@ -192,7 +200,14 @@ class Ven:
             event, {home.home_id: home.participating for home in homes}, now, self._settings.levels
         )
         try:
-            phases = plan_phases(plan.start, plan.end, plan.delta, now)
+            phases = plan_phases(
+                plan.start,
+                plan.end,
+                plan.delta,
+                now,
+                preheat=fitting_preheat(self._settings.preheat, plan.start, now),
+                recovery=self._settings.recovery,
+            )
         except DerogationPlanError as err:
             far = err.problem in (PlanProblem.SPAN_TOO_LONG, PlanProblem.PERIOD_OUT_OF_REACH)
             raise EventRefusedError(Refusal.TOO_FAR if far else Refusal.MALFORMED) from err
