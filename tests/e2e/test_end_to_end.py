@@ -27,6 +27,7 @@ from .processes import (
     browser_check,
     wait_until,
 )
+from .vtn import ThreadedVtn
 
 PARIS = ZoneInfo("Europe/Paris")
 MODES = {"Prog": "auto", "Manual": "heat", "Antifreeze": "heat", "Stop": "off"}
@@ -730,6 +731,84 @@ def test_the_blueprints_import_and_run_a_campaign(stack: Stack) -> None:
         "the campaign report",
     )
     assert "cancelled" in note["message"], note
+
+
+def test_an_openadr_program_dispatches_a_campaign(stack: Stack) -> None:
+    """The VEN turned on in the options: an event of openleadr's VTN becomes a campaign of one
+    home, opted in; a household's change is a manual override in its report; its cancel."""
+    hass, simulator = stack
+    vtn = ThreadedVtn()
+    try:
+        _turn_on_the_ven(hass, vtn.url)
+        server = "binary_sensor.demo_partner_campaigns_program_server"
+        wait_until(lambda: hass.states()[server]["state"] == "on", 60, "the VTN reachable")
+        simulator.control("DELETE", "/_sim/requests")
+        now = datetime.now(PARIS).replace(second=0, microsecond=0)
+        start = now - timedelta(minutes=now.minute % 5)  # shedding from the current step
+        event = vtn.add_event(start, 30, -2.0, [HOME_ID])
+        wait_until(lambda: (event, "optIn") in vtn.opts, 60, "the opt-in")
+        got = hass.action("homesmartlink", "get_campaign", {}, response=True)
+        assert got["openadr_event_id"] == event, got
+        assert [h["home_id"] for h in got["homes"]] == [HOME_ID], got
+        assert len(simulator.requests("derogations")) == 1
+        wait_until(lambda: f"{HOME_ID}:manual_override" in vtn.reported, 60, "a status report")
+        assert vtn.reported[f"{HOME_ID}:online"] == 1.0
+        _verified_then_changed_at_home(hass, simulator)
+        wait_until(
+            lambda: vtn.reported.get(f"{HOME_ID}:manual_override") == 1.0,
+            120,
+            "the manual override reported",
+        )
+        vtn.cancel_event(event)
+        wait_until(
+            lambda: (
+                hass.action("homesmartlink", "get_campaign", {}, response=True)["state"]
+                == "cancelled"
+            ),
+            60,
+            "the campaign cancelled by the program",
+        )
+    finally:
+        _turn_on_the_ven(hass, None)  # off again: the program is gone with the test
+        vtn.stop()
+
+
+def _turn_on_the_ven(hass: HomeAssistantProcess, url: str | None) -> None:
+    """The options form over REST, its VEN section on (with this VTN) or off."""
+    ven = {"openadr": False} if url is None else {"openadr": True, "openadr_vtn_url": url}
+    flow = hass.api(
+        "POST", "/api/config/config_entries/options/flow", {"handler": hass.entry()["entry_id"]}
+    )
+    result = hass.api(
+        "POST",
+        f"/api/config/config_entries/options/flow/{flow['flow_id']}",
+        {
+            "override_duration": 120,
+            "yango_bridge": {"yango": False, "yango_dialogs_url": "https://dialogs.yango.com"},
+            "sber_bridge": {"sber": False, "sber_url": "https://partners.iot.sberdevices.ru"},
+            "openadr_ven": {**ven, "openadr_ven_name": "e2e"},
+        },
+    )
+    assert result["type"] == "create_entry", result
+
+
+def _verified_then_changed_at_home(hass: HomeAssistantProcess, simulator: SimulatorProcess) -> None:
+    """A poll sees the shed in force (verified), then a household sets its heater higher."""
+    heater = "climate.salon_heater_1"
+    hass.action("homeassistant", "update_entity", {"entity_id": heater})
+    wait_until(
+        lambda: (
+            "verified"
+            in json.dumps(hass.action("homesmartlink", "get_campaign", {}, response=True)["homes"])
+        ),
+        120,
+        "a room verified",
+    )
+    simulator.control(
+        "PATCH", f"/_sim/homes/{HOME_ID}/devices/A1B2C3D4", {"comfortSp": 23, "ecoSp": 23}
+    )
+    time.sleep(11)  # past the refresh debouncer's cooldown
+    hass.action("homeassistant", "update_entity", {"entity_id": heater})
 
 
 def test_home_assistant_reported_no_deprecation_of_ours(stack: Stack) -> None:
