@@ -14,6 +14,8 @@ import gc
 import json
 import math
 from pathlib import Path
+import subprocess
+import sys
 import time
 import tracemalloc
 from typing import Any, cast
@@ -56,7 +58,7 @@ from custom_components.homesmartlink.writes.plan import (
     window_from_span,
 )
 from tests.conftest import account_entry, record_state_writes
-from tests.e2e.processes import SimulatorProcess
+from tests.e2e.processes import ROOT, SimulatorProcess, child_env, free_port, http, wait_until
 from tests.fake_platforms import RecordingServer
 
 from .conftest import record
@@ -785,3 +787,96 @@ async def test_campaign_releases(hass: HomeAssistant, cloud: SimulatorProcess) -
         "KiB held in memory (stored JSON)",
         f"{held:,.0f} ({len(stored) / 1024:,.0f})",
     )
+
+
+@pytest.fixture
+def vtn_process() -> Generator[str]:
+    """openleadr's VTN in its own process; yields its base URL."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.bench.vtn_process", "--port", str(port)],
+        cwd=ROOT,
+        env=child_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until(lambda: http("GET", f"{base}/_bench/state") is not None, 30, "the VTN")
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+WINDOW = 20.0
+
+
+async def _window(cloud: SimulatorProcess, seconds: float) -> tuple[float, int]:
+    """CPU ms of Home Assistant's process over `seconds`, and the home polls made in them."""
+    cloud.control("DELETE", "/_sim/requests")
+    cpu = time.process_time()
+    await asyncio.sleep(seconds)
+    return (time.process_time() - cpu) * 1000, len(cloud.requests("config"))
+
+
+async def _until_true(check: Callable[[], bool], seconds: float) -> float:
+    """Wait (polling every 5 ms) until `check`; the seconds it took."""
+    start = time.perf_counter()
+    while not check():
+        assert time.perf_counter() - start < seconds, "timed out"
+        await asyncio.sleep(0.005)
+    return time.perf_counter() - start
+
+
+async def test_openadr_ven(hass: HomeAssistant, cloud: SimulatorProcess, vtn_process: str) -> None:
+    """An account of 50 homes whose VEN polls a VTN every second: what an idle poll costs
+    Home Assistant beside the account's own polls, and an event's way to the cloud request."""
+    ids = [f"a{index:03d}" for index in range(50)]
+    entry = account_entry(
+        cloud.url,
+        ids,
+        client_id="bench",
+        client_secret="bench-secret",
+        openadr=True,
+        openadr_vtn_url=f"{vtn_process}/OpenADR2/Simple/2.0b",
+        openadr_ven_name="bench",
+    )
+    await _setup(hass, [entry])
+    ven = entry.runtime_data.bridges["openadr"]
+    await _until_true(lambda: ven.state.registered, 30)
+    case = "VEN of 50 homes, VTN polled every 1 s"
+    # Two windows of the same length while the account polls its homes as it does in use (50
+    # homes spread over the minute): the VEN's scheduler paused, then running. The difference
+    # is the VEN's; the first window's home polls are the account's own cost beside it.
+    client = ven._client
+    await asyncio.sleep(2)
+    client.scheduler.pause()
+    paused, paused_polls = await _window(cloud, WINDOW)
+    client.scheduler.resume()
+    before = http("GET", f"{vtn_process}/_bench/state")["polls"]
+    running, _ = await _window(cloud, WINDOW)
+    polls = http("GET", f"{vtn_process}/_bench/state")["polls"] - before
+    record(
+        "openadr",
+        case,
+        "CPU ms per idle VTN poll (per home poll)",
+        f"{(running - paused) / polls:,.2f} ({paused / max(paused_polls, 1):,.2f})",
+    )
+    cloud.control("DELETE", "/_sim/requests")
+    now = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(hours=1)
+    body = {"start": now.isoformat(), "minutes": 60, "offset": -2}
+    cpu = time.process_time()
+    sent = time.perf_counter()
+    http("POST", f"{vtn_process}/_bench/event", body)
+    waited = await _until_true(lambda: bool(cloud.requests("derogations")), 30)
+    handled = (time.process_time() - cpu) * 1000
+    record(
+        "openadr",
+        case,
+        "ms from the VTN's event to the cloud request (CPU ms)",
+        f"{waited * 1000:,.0f} ({handled:,.0f})",
+        "< 1 poll + 1 s",
+    )
+    assert time.perf_counter() - sent < 5
+    assert len(cloud.requests("derogations")) == 1

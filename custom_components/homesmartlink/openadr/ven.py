@@ -156,9 +156,12 @@ class Ven:
             await asyncio.sleep(RETRY.total_seconds())
 
     async def _async_answered(self, _content: str) -> None:
-        """The VTN answered a request: it is reachable."""
-        self.state.last_answer = dt_util.utcnow()
-        self._changed()
+        """The VTN answered a request: it is reachable (told only when it was not)."""
+        now = dt_util.utcnow()
+        was = self.state.connected(now)
+        self.state.last_answer = now
+        if not was:
+            self._changed()
 
     @callback
     def _changed(self) -> None:
