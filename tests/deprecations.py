@@ -3,7 +3,9 @@
 Home Assistant reports them in its log, not as Python warnings: `frame.report_usage` ("Detected
 that custom integration 'homesmartlink' ..."), the deprecation helpers ("... is deprecated ...",
 "... will stop working in Home Assistant 2026.12 ..."), and the entity-member migration helper
-("custom_components.homesmartlink.climate::HomeSmartlinkClimate provides the deprecated ...").
+("custom_components.homesmartlink.climate::HomeSmartlinkClimate provides the deprecated ..."),
+and blocking I/O found in the event loop ("Detected blocking call to open ...") in our code or in
+the VEN's library.
 The unit suite (tests/conftest.py) and the end-to-end suite (the real hass's log) both fail on one.
 """
 
@@ -17,6 +19,13 @@ _REPORT = re.compile(
 )
 
 
+# Blocking I/O in the event loop: ours, or the VEN's library's (we run it in the loop).
+_BLOCKING = re.compile(r"detected blocking call", re.IGNORECASE)
+
+
 def is_deprecation_report(line: str) -> bool:
     """Whether a log line is Home Assistant reporting a deprecation or misuse of ours."""
-    return "homesmartlink" in line.lower() and _REPORT.search(line) is not None
+    lower = line.lower()
+    if _BLOCKING.search(line) is not None:
+        return "homesmartlink" in lower or "openleadr" in lower
+    return "homesmartlink" in lower and _REPORT.search(line) is not None

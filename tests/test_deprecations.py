@@ -36,6 +36,13 @@ def test_what_counts_as_a_report() -> None:
         "custom_components.homesmartlink.climate::HomeSmartlinkClimate provides the deprecated "
         "_attr_temperature_unit, this will stop working in Home Assistant 2027.11"
     )
+    # Blocking I/O in the event loop, ours or the VEN library's (the line Home Assistant wrote
+    # when openleadr read its templates in the loop).
+    assert is_deprecation_report(
+        "Detected blocking call to open with args ('/venv/site-packages/openleadr/templates/"
+        "oadrCreatedEvent.xml', 'rb') in /venv/site-packages/jinja2/loaders.py, line 382"
+    )
+    assert not is_deprecation_report("Detected blocking call to open by integration 'other'")
     # Another integration's report, and our own ordinary lines, are not ours to fail on.
     assert not is_deprecation_report("Detected that custom integration 'other' will stop working")
     assert not is_deprecation_report("custom_components.homesmartlink: poll took 0.2 s")

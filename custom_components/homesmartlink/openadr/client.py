@@ -30,9 +30,26 @@ class _Built:
     tls: ssl.SSLContext | None
 
 
+def _load_templates() -> None:
+    """Read every message template of the library now, in the executor, and keep them.
+
+    openleadr renders its messages with a Jinja environment that reads each template file on
+    first use and checks its date on each later one: both would be file I/O inside the event
+    loop. Loaded here once, the environment serves them from memory from then on.
+    """
+    from openleadr import messaging  # noqa: PLC0415 - imported only when a VEN is on
+
+    templates = messaging.TEMPLATES
+    templates.auto_reload = False
+    for name in templates.list_templates():
+        templates.get_template(name)
+
+
 def _build(settings: VenSettings) -> _Built:
     """In the executor: import the library, write the key files for a moment, build the client."""
     from openleadr import OpenADRClient  # noqa: PLC0415 - imported only when a VEN is on
+
+    _load_templates()
 
     if settings.cert is None or settings.key is None:
         client = OpenADRClient(settings.ven_name, settings.vtn_url, show_fingerprint=False)
