@@ -8,14 +8,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator, Callable
 from datetime import UTC, datetime, timedelta
-from functools import partial
-import socket
 import threading
 from typing import Any
 
 from homeassistant.core import HomeAssistant
-from openleadr import OpenADRServer
-from openleadr.service import VTNService
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -24,60 +20,11 @@ from custom_components.homesmartlink.const import DOMAIN
 from .conftest import TIME_ZONE, account_entry
 from .simulator import Simulator, more_homes
 from .ven_certificates import certificate_and_key
-
-VEN_ID = "ven-hsl-1"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from .vtn import VEN_ID, ProgramVtn
 
 
-class Vtn:
-    """A program's server: openleadr's VTN, with what it heard from the VEN."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.url = f"http://127.0.0.1:{port}/OpenADR2/Simple/2.0b"
-        self.opts: list[tuple[str, str]] = []
-        self.registrations = 0
-        self.reported: dict[str, float] = {}
-        self.server = self._server()
-
-    def _server(self) -> Any:
-        server = OpenADRServer(
-            vtn_id="TESTVTN",
-            http_port=self.port,
-            requested_poll_freq=timedelta(seconds=1),
-            ven_lookup=lambda ven_id: {"ven_id": ven_id, "ven_name": "hsl", "registration_id": "r"},
-            show_fingerprint=False,
-        )
-        server.add_handler("on_create_party_registration", self._register)
-        server.add_handler("on_register_report", self._offered)
-        # openleadr 0.5.36's VTN keeps its message builder as a class attribute holding a
-        # functools.partial: from Python 3.14 a partial binds like a method (3.13 warns about it)
-        # and every answer fails. Held as a static method it is the library's own builder.
-        if not isinstance(VTNService.__dict__["_create_message"], staticmethod):
-            VTNService._create_message = staticmethod(VTNService._create_message)
-        return server
-
-    def _register(self, registration_info: dict[str, Any]) -> tuple[str, str]:
-        self.registrations += 1
-        return VEN_ID, "reg-1"
-
-    def _offered(self, report: dict[str, Any]) -> list[tuple[str, Any, timedelta]]:
-        """Every point the VEN offers, at its shortest sampling period."""
-        return [
-            (d["r_id"], partial(self._reported, d["r_id"]), d["sampling_rate"]["min_period"])
-            for d in report["report_descriptions"]
-        ]
-
-    def _reported(self, r_id: str, values: list[tuple[datetime, float]]) -> None:
-        self.reported[r_id] = values[-1][1]
-
-    def _opted(self, ven_id: str, event_id: str, opt_type: str) -> None:
-        self.opts.append((event_id, opt_type))
+class Vtn(ProgramVtn):
+    """The program's server in the test's own event loop."""
 
     async def start(self) -> None:
         await self.server.run()
@@ -87,31 +34,13 @@ class Vtn:
 
     async def restart(self) -> None:
         """The same program back on the same port (events it had are gone with it)."""
-        self.server = self._server()
+        self.server = self.build()
         await self.start()
-
-    def add_event(self, start: datetime, minutes: int, offset: float, **kwargs: Any) -> str:
-        return str(
-            self.server.add_event(
-                ven_id=VEN_ID,
-                signal_name="LOAD_CONTROL",
-                signal_type="x-loadControlLevelOffset",
-                intervals=[
-                    {
-                        "dtstart": start,
-                        "duration": timedelta(minutes=minutes),
-                        "signal_payload": offset,
-                    }
-                ],
-                callback=self._opted,
-                **kwargs,
-            )
-        )
 
 
 @pytest.fixture
 async def vtn(socket_enabled: None) -> AsyncGenerator[Vtn]:
-    server = Vtn(_free_port())
+    server = Vtn()
     await server.start()
     yield server
     await server.stop()
@@ -171,7 +100,7 @@ async def test_an_event_for_two_of_three_homes_is_one_campaign(
         start,
         60,
         -2.0,
-        targets=[{"resource_id": "home-demo-1"}, {"resource_id": "home-demo-3"}],
+        homes=["home-demo-1", "home-demo-3"],
     )
     await _until(lambda: vtn.opts == [(event, "optIn")], "the opt-in")
     (campaign,) = _campaigns(entry)
@@ -214,7 +143,7 @@ async def test_a_modified_event_replans_and_a_cancelled_one_cancels(
     entry = await _ven_account(hass, simulator, vtn)
     await _until(lambda: _ven(entry).state.registered, "the registration")
     start = _next_step()
-    event = vtn.add_event(start, 60, -2.0, targets=[{"resource_id": "home-demo-2"}])
+    event = vtn.add_event(start, 60, -2.0, homes=["home-demo-2"])
     await _until(lambda: len(_campaigns(entry)) == 1, "the campaign")
     # The program asks -3 instead: modification 1.
     (queued,) = vtn.server.events[VEN_ID]
@@ -226,7 +155,7 @@ async def test_a_modified_event_replans_and_a_cancelled_one_cancels(
     assert first.cancelled is not None
     assert (second.openadr_event, second.phases[0].delta) == ((event, 1), -3)
     # Cancelled by the program: so is the campaign.
-    vtn.server.cancel_event(VEN_ID, event)
+    vtn.cancel_event(event)
     await _until(lambda: _campaigns(entry)[-1].cancelled is not None, "the cancel")
     assert len(_campaigns(entry)) == 2
     assert _ven(entry).state.last_event.status == "cancelled"
@@ -240,7 +169,7 @@ async def test_what_cannot_be_carried_is_opted_out_with_its_reason(
     far = vtn.add_event(datetime.now(UTC) + timedelta(days=20), 60, -2.0)
     await _until(lambda: (far, "optOut") in vtn.opts, "the opt-out")
     assert _ven(entry).state.last_event.reason == "too_far"
-    nowhere = vtn.add_event(_next_step(), 60, -2.0, targets=[{"resource_id": "elsewhere"}])
+    nowhere = vtn.add_event(_next_step(), 60, -2.0, homes=["elsewhere"])
     await _until(lambda: (nowhere, "optOut") in vtn.opts, "the second opt-out")
     assert _ven(entry).state.last_event.reason == "unknown_resources"
     assert _campaigns(entry) == []
@@ -310,11 +239,11 @@ async def test_the_account_shows_its_vens_server_and_program_events(
     attributes = hass.states.get(program).attributes
     assert attributes["event_id"] == event
     assert attributes["campaign_id"] == _campaigns(entry)[0].id
-    refused = vtn.add_event(_next_step(), 30, -1.0, targets=[{"resource_id": "elsewhere"}])
+    refused = vtn.add_event(_next_step(), 30, -1.0, homes=["elsewhere"])
     await _until(lambda: hass.states.get(program).attributes["event_id"] == refused, "opt-out")
     assert hass.states.get(program).attributes["event_type"] == "opted_out"
     assert hass.states.get(program).attributes["reason"] == "unknown_resources"
-    vtn.server.cancel_event(VEN_ID, event)
+    vtn.cancel_event(event)
     await _until(
         lambda: hass.states.get(program).attributes["event_type"] == "cancelled", "cancelled"
     )
@@ -330,7 +259,7 @@ async def test_reports_say_each_homes_status_and_a_households_change(
     await _until(lambda: _ven(entry).state.registered, "the registration")
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     start = now - timedelta(minutes=now.minute % 5)  # shedding from the current step
-    event = vtn.add_event(start, 30, -2.0, targets=[{"resource_id": "home-demo-1"}])
+    event = vtn.add_event(start, 30, -2.0, homes=["home-demo-1"])
     await _until(lambda: (event, "optIn") in vtn.opts, "the opt-in")
     await _until(lambda: "home-demo-1:online" in vtn.reported, "the first status report", 30)
     assert vtn.reported["home-demo-1:online"] == 1.0
