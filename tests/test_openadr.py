@@ -318,3 +318,19 @@ async def test_the_options_phases_go_around_each_event(
     ]
     # One request per window (the three phases, over all three homes' rooms).
     assert len(simulator.requests_to("derogations")) - count == 3
+
+
+async def test_a_vtn_asking_reports_by_measurement_tells_the_points_apart(
+    hass: HomeAssistant, simulator: Simulator, socket_enabled: None
+) -> None:
+    vtn = Vtn(compact=True)
+    await vtn.start()
+    try:
+        entry = await _ven_account(hass, simulator, vtn)
+        await _until(lambda: _ven(entry).state.registered, "the registration")
+        await _until(lambda: len(vtn.measured) >= 8, "the measurements", 30)
+        assert vtn.measured[("home-demo-1", "x-online")] == 1.0
+        assert vtn.measured[("home-demo-2", "x-manual_override")] == 0.0
+        assert vtn.measured[("hsl-partner", "x-rooms_shedding")] == 0.0
+    finally:
+        await vtn.stop()

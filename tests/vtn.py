@@ -37,8 +37,12 @@ def _static_message_builder() -> None:
 class ProgramVtn:
     """A program's server, and what it heard from the VEN."""
 
-    def __init__(self, port: int | None = None) -> None:
+    def __init__(self, port: int | None = None, *, compact: bool = False) -> None:
         self.port = port or free_port()
+        # openleadr's two ways to ask for reports: the whole report (r_ids), or each point by
+        # resource and measurement ("compact"); `measured` keeps the latter's last values.
+        self.compact = compact
+        self.measured: dict[tuple[str, str], float] = {}
         self.url = f"http://127.0.0.1:{self.port}{PATH}"
         self.opts: list[tuple[str, str]] = []
         self.reported: dict[str, float] = {}
@@ -55,7 +59,9 @@ class ProgramVtn:
             show_fingerprint=False,
         )
         server.add_handler("on_create_party_registration", self._register)
-        server.add_handler("on_register_report", self._offered)
+        server.add_handler(
+            "on_register_report", self._offered_compact if self.compact else self._offered
+        )
         _static_message_builder()
         return server
 
@@ -69,6 +75,22 @@ class ProgramVtn:
             (d["r_id"], partial(self._reported, d["r_id"]), d["sampling_rate"]["min_period"])
             for d in report["report_descriptions"]
         ]
+
+    def _offered_compact(
+        self,
+        ven_id: str,
+        resource_id: str,
+        measurement: str,
+        unit: str | None,
+        scale: str | None,
+        min_sampling_interval: timedelta,
+        max_sampling_interval: timedelta,
+    ) -> tuple[Any, timedelta]:
+        """Each point by its resource and measurement, at its shortest sampling period."""
+        return partial(self._measured, (resource_id, measurement)), min_sampling_interval
+
+    def _measured(self, key: tuple[str, str], values: list[tuple[datetime, float]]) -> None:
+        self.measured[key] = values[-1][1]
 
     def _reported(self, r_id: str, values: list[tuple[datetime, float]]) -> None:
         self.reported[r_id] = values[-1][1]

@@ -3,9 +3,11 @@
 `openleadr` 0.5.36 offers reports when the VEN registers and writes every value as a number
 (`payloadFloat`): a home's status is a TELEMETRY_STATUS report whose points are `<home>:online`
 (1 when its gateway is online and the last poll answered) and `<home>:manual_override` (1 when a
-room of the home opted out of a running campaign: someone changed a heater at home). The
-account's TELEMETRY_USAGE report gives the rooms shedding now and the degree-hours run so far by
-the running campaigns. The VTN picks the interval (10 s to 1 h); the library samples and sends.
+room of the home opted out of a running campaign: someone changed a heater at home); the same two
+are measurements `x-online` and `x-manual_override` of the home in the TELEMETRY_USAGE report,
+for VTNs that tell report points apart by measurement. That report also gives the account's rooms
+shedding now (`x-rooms_shedding`) and the degree-hours run so far by the running campaigns
+(`x-degree_hours`). The VTN picks the interval (10 s to 1 h); the library samples and sends.
 """
 
 from __future__ import annotations
@@ -38,6 +40,18 @@ def offer_reports(client: Any, entry: HomeSmartlinkConfigEntry, ven_name: str) -
                 report_name="TELEMETRY_STATUS",
                 report_specifier_id=STATUS,
                 r_id=f"{home.home_id}:{point}",
+                report_duration=DURATION,
+            )
+            # The same point as a named measurement: a VTN that asks for reports by resource
+            # and measurement (openleadr's compact handler) sees every status point as "Status".
+            client.add_report(
+                callback=partial(read, entry, home.subentry_id),
+                resource_id=home.home_id,
+                measurement=f"x-{point}",
+                unit="1",
+                report_name="TELEMETRY_USAGE",
+                report_specifier_id=TELEMETRY,
+                r_id=f"{home.home_id}:{point}:measured",
                 report_duration=DURATION,
             )
     telemetry: tuple[tuple[str, str, Callable[[HomeSmartlinkConfigEntry], float]], ...] = (
