@@ -21,10 +21,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 import logging
-import ssl
 from typing import Any
 
-import aiohttp
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.util import dt as dt_util
@@ -142,7 +140,7 @@ class Ven:
             self._client = client
             try:
                 await client.run()
-            except (aiohttp.ClientError, ssl.SSLError, TimeoutError, ValueError, TypeError) as err:
+            except Exception as err:  # noqa: BLE001 - the library's run may raise anything: retried
                 LOGGER.warning(
                     "The OpenADR VTN could not be registered with: %s", type(err).__name__
                 )
