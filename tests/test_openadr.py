@@ -12,6 +12,7 @@ import threading
 from typing import Any
 
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -334,3 +335,20 @@ async def test_a_vtn_asking_reports_by_measurement_tells_the_points_apart(
         assert vtn.measured[("hsl-partner", "x-rooms_shedding")] == 0.0
     finally:
         await vtn.stop()
+
+
+async def test_turned_off_the_vens_entities_go(
+    hass: HomeAssistant, simulator: Simulator, vtn: Vtn
+) -> None:
+    entry = await _ven_account(hass, simulator, vtn)
+    registry = er.async_get(hass)
+    server = "binary_sensor.demo_partner_campaigns_program_server"
+    program = "event.demo_partner_campaigns_program_event"
+    assert registry.async_get(server) is not None
+    assert registry.async_get(program) is not None
+    hass.config_entries.async_update_entry(entry, options={**entry.options, "openadr": False})
+    await hass.async_block_till_done()
+    assert "openadr" not in entry.runtime_data.bridges
+    assert registry.async_get(server) is None
+    assert registry.async_get(program) is None
+    assert hass.states.get(server) is None

@@ -6,7 +6,7 @@ from homeassistant.components.binary_sensor import (
     BinarySensorDeviceClass,
     BinarySensorEntity,
 )
-from homeassistant.const import EntityCategory
+from homeassistant.const import EntityCategory, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
@@ -28,7 +28,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the gateway's connectivity, every device's as devices appear, and the VEN's."""
-    if has_ven(entry):
+    if has_ven(hass, entry, Platform.BINARY_SENSOR):
         async_add_entities([VenConnectivity(entry)])
     for home in entry.runtime_data.homes.values():
         coordinator = home.coordinator

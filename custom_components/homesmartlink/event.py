@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from homeassistant.components.event import EventEntity
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
@@ -33,7 +34,7 @@ async def async_setup_entry(
 ) -> None:
     """Add the account's campaign event entity (and its program's, when a VEN is on)."""
     async_add_entities([HomeSmartlinkCampaignEvent(entry)])
-    if has_ven(entry):
+    if has_ven(hass, entry, Platform.EVENT):
         async_add_entities([VenProgramEvent(entry)])
 
 

@@ -12,12 +12,14 @@ from typing import cast
 from homeassistant.components.binary_sensor import BinarySensorDeviceClass, BinarySensorEntity
 from homeassistant.components.event import EventEntity
 from homeassistant.const import EntityCategory
-from homeassistant.core import callback
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.util import dt as dt_util
 
+from ..const import DOMAIN
 from ..coordinator import HomeSmartlinkConfigEntry
 from ..devices import account_info
 from .settings import ven_settings
@@ -27,11 +29,24 @@ PLUGIN_NAME = "openadr"
 # How often reachability is looked at again between the VEN's own news (polls that stop).
 RECHECK = timedelta(seconds=5)
 EVENT_TYPES = ["opted_in", "opted_out", "cancelled"]
+# The entities' keys (translation keys, unique ids after the account's entry id).
+VEN_SERVER, VEN_EVENT = "openadr_vtn", "openadr_event"
 
 
-def has_ven(entry: HomeSmartlinkConfigEntry) -> bool:
-    """Whether the account's options turn its VEN on."""
-    return ven_settings(entry.options, entry.data) is not None
+def has_ven(hass: HomeAssistant, entry: HomeSmartlinkConfigEntry, domain: str) -> bool:
+    """Whether the account's options turn its VEN on.
+
+    When not, its entity of this platform (left from when it was on) is removed rather than
+    shown unavailable for ever.
+    """
+    if ven_settings(entry.options, entry.data) is not None:
+        return True
+    registry = er.async_get(hass)
+    for key in (VEN_SERVER, VEN_EVENT):
+        entity_id = registry.async_get_entity_id(domain, DOMAIN, f"{entry.entry_id}_{key}")
+        if entity_id is not None:
+            registry.async_remove(entity_id)
+    return False
 
 
 def ven_of(entry: HomeSmartlinkConfigEntry) -> Ven | None:
@@ -72,7 +87,7 @@ class VenConnectivity(_VenEntity, BinarySensorEntity):
 
     def __init__(self, entry: HomeSmartlinkConfigEntry) -> None:
         """Bind it to the account's VEN."""
-        super().__init__(entry, "openadr_vtn")
+        super().__init__(entry, VEN_SERVER)
 
     async def async_added_to_hass(self) -> None:
         """Also look again every few seconds: silence is what a VTN gone away says."""
@@ -97,7 +112,7 @@ class VenProgramEvent(_VenEntity, EventEntity):
 
     def __init__(self, entry: HomeSmartlinkConfigEntry) -> None:
         """Bind it to the account's VEN."""
-        super().__init__(entry, "openadr_event")
+        super().__init__(entry, VEN_EVENT)
         self._fired: EventAnswer | None = None
 
     @callback
