@@ -809,6 +809,16 @@ async def test_options_openadr_ven(hass: HomeAssistant, mock_config_entry: MockC
     result = await _ven_options(
         hass,
         mock_config_entry,
+        openadr_vtn_url="https://vtn.test",
+        openadr_ven_name="hsl",
+        openadr_ca="not a certificate",
+    )
+    assert result["errors"] == {"base": "invalid_ca"}
+    authority_pem, _ = certificate_and_key("ca.test")
+    result = await _ven_options(
+        hass,
+        mock_config_entry,
+        openadr_ca=authority_pem,
         openadr_vtn_url=" https://vtn.test/OpenADR2/Simple/2.0b ",
         openadr_ven_name="hsl",
         openadr_level_3=-4,
@@ -821,6 +831,7 @@ async def test_options_openadr_ven(hass: HomeAssistant, mock_config_entry: MockC
     assert mock_config_entry.options["openadr_vtn_url"] == "https://vtn.test/OpenADR2/Simple/2.0b"
     assert mock_config_entry.options["openadr_level_3"] == -4
     assert "openadr_cert" not in mock_config_entry.data
+    assert mock_config_entry.options["openadr_ca"] == authority_pem
 
 
 async def test_options_openadr_certificate_is_a_secret(

@@ -8,11 +8,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator, Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 import threading
 from typing import Any
 
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
+from openleadr.utils import certificate_fingerprint
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -20,7 +22,7 @@ from custom_components.homesmartlink.const import DOMAIN
 
 from .conftest import TIME_ZONE, account_entry
 from .simulator import Simulator, more_homes
-from .ven_certificates import certificate_and_key
+from .ven_certificates import authority, certificate_and_key, issued
 from .vtn import VEN_ID, ProgramVtn
 
 
@@ -352,3 +354,32 @@ async def test_turned_off_the_vens_entities_go(
     assert registry.async_get(server) is None
     assert registry.async_get(program) is None
     assert hass.states.get(server) is None
+
+
+async def test_a_tls_vtn_of_the_programs_own_authority(
+    hass: HomeAssistant, simulator: Simulator, socket_enabled: None, tmp_path: Path
+) -> None:
+    """Mutual TLS: the VTN's certificate from the program's authority (trusted through the
+    options), the VEN's certificate checked by the VTN (fingerprint) and its signatures."""
+    ca = authority()
+    server_cert, server_key = issued(ca, "vtn.test", server=True)
+    ven_cert, ven_key = issued(ca, "ven.test")
+    files = {"ca.pem": ca[0], "vtn.pem": server_cert, "vtn.key": server_key}
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="ascii")
+    tls = {
+        "http_cert": str(tmp_path / "vtn.pem"),
+        "http_key": str(tmp_path / "vtn.key"),
+        "http_ca_file": str(tmp_path / "ca.pem"),
+    }
+    vtn = Vtn(tls=tls, ven_fingerprint=certificate_fingerprint(ven_cert))
+    await vtn.start()
+    try:
+        entry = await _ven_account(
+            hass, simulator, vtn, openadr_ca=ca[0], openadr_cert=ven_cert, openadr_key=ven_key
+        )
+        await _until(lambda: _ven(entry).state.registered, "the registration over TLS")
+        event = vtn.add_event(_next_step(), 30, -1.0, homes=["home-demo-2"])
+        await _until(lambda: (event, "optIn") in vtn.opts, "the opt-in over TLS")
+    finally:
+        await vtn.stop()

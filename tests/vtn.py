@@ -37,13 +37,25 @@ def _static_message_builder() -> None:
 class ProgramVtn:
     """A program's server, and what it heard from the VEN."""
 
-    def __init__(self, port: int | None = None, *, compact: bool = False) -> None:
+    def __init__(
+        self,
+        port: int | None = None,
+        *,
+        compact: bool = False,
+        tls: dict[str, str] | None = None,
+        ven_fingerprint: str | None = None,
+    ) -> None:
         self.port = port or free_port()
+        # Mutual TLS (openleadr's VTN asks the VEN's certificate whenever it serves TLS):
+        # `http_cert`, `http_key`, `http_ca_file` paths; the VEN's certificate's fingerprint.
+        self.tls = tls or {}
+        self.ven_fingerprint = ven_fingerprint
         # openleadr's two ways to ask for reports: the whole report (r_ids), or each point by
         # resource and measurement ("compact"); `measured` keeps the latter's last values.
         self.compact = compact
         self.measured: dict[tuple[str, str], float] = {}
-        self.url = f"http://127.0.0.1:{self.port}{PATH}"
+        scheme = "https" if self.tls else "http"
+        self.url = f"{scheme}://127.0.0.1:{self.port}{PATH}"
         self.opts: list[tuple[str, str]] = []
         self.reported: dict[str, float] = {}
         self.registrations = 0
@@ -55,8 +67,9 @@ class ProgramVtn:
             vtn_id="TESTVTN",
             http_port=self.port,
             requested_poll_freq=timedelta(seconds=1),
-            ven_lookup=lambda ven_id: {"ven_id": ven_id, "registration_id": "reg-1"},
+            ven_lookup=self._ven,
             show_fingerprint=False,
+            **self.tls,
         )
         server.add_handler("on_create_party_registration", self._register)
         server.add_handler(
@@ -64,6 +77,9 @@ class ProgramVtn:
         )
         _static_message_builder()
         return server
+
+    def _ven(self, ven_id: str) -> dict[str, Any]:
+        return {"ven_id": ven_id, "registration_id": "reg-1", "fingerprint": self.ven_fingerprint}
 
     def _register(self, registration_info: dict[str, Any]) -> tuple[str, str]:
         self.registrations += 1

@@ -53,6 +53,8 @@ CONF_OPENADR_VTN_URL: Final = "openadr_vtn_url"
 CONF_OPENADR_VEN_NAME: Final = "openadr_ven_name"
 CONF_OPENADR_CERT: Final = "openadr_cert"
 CONF_OPENADR_KEY: Final = "openadr_key"
+# The program's certificate authority (PEM), trusted for the VTN beside the system's.
+CONF_OPENADR_CA: Final = "openadr_ca"
 # SIMPLE signal levels 1..3 -> the shift in °C (options `openadr_level_1`...).
 CONF_OPENADR_LEVEL: Final = "openadr_level_{}"
 DEFAULT_OPENADR_LEVELS: Final = {1: -1, 2: -2, 3: -3}

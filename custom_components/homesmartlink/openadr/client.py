@@ -2,9 +2,10 @@
 
 `openleadr` is imported only here, in the executor, when an account turns its VEN on. Its
 client reads the certificate and key from files: they are written to a private temporary folder
-for the construction and removed at once (the signing keeps their bytes). For TLS with the same
-certificate, the session is made here with a context built in the executor, never the library's
-own (it would load files inside the event loop).
+for the construction and removed at once (the signing keeps their bytes). For TLS (the VEN's
+certificate, or the program's own authority trusted beside the system's), the session is made
+here with a context built in the executor, never the library's own (it would load files inside
+the event loop, and it trusts only the one authority file it is given).
 """
 
 from __future__ import annotations
@@ -50,25 +51,40 @@ def _build(settings: VenSettings) -> _Built:
     from openleadr import OpenADRClient  # noqa: PLC0415 - imported only when a VEN is on
 
     _load_templates()
-
+    tls = _tls(settings)
     if settings.cert is None or settings.key is None:
         client = OpenADRClient(settings.ven_name, settings.vtn_url, show_fingerprint=False)
-        return _Built(client, None)
+        return _Built(client, tls)
     with tempfile.TemporaryDirectory(prefix="homesmartlink-ven-") as folder:
-        cert, key = Path(folder) / "ven.pem", Path(folder) / "ven.key"
-        for path, text in ((cert, settings.cert), (key, settings.key)):
-            path.write_text(text, encoding="ascii")
-            os.chmod(path, 0o600)
+        cert, key = _write_pair(Path(folder), settings.cert, settings.key)
         client = OpenADRClient(
-            settings.ven_name,
-            settings.vtn_url,
-            cert=str(cert),
-            key=str(key),
-            show_fingerprint=False,
+            settings.ven_name, settings.vtn_url, cert=cert, key=key, show_fingerprint=False
         )
-        tls = ssl.create_default_context()
-        tls.load_cert_chain(str(cert), str(key))
+        if tls is not None:
+            tls.load_cert_chain(cert, key)
     return _Built(client, tls)
+
+
+def _tls(settings: VenSettings) -> ssl.SSLContext | None:
+    """Our TLS context: the system's authorities and the program's own, with the VEN's pair.
+
+    Made when a certificate of the VEN or an authority is set; else the library's session serves.
+    """
+    if settings.ca is None and settings.cert is None:
+        return None
+    tls = ssl.create_default_context()
+    if settings.ca is not None:
+        tls.load_verify_locations(cadata=settings.ca)
+    return tls
+
+
+def _write_pair(folder: Path, cert_text: str, key_text: str) -> tuple[str, str]:
+    """The certificate and key as private files (the library reads paths)."""
+    cert, key = folder / "ven.pem", folder / "ven.key"
+    for path, text in ((cert, cert_text), (key, key_text)):
+        path.write_text(text, encoding="ascii")
+        os.chmod(path, 0o600)
+    return str(cert), str(key)
 
 
 async def build_client(hass: HomeAssistant, settings: VenSettings) -> Any:

@@ -22,6 +22,7 @@ import voluptuous as vol
 
 from ..const import (
     CONF_OPENADR,
+    CONF_OPENADR_CA,
     CONF_OPENADR_CERT,
     CONF_OPENADR_KEY,
     CONF_OPENADR_LEVEL,
@@ -33,7 +34,7 @@ from ..const import (
     CONF_OPENADR_VTN_URL,
     DEFAULT_OPENADR_LEVELS,
 )
-from ..pem import CertificateError, certificate_and_key
+from ..pem import CertificateError, certificate_and_key, certificates
 from .signals import MAX_SHIFT
 
 SECTION_OPENADR = "openadr_ven"
@@ -88,6 +89,9 @@ def openadr_fields(current: Mapping[str, Any]) -> dict[Any, Any]:
         fields[vol.Required(key, default=current.get(key, shift))] = _LEVEL
     for key, selector in _PHASES.items():
         fields[vol.Optional(key, description={"suggested_value": current.get(key)})] = selector
+    fields[
+        vol.Optional(CONF_OPENADR_CA, description={"suggested_value": current.get(CONF_OPENADR_CA)})
+    ] = _PEM
     fields[vol.Optional(_secret(CONF_OPENADR_CERT, current))] = _PEM
     fields[vol.Optional(_secret(CONF_OPENADR_KEY, current))] = _PEM
     return fields
@@ -107,6 +111,11 @@ def read_openadr(
     for key in _PHASES:
         if values.get(key) not in (None, ""):
             options[key] = int(values[key])
+    if ca := str(values.get(CONF_OPENADR_CA) or "").strip():
+        try:
+            options[CONF_OPENADR_CA] = "\n".join(certificates(ca)) + "\n"
+        except CertificateError:
+            return "invalid_ca"
     if error := _read_certificate(values, current, options):
         return error
     if options[CONF_OPENADR] and not (

@@ -8,6 +8,7 @@ from typing import Any
 
 from ..const import (
     CONF_OPENADR,
+    CONF_OPENADR_CA,
     CONF_OPENADR_CERT,
     CONF_OPENADR_KEY,
     CONF_OPENADR_LEVEL,
@@ -33,6 +34,8 @@ class VenSettings:
     # (delta °C, minutes) before and after each event's shed, when the options set them.
     preheat: tuple[int, int] | None = None
     recovery: tuple[int, int] | None = None
+    # The program's certificate authority, trusted for the VTN's TLS beside the system's.
+    ca: str | None = None
 
     def __repr__(self) -> str:
         """Never the key (nor the URL: it may carry a program's token)."""
@@ -58,6 +61,7 @@ def ven_settings(options: Mapping[str, Any], data: Mapping[str, Any]) -> VenSett
         str(key) if signed else None,
         _phase(options, CONF_OPENADR_PREHEAT_DELTA, CONF_OPENADR_PREHEAT_MINUTES),
         _phase(options, CONF_OPENADR_RECOVERY_DELTA, CONF_OPENADR_RECOVERY_MINUTES),
+        options.get(CONF_OPENADR_CA) or None,
     )
 
 
