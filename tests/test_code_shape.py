@@ -48,6 +48,22 @@ def test_the_core_knows_no_bridge() -> None:
         assert bridges == ({f"{PACKAGE}.bridges"} if module == PACKAGE else set()), module
 
 
+def test_the_write_side_and_the_coordinator_know_no_ven() -> None:
+    """No arrow runs back up: the VEN reaches campaigns and writes, never the other way."""
+    graph = _graph()
+    lower = [
+        module
+        for module in graph
+        if module == f"{PACKAGE}.coordinator"
+        or module.startswith((f"{PACKAGE}.writes", f"{PACKAGE}.campaigns"))
+    ]
+    assert len(lower) > 10
+    for module in lower:
+        assert not {t for t in graph[module] if t.startswith(f"{PACKAGE}.openadr")}, module
+    # The VEN does use them (the test would pass on an empty graph otherwise).
+    assert f"{PACKAGE}.campaigns.run" in graph[f"{PACKAGE}.openadr.ven"]
+
+
 def _circle(graph: dict[str, set[str]]) -> list[str] | None:
     """A circle of imports, if there is one."""
     done: set[str] = set()
