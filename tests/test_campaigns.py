@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 import logging
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
@@ -19,6 +20,8 @@ from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.homesmartlink.campaigns.choices import campaign_label
+from custom_components.homesmartlink.campaigns.model import Campaign, CampaignRoom, Phase, PhaseSpan
 from custom_components.homesmartlink.const import DOMAIN
 
 from .conftest import account_entry, advance, calendar_summaries, user_area
@@ -577,3 +580,29 @@ async def test_a_campaign_started_on_the_current_step_tells_its_phase_began(
         },
     )
     assert kinds[:2] == [("scheduled", None), ("phase_started", "shed")]
+
+
+def test_a_campaign_over_the_autumn_night_is_labelled_with_both_offsets() -> None:
+    """The drop-down's label on the homes' clock: 02:30 → 03:30 is two real hours that night."""
+    start = datetime.fromisoformat("2026-10-25T00:30:00+00:00")
+    shed = PhaseSpan(Phase.SHED, start, start + timedelta(hours=2), -2)
+    campaign = Campaign(
+        id="01AUTUMNNIGHTCAMPAIGN0K3QZ",
+        created=start,
+        phases=(shed,),
+        rooms=(CampaignRoom("sub-home-demo-1", "home-demo-1", 1),),
+    )
+    paris = ZoneInfo("Europe/Paris")
+    assert campaign_label(campaign, paris, None) == (
+        "2026-10-25 02:30 (+0200) → 03:30 (+0100) · -2 °C · …K3QZ"
+    )
+    # A day without a change of the clock: no offsets.
+    summer = PhaseSpan(
+        Phase.SHED, start - timedelta(days=30), start - timedelta(days=30, hours=-2), -1
+    )
+    assert (
+        campaign_label(
+            Campaign(id="01X", created=start, phases=(summer,), rooms=campaign.rooms), paris, "Acc"
+        )
+        == "Acc · 2026-09-25 02:30 → 04:30 · -1 °C · …01X"
+    )

@@ -24,9 +24,9 @@ from custom_components.homesmartlink.const import (
     DOMAIN,
 )
 
+from .certificates import certificate_and_key
 from .conftest import CLIENT_ID, CLIENT_SECRET, HOME_ID, account_entry
 from .simulator import Fault, Simulator, more_homes
-from .ven_certificates import certificate_and_key
 
 CLIENT = "custom_components.homesmartlink.config_flow.HomeSmartlinkClient"
 HOME_2 = "home-demo-2"

@@ -20,9 +20,9 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.homesmartlink.const import DOMAIN
 
+from .certificates import authority, certificate_and_key, issued
 from .conftest import TIME_ZONE, account_entry
 from .simulator import Simulator, more_homes
-from .ven_certificates import authority, certificate_and_key, issued
 from .vtn import VEN_ID, ProgramVtn
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from custom_components.homesmartlink.campaigns.model import plan_phases
 from custom_components.homesmartlink.openadr.signals import (
     EventRefusedError,
     Note,
@@ -140,3 +142,21 @@ def test_pre_conditioning_fits_before_the_event() -> None:
     # An hour asked, 60 minutes left from the current step (09:00): all of it.
     assert fitting_preheat((1, 90), start, NOW) == (1, 60)
     assert fitting_preheat((1, 30), datetime(2026, 11, 23, 9, 0, tzinfo=UTC), NOW) is None
+
+
+def test_an_event_over_the_autumn_night_keeps_its_real_hours() -> None:
+    """2026-10-25 in Paris: 02:30 (+02:00) for two real hours ends at 03:30 (+01:00)."""
+    start = datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
+    now = datetime(2026, 10, 24, 20, 0, tzinfo=UTC)
+    plan = plan_event(_event(start=start, minutes=120), HOMES, now)
+    assert (plan.start, plan.end) == (start, start + timedelta(hours=2))
+    # Pre-conditioning of an hour before it, counted in real time too.
+    preheat = fitting_preheat((1, 60), plan.start, now)
+    phases = plan_phases(plan.start, plan.end, plan.delta, now, preheat=preheat)
+    assert [p.hours() for p in phases] == [1.0, 2.0]
+    paris = ZoneInfo("Europe/Paris")
+    assert [p.start.astimezone(paris).isoformat() for p in phases] == [
+        "2026-10-25T01:30:00+02:00",
+        "2026-10-25T02:30:00+02:00",
+    ]
+    assert phases[-1].end.astimezone(paris).isoformat() == "2026-10-25T03:30:00+01:00"

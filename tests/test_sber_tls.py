@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Generator
-from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 import shutil
@@ -11,10 +10,6 @@ import ssl
 import threading
 
 import aiohttp
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 import pytest
 
 from custom_components.homesmartlink.bridges.sber_tls import (
@@ -26,95 +21,25 @@ from custom_components.homesmartlink.bridges.sber_tls import (
 )
 from custom_components.homesmartlink.pem import CertificateError, certificates
 
+from .certificates import authority, issued
+
 # Published on gosuslugi.ru/crt (and in PROTOCOLS.md §2.1), written here independently.
 ROOT_SHA256 = "D26D2D0231B7C39F92CC738512BA54103519E4405D68B5BD703E9788CA8ECF31"
 SUB_2024_SHA256 = "2155785036C900DBB5F1BB2A1569C80C55595BD6BF94867A29BBDDBC7D88A3F2"
-
-
-# What Python's strict verification (3.13+) asks of a CA.
-_CA_USAGE = x509.KeyUsage(
-    digital_signature=False,
-    content_commitment=False,
-    key_encipherment=False,
-    data_encipherment=False,
-    key_agreement=False,
-    key_cert_sign=True,
-    crl_sign=True,
-    encipher_only=False,
-    decipher_only=False,
-)
 
 
 def _colons(hex_digits: str) -> str:
     return ":".join(hex_digits[i : i + 2] for i in range(0, len(hex_digits), 2))
 
 
-def _name(common: str) -> x509.Name:
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common)])
-
-
-def _ca(common: str) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
-    """A throwaway certificate authority."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    now = datetime.now(UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(_name(common))
-        .issuer_name(_name(common))
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=1))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(_CA_USAGE, critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    return key, cert
-
-
-def _server_cert(
-    ca_key: ec.EllipticCurvePrivateKey, ca: x509.Certificate, tmp: Path
-) -> ssl.SSLContext:
+def _server_context(ca: tuple[str, str], tmp: Path) -> ssl.SSLContext:
     """A TLS server context for 127.0.0.1, its certificate signed by the CA."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    now = datetime.now(UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(_name("127.0.0.1"))
-        .issuer_name(ca.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName(
-                [x509.IPAddress(__import__("ipaddress").ip_address("127.0.0.1"))]
-            ),
-            critical=False,
-        )
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
-            critical=False,
-        )
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )
-    (tmp / "server.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    (tmp / "server.key").write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
+    cert, key = issued(ca, "127.0.0.1", server=True)
+    (tmp / "server.pem").write_text(cert, encoding="ascii")
+    (tmp / "server.key").write_text(key, encoding="ascii")
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(tmp / "server.pem", tmp / "server.key")
     return context
-
-
-def _pem(cert: x509.Certificate) -> str:
-    return cert.public_bytes(serialization.Encoding.PEM).decode()
 
 
 class _Ping(BaseHTTPRequestHandler):
@@ -136,13 +61,13 @@ class _QuietServer(ThreadingHTTPServer):
 @pytest.fixture
 def tls_server(tmp_path: Path, socket_enabled: None) -> Generator[tuple[str, str]]:
     """A TLS server signed by a throwaway CA, in a thread of its own: its URL and the CA's PEM."""
-    ca_key, ca = _ca("Throwaway test CA")
+    ca = authority("Throwaway test CA")
     server = _QuietServer(("127.0.0.1", 0), _Ping)
-    context = _server_cert(ca_key, ca, tmp_path)
+    context = _server_context(ca, tmp_path)
     server.socket = context.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"https://127.0.0.1:{server.server_address[1]}/v1/ping", _pem(ca)
+    yield f"https://127.0.0.1:{server.server_address[1]}/v1/ping", ca[0]
     server.shutdown()
     server.server_close()
 
@@ -169,8 +94,8 @@ def test_the_shipped_certificates_are_exactly_the_official_ones() -> None:
 def test_a_replaced_certificate_is_refused(tmp_path: Path) -> None:
     for name in SHIPPED:
         shutil.copy(CERTS / name, tmp_path / name)
-    _key, impostor = _ca("Russian Trusted Root CA")  # same name, not the official key
-    (tmp_path / "russian_trusted_root_ca.pem").write_text(_pem(impostor))
+    impostor, _key = authority("Russian Trusted Root CA")  # same name, not the official key
+    (tmp_path / "russian_trusted_root_ca.pem").write_text(impostor)
     with pytest.raises(CertificateError, match="not the official certificate"):
         sber_ssl_context(folder=tmp_path)
 

@@ -32,8 +32,6 @@ from homeassistant.helpers.selector import (
     SelectSelectorConfig,
     SelectSelectorMode,
     TextSelector,
-    TextSelectorConfig,
-    TextSelectorType,
 )
 import voluptuous as vol
 from yarl import URL
@@ -75,9 +73,16 @@ from .const import (
     MIN_OVERRIDE_DURATION,
     SUBENTRY_HOME,
 )
+from .form_fields import (
+    PEM_SELECTOR,
+    SECRET_SELECTOR,
+    URL_SELECTOR,
+    secret_field,
+    typed_secret,
+)
 from .migration import MINOR_VERSION, VERSION, account_title, account_unique_id
 from .openadr.form import SECTION_OPENADR, openadr_fields, read_openadr
-from .pem import CertificateError, certificates
+from .pem import CertificateError, certificates_text
 from .writes.plan import MAX_DELTA
 from .writes.timeline import is_zone
 
@@ -92,10 +97,6 @@ CONF_HOME_IDS = "home_ids"
 CONF_ALL_HOMES = "all_homes"
 # What people paste from the API documentation: the base URL is the part before it.
 _API_PATH = "/partners/1"
-
-URL_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
-SECRET_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
-PEM_SELECTOR = TextSelector(TextSelectorConfig(multiline=True))
 
 
 def _credentials_schema() -> Any:
@@ -638,8 +639,7 @@ def _read_options(
         CONF_SBER: bool(values.get(CONF_SBER, False)),
     }
     for key in (CONF_YANGO_SKILL_ID, CONF_YANGO_SKILL_TOKEN, CONF_SBER_KEY):
-        typed = values.get(key) or values.get(f"{key}{_REPLACE}")
-        text = str(typed or "").strip() or str(current.get(key) or "")
+        text = typed_secret(values, key) or str(current.get(key) or "")
         if text:
             options[key] = text
     for key, default in (
@@ -664,7 +664,7 @@ def _read_options(
         options[CONF_COMFORT_FLOOR] = float(floor)
     if ca := str(values.get(CONF_SBER_CA) or "").strip():
         try:
-            options[CONF_SBER_CA] = "\n".join(certificates(ca)) + "\n"
+            options[CONF_SBER_CA] = certificates_text(ca)
         except CertificateError:
             errors["base"] = "invalid_ca"
     return options, errors
@@ -690,15 +690,6 @@ def _read_zone(values: Mapping[str, Any], options: dict[str, Any], errors: dict[
             options[CONF_TIME_ZONE] = zone
         else:
             errors[CONF_TIME_ZONE] = "invalid_time_zone"
-
-
-# A stored secret is never shown back: its field is then the "replace" one, whose help says that
-# leaving it empty keeps what is stored (the first field's help says what to enter).
-_REPLACE = "_replace"
-
-
-def _secret_field(key: str, current: Mapping[str, Any]) -> str:
-    return f"{key}{_REPLACE}" if current.get(key) else key
 
 
 def _override_fields(current: Mapping[str, Any]) -> dict[Any, Any]:
@@ -757,7 +748,7 @@ def _options_schema(current: Mapping[str, Any]) -> Any:
                             CONF_YANGO_SKILL_ID,
                             description={"suggested_value": current.get(CONF_YANGO_SKILL_ID)},
                         ): str,
-                        vol.Optional(_secret_field(CONF_YANGO_SKILL_TOKEN, current)): (
+                        vol.Optional(secret_field(CONF_YANGO_SKILL_TOKEN, current)): (
                             SECRET_SELECTOR
                         ),
                         vol.Required(
@@ -775,7 +766,7 @@ def _options_schema(current: Mapping[str, Any]) -> Any:
                         vol.Required(
                             CONF_SBER_URL, default=current.get(CONF_SBER_URL, DEFAULT_SBER_URL)
                         ): URL_SELECTOR,
-                        vol.Optional(_secret_field(CONF_SBER_KEY, current)): SECRET_SELECTOR,
+                        vol.Optional(secret_field(CONF_SBER_KEY, current)): SECRET_SELECTOR,
                         vol.Optional(
                             CONF_SBER_CA,
                             description={"suggested_value": current.get(CONF_SBER_CA)},

@@ -29,6 +29,11 @@ def certificates(text: str) -> list[str]:
     return found
 
 
+def certificates_text(text: str) -> str:
+    """The PEM certificates of a text, checked, one after the other (CertificateError)."""
+    return "\n".join(certificates(text)) + "\n"
+
+
 def certificate_and_key(cert_text: str, key_text: str) -> tuple[str, str]:
     """A client certificate and its private key (PEM), checked to belong together.
 

@@ -776,12 +776,8 @@ def test_an_openadr_program_dispatches_a_campaign(stack: Stack) -> None:
 def _turn_on_the_ven(hass: HomeAssistantProcess, url: str | None) -> None:
     """The options form over REST, its VEN section on (with this VTN) or off."""
     ven = {"openadr": False} if url is None else {"openadr": True, "openadr_vtn_url": url}
-    flow = hass.api(
-        "POST", "/api/config/config_entries/options/flow", {"handler": hass.entry()["entry_id"]}
-    )
-    result = hass.api(
-        "POST",
-        f"/api/config/config_entries/options/flow/{flow['flow_id']}",
+    _set_options(
+        hass,
         {
             "override_duration": 120,
             "yango_bridge": {"yango": False, "yango_dialogs_url": "https://dialogs.yango.com"},
@@ -789,7 +785,6 @@ def _turn_on_the_ven(hass: HomeAssistantProcess, url: str | None) -> None:
             "openadr_ven": {**ven, "openadr_ven_name": "e2e"},
         },
     )
-    assert result["type"] == "create_entry", result
 
 
 def _verified_then_changed_at_home(hass: HomeAssistantProcess, simulator: SimulatorProcess) -> None:

@@ -24,6 +24,7 @@ from homeassistant.util.yaml import load_yaml_dict
 
 from ..const import DOMAIN
 from ..coordinator import HomeSmartlinkConfigEntry, account_zone
+from .book import CampaignEvent
 from .model import Campaign, CampaignState, Phase
 
 ATTR_CAMPAIGN_ID = "campaign_id"
@@ -31,6 +32,8 @@ ATTR_CAMPAIGN_ID = "campaign_id"
 OFFERED = {"cancel_campaign": True, "get_campaign": False}
 _DESCRIPTIONS: Any = f"{DOMAIN}_campaign_action_descriptions"
 _OVER = (CampaignState.FINISHED, CampaignState.CANCELLED)
+# What the book tells that changes the lists: a campaign made, over, or cancelled.
+LIST_CHANGES = frozenset({"scheduled", "finished", "cancelled"})
 
 
 def campaign_label(campaign: Campaign, zone: tzinfo, account: str | None) -> str:
@@ -38,8 +41,13 @@ def campaign_label(campaign: Campaign, zone: tzinfo, account: str | None) -> str
     start = campaign.start.astimezone(zone)
     end = campaign.phases[-1].end.astimezone(zone)
     until = end.strftime("%H:%M" if end.date() == start.date() else "%Y-%m-%d %H:%M")
+    if start.utcoffset() != end.utcoffset():  # across a change of the clock: both offsets
+        until = f"{until} ({end:%z})"
+        label_start = f"{start:%Y-%m-%d %H:%M} ({start:%z})"
+    else:
+        label_start = f"{start:%Y-%m-%d %H:%M}"
     shed = next((p.delta for p in campaign.phases if p.phase is Phase.SHED), 0)
-    label = f"{start:%Y-%m-%d %H:%M} → {until} · {shed:+d} °C · …{campaign.id[-4:]}"
+    label = f"{label_start} → {until} · {shed:+d} °C · …{campaign.id[-4:]}"
     return f"{account} · {label}" if account else label
 
 
@@ -104,8 +112,11 @@ async def async_offer_while_loaded(hass: HomeAssistant, entry: HomeSmartlinkConf
     def changed(*_: Any) -> None:
         async_offer_campaigns(hass)
 
-    entry.async_on_unload(
-        async_dispatcher_connect(hass, entry.runtime_data.campaigns.signal, changed)
-    )
+    @callback
+    def told(event: CampaignEvent) -> None:
+        if event.kind in LIST_CHANGES:  # not at every poll's verified or opted-out news
+            changed()
+
+    entry.async_on_unload(async_dispatcher_connect(hass, entry.runtime_data.campaigns.signal, told))
     entry.async_on_unload(changed)
     changed()

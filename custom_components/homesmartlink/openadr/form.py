@@ -14,9 +14,6 @@ from homeassistant.helpers.selector import (
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
-    TextSelector,
-    TextSelectorConfig,
-    TextSelectorType,
 )
 import voluptuous as vol
 
@@ -34,14 +31,12 @@ from ..const import (
     CONF_OPENADR_VTN_URL,
     DEFAULT_OPENADR_LEVELS,
 )
-from ..pem import CertificateError, certificate_and_key, certificates
+from ..form_fields import PEM_SELECTOR, URL_SELECTOR, secret_field, typed_secret
+from ..pem import CertificateError, certificate_and_key, certificates_text
 from .signals import MAX_SHIFT
 
 SECTION_OPENADR = "openadr_ven"
 MAX_PHASE_MINUTES = 240
-REPLACE = "_replace"
-_URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
-_PEM = TextSelector(TextSelectorConfig(multiline=True))
 _LEVEL = NumberSelector(
     NumberSelectorConfig(
         min=-MAX_SHIFT, max=0, step=1, unit_of_measurement="°C", mode=NumberSelectorMode.BOX
@@ -68,17 +63,13 @@ _PHASES = {
 }
 
 
-def _secret(key: str, current: Mapping[str, Any]) -> str:
-    return f"{key}{REPLACE}" if current.get(key) else key
-
-
 def openadr_fields(current: Mapping[str, Any]) -> dict[Any, Any]:
     """The section's fields, filled with what is stored (secrets never)."""
     fields: dict[Any, Any] = {
         vol.Required(CONF_OPENADR, default=bool(current.get(CONF_OPENADR))): bool,
         vol.Optional(
             CONF_OPENADR_VTN_URL, description={"suggested_value": current.get(CONF_OPENADR_VTN_URL)}
-        ): _URL,
+        ): URL_SELECTOR,
         vol.Optional(
             CONF_OPENADR_VEN_NAME,
             description={"suggested_value": current.get(CONF_OPENADR_VEN_NAME)},
@@ -91,9 +82,9 @@ def openadr_fields(current: Mapping[str, Any]) -> dict[Any, Any]:
         fields[vol.Optional(key, description={"suggested_value": current.get(key)})] = selector
     fields[
         vol.Optional(CONF_OPENADR_CA, description={"suggested_value": current.get(CONF_OPENADR_CA)})
-    ] = _PEM
-    fields[vol.Optional(_secret(CONF_OPENADR_CERT, current))] = _PEM
-    fields[vol.Optional(_secret(CONF_OPENADR_KEY, current))] = _PEM
+    ] = PEM_SELECTOR
+    fields[vol.Optional(secret_field(CONF_OPENADR_CERT, current))] = PEM_SELECTOR
+    fields[vol.Optional(secret_field(CONF_OPENADR_KEY, current))] = PEM_SELECTOR
     return fields
 
 
@@ -113,7 +104,7 @@ def read_openadr(
             options[key] = int(values[key])
     if ca := str(values.get(CONF_OPENADR_CA) or "").strip():
         try:
-            options[CONF_OPENADR_CA] = "\n".join(certificates(ca)) + "\n"
+            options[CONF_OPENADR_CA] = certificates_text(ca)
         except CertificateError:
             return "invalid_ca"
     if error := _read_certificate(values, current, options):
@@ -129,10 +120,7 @@ def _read_certificate(
     values: Mapping[str, Any], current: Mapping[str, Any], options: dict[str, Any]
 ) -> str | None:
     """A new certificate or key goes with the other one, typed or stored; none typed: kept."""
-    typed = {
-        key: str(values.get(key) or values.get(f"{key}{REPLACE}") or "").strip()
-        for key in (CONF_OPENADR_CERT, CONF_OPENADR_KEY)
-    }
+    typed = {key: typed_secret(values, key) for key in (CONF_OPENADR_CERT, CONF_OPENADR_KEY)}
     if not any(typed.values()):
         options.update({key: current[key] for key in typed if current.get(key)})
         return None

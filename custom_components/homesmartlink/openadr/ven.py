@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 import logging
 from typing import Any
@@ -80,7 +80,6 @@ class VenState:
     last_answer: datetime | None = None
     poll_every: timedelta = timedelta(seconds=10)
     last_event: EventAnswer | None = None
-    answers: dict[str, str] = field(default_factory=dict)
 
     def connected(self, now: datetime) -> bool:
         """Registered, and the VTN answered within the last polls."""
@@ -181,7 +180,9 @@ class Ven:
             and carried.openadr_event is not None
             and carried.openadr_event[1] >= ident.modification
         ):  # redelivered: already carried, never sent twice
-            return self.state.answers.get(ident.event_id, OPT_IN)
+            # The library answers a redelivery itself; this is one after a restart: what the
+            # campaign became says it (cancelled in Home Assistant: no longer taking part).
+            return OPT_OUT if carried.cancelled is not None else OPT_IN
         try:
             answer = await self._async_carry(event, ident, carried, now)
         except EventRefusedError as err:
@@ -264,7 +265,6 @@ class Ven:
         """Remember and show the answer; returns it for the library."""
         if reason is not None:
             LOGGER.info("OpenADR event %s opted out: %s", ident.event_id, reason)
-        self.state.answers[ident.event_id] = answer
         self.state.last_event = EventAnswer(
             ident.event_id,
             ident.modification,
